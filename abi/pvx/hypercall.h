@@ -1,0 +1,200 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * PVX hypercalls: numbers, register convention, error codes, feature bits,
+ * and the structures hypercalls pass through guest memory.
+ *
+ * Every item is declared once, in one of the lists below.  Enums, names,
+ * the host's dispatch table, the documentation tables and the layout
+ * checks are all generated from these lists.
+ *
+ * Register convention (every transport, see <pvx/cpuid.h>):
+ *
+ *	RAX	hypercall number (bits 63:32 must be zero)
+ *	RBX	argument 0
+ *	RCX	argument 1
+ *	RSI	argument 2
+ *	RDI	argument 3
+ *	R8	argument 4
+ *	RAX	result: >= 0 success, < 0 a negated PVX_E* code
+ *
+ * RDX is not an argument: the I/O-port transport needs DX for the port.
+ * Argument registers a hypercall does not use (those >= its argument count)
+ * are reserved and must be zero, so a later minor can give them a meaning
+ * where zero keeps the old behaviour; otherwise -PVX_EINVAL.  The host
+ * changes no register but RAX.
+ *
+ * Guest memory: every address is a guest-physical address (GPA).  A
+ * structure passed by GPA must be naturally aligned (8 bytes unless stated)
+ * and must lie within one PVX_PAGE_SIZE page; the host copies it in exactly
+ * once before looking at it and writes results back at the end.
+ */
+#ifndef _UAPI_PVX_HYPERCALL_H
+#define _UAPI_PVX_HYPERCALL_H
+
+#include <linux/types.h>
+#include <pvx/version.h>
+
+#define PVX_PAGE_SIZE		4096u
+#define PVX_HC_MAX_ARGS		5		/* RBX, RCX, RSI, RDI, R8 */
+#define PVX_MAX_VCPUS		1024u		/* upper bound of any vCPU id + 1 */
+#define PVX_MULTICALL_MAX	64u		/* entries per multicall */
+#define PVX_CONSOLE_MAX		PVX_PAGE_SIZE	/* bytes per console_write */
+#define PVX_GPA_NONE		(~(__u64)0)	/* "no page": unregisters */
+#define PVX_VECTOR_MIN		32u		/* lowest injectable vector */
+
+/*
+ * Error codes: X(since, NAME, value, description).  Values equal Linux
+ * errno values; a hypercall returns the negated value, e.g. -PVX_EINVAL.
+ */
+#define PVX_ERRORS(X) \
+	__PVX_ITEM(X, 1, 0, EPERM,            1, "Not permitted now: any hypercall but negotiate before a successful negotiate.") \
+	__PVX_ITEM(X, 1, 0, ESRCH,            3, "A vCPU id is out of range (>= the number of vCPUs the host serves).") \
+	__PVX_ITEM(X, 1, 0, E2BIG,            7, "A length or count exceeds its documented maximum.") \
+	__PVX_ITEM(X, 1, 0, EFAULT,          14, "A guest-physical range wraps around or is not entirely guest RAM.") \
+	__PVX_ITEM(X, 1, 0, EINVAL,          22, "Reserved bits or unused argument registers are not zero, a value is out of its domain, or a structure is misaligned or crosses a page.") \
+	__PVX_ITEM(X, 1, 0, ELOOP,           40, "A multicall entry is itself a multicall, or a call that may not be batched.") \
+	__PVX_ITEM(X, 1, 0, ENOSYS,          38, "Unknown hypercall number, or a hypercall newer than the negotiated version.") \
+	__PVX_ITEM(X, 1, 0, EPROTONOSUPPORT, 93, "negotiate: the host does not serve the requested major version.") \
+	__PVX_ITEM(X, 1, 0, EOPNOTSUPP,      95, "The hypercall needs a feature that was not negotiated.") \
+	__PVX_ITEM(X, 1, 0, ETIMEDOUT,      110, "block: the deadline has already passed.") \
+	__PVX_ITEM(X, 1, 0, EALREADY,       114, "negotiate: this guest has already negotiated.")
+
+#define __PVX_ERROR_ENUM(since, name, value, doc)	PVX_##name = value,
+enum pvx_error {
+	PVX_ERRORS(__PVX_ERROR_ENUM)
+};
+
+/*
+ * Feature bits: X(since, NAME, bit, description).  The host advertises them
+ * in CPUID base+1 and negotiate returns the accepted subset.
+ */
+#define PVX_FEATURES(X) \
+	__PVX_ITEM(X, 1, 0, SHARED_PAGE, 0, "register_shared_page and the per-vCPU time record.") \
+	__PVX_ITEM(X, 1, 0, STEAL_TIME,  1, "Steal time and the preempted flag in the shared page.") \
+	__PVX_ITEM(X, 1, 0, FLUSH_TLB,   2, "flush_tlb: remote TLB flush that skips preempted vCPUs.") \
+	__PVX_ITEM(X, 1, 0, CONSOLE,     3, "console_write.") \
+	__PVX_ITEM(X, 1, 0, TIMER,       4, "set_timer: a one-shot per-vCPU timer delivered as an interrupt vector.") \
+	__PVX_ITEM(X, 1, 0, MULTICALL,   5, "multicall: several hypercalls in one exit.") \
+	__PVX_ITEM(X, 1, 1, PV_IPI,      6, "send_ipi: interrupts to up to 64 vCPUs in one hypercall.")
+
+#define __PVX_FEATURE_ENUM(since, name, bit, doc)	PVX_FEATURE_BIT_##name = bit,
+enum pvx_feature_bit {
+	PVX_FEATURES(__PVX_FEATURE_ENUM)
+};
+#define PVX_FEATURE(name)	((__u64)1 << PVX_FEATURE_BIT_##name)
+
+/* Hypercall flags (column "flags" below). */
+#define PVX_HCF_BATCH		0x1	/* may appear in a multicall entry */
+
+/*
+ * Hypercalls: X(since, name, nr, nargs, feature, flags, args, returns,
+ * errors, summary).  "feature" is the feature the call needs (0: none);
+ * "errors" lists the codes the call itself can return beyond the common
+ * ones (EPERM, ENOSYS, EOPNOTSUPP, EINVAL for unused argument registers).
+ */
+#define PVX_HYPERCALLS(X) \
+	__PVX_ITEM(X, 1, 0, negotiate, 0, 1, 0, 0, \
+		"a0: GPA of struct pvx_negotiate", \
+		"0; the struct holds the accepted version and features", \
+		"EFAULT EINVAL EPROTONOSUPPORT EALREADY", \
+		"Offer a version and features; the host answers with what it accepts.") \
+	__PVX_ITEM(X, 1, 0, register_shared_page, 1, 1, PVX_FEATURE(SHARED_PAGE), 0, \
+		"a0: page-aligned GPA of the calling vCPU's struct pvx_vcpu_shared page, or PVX_GPA_NONE to unregister", \
+		"0", \
+		"EFAULT EINVAL", \
+		"Register the calling vCPU's shared page; the host fills it at once.") \
+	__PVX_ITEM(X, 1, 0, sched_yield, 2, 0, 0, PVX_HCF_BATCH, \
+		"none", \
+		"0", \
+		"", \
+		"Give the physical CPU to another vCPU or task.") \
+	__PVX_ITEM(X, 1, 0, block, 3, 1, 0, 0, \
+		"a0: absolute deadline in guest time (ns, the time record's clock); 0: none", \
+		"0 after an event, a kick or the deadline", \
+		"ETIMEDOUT", \
+		"Halt the calling vCPU until an interrupt, a kick, or the deadline.") \
+	__PVX_ITEM(X, 1, 0, kick_vcpu, 4, 1, 0, PVX_HCF_BATCH, \
+		"a0: target vCPU id", \
+		"0", \
+		"ESRCH", \
+		"Wake a vCPU from block, or make its next block return at once.") \
+	__PVX_ITEM(X, 1, 0, flush_tlb, 5, 2, PVX_FEATURE(FLUSH_TLB), PVX_HCF_BATCH, \
+		"a0: GPA of a bitmap of __u64 words (bit n = vCPU n); a1: number of bits, 1..PVX_MAX_VCPUS", \
+		"number of vCPUs whose flush was deferred because they were preempted", \
+		"EFAULT EINVAL ESRCH", \
+		"Flush the TLBs of the vCPUs in the mask; preempted vCPUs are not interrupted, they flush before they next run.") \
+	__PVX_ITEM(X, 1, 0, console_write, 6, 2, PVX_FEATURE(CONSOLE), PVX_HCF_BATCH, \
+		"a0: GPA of the bytes; a1: length, 0..PVX_CONSOLE_MAX, within one page", \
+		"the number of bytes written", \
+		"EFAULT EINVAL E2BIG", \
+		"Write bytes to the hypervisor console.") \
+	__PVX_ITEM(X, 1, 0, set_timer, 7, 2, PVX_FEATURE(TIMER), PVX_HCF_BATCH, \
+		"a0: absolute deadline in guest time (ns), 0 cancels; a1: vector, PVX_VECTOR_MIN..255 (0 when cancelling)", \
+		"0", \
+		"EINVAL", \
+		"Arm (or cancel) the calling vCPU's one-shot timer; at the deadline the vector is injected.") \
+	__PVX_ITEM(X, 1, 0, multicall, 8, 2, PVX_FEATURE(MULTICALL), 0, \
+		"a0: GPA of an array of struct pvx_multicall_entry; a1: count, 0..PVX_MULTICALL_MAX", \
+		"0; each entry's result field holds that call's result", \
+		"EFAULT EINVAL E2BIG (per entry: ELOOP and any error of the call)", \
+		"Run several hypercalls in order in one exit.") \
+	__PVX_ITEM(X, 1, 0, shutdown, 9, 2, 0, 0, \
+		"a0: reason (enum pvx_shutdown_reason); a1: exit code, 0..255", \
+		"0 if the host lets the guest continue (it normally does not return)", \
+		"EINVAL", \
+		"Power off, reboot or report a crash, with an exit code.") \
+	__PVX_ITEM(X, 1, 1, send_ipi, 10, 3, PVX_FEATURE(PV_IPI), PVX_HCF_BATCH, \
+		"a0: bitmap, bit n = vCPU a1+n; a1: first vCPU id; a2: vector, PVX_VECTOR_MIN..255", \
+		"the number of vCPUs interrupted", \
+		"EINVAL ESRCH", \
+		"Inject a vector into up to 64 vCPUs.")
+
+#define __PVX_HC_ENUM(since, name, nr, ...)	PVX_HC_##name = nr,
+enum pvx_hypercall {
+	PVX_HYPERCALLS(__PVX_HC_ENUM)
+};
+
+/* Shutdown reasons: X(since, NAME, value, description). */
+#define PVX_SHUTDOWN_REASONS(X) \
+	__PVX_ITEM(X, 1, 0, POWEROFF, 0, "Orderly power off; the exit code is the guest's verdict.") \
+	__PVX_ITEM(X, 1, 0, REBOOT,   1, "Reboot: the host resets the guest (or exits with the code).") \
+	__PVX_ITEM(X, 1, 0, CRASH,    2, "The guest crashed (panic); the exit code says why.")
+
+#define __PVX_SHUTDOWN_ENUM(since, name, value, doc)	PVX_SHUTDOWN_##name = value,
+enum pvx_shutdown_reason {
+	PVX_SHUTDOWN_REASONS(__PVX_SHUTDOWN_ENUM)
+};
+
+/*
+ * negotiate's argument.  The guest sets size = sizeof(its struct),
+ * version = the PVX_ABI_VERSION it speaks and features = what it wants.
+ * The host reads min(size, sizeof(its struct)) bytes and, on success,
+ * writes back the same number of bytes: size = bytes it filled, the
+ * accepted version (same major, min of the minors) and the accepted
+ * features (offered & offered by the host & known in the accepted
+ * version; unknown bits are dropped, not refused).  On error nothing is
+ * written.  size must be at least the 1.0 size (16).
+ */
+struct pvx_negotiate {
+	__u32		size;
+	__u32		version;
+	__aligned_u64	features;
+#if PVX_INTERFACE_HAS(1, 1)
+	__u32		nr_vcpus;	/* out: vCPUs served, ids 0..nr_vcpus-1 */
+	__u32		max_multicall;	/* out: PVX_MULTICALL_MAX */
+#endif
+};
+
+/*
+ * One multicall entry.  flags is reserved (zero); nr and args are as in
+ * registers, args beyond the call's count must be zero.  The host writes
+ * result only.
+ */
+struct pvx_multicall_entry {
+	__u32		nr;
+	__u32		flags;
+	__aligned_u64	args[PVX_HC_MAX_ARGS];
+	__s64		result __attribute__((aligned(8)));
+};
+
+#endif /* _UAPI_PVX_HYPERCALL_H */
