@@ -1,1 +1,57 @@
 # SPDX-License-Identifier: GPL-2.0
+#
+# pvx-hv, the reference hypervisor (hypervisor-stub/pvx-hv), and the
+# harness that runs it: inside an L1 VM (scripts/l1) on machines without
+# real VT-x/AMD-V, directly on /dev/kvm where there is.
+#
+#   make pvx-hv                       build build/hv/pvx-hv (static)
+#   make boot-hv PERSONALITY=none|pvx|kvm|both CPUS=N
+#                                     boot the guest under pvx-hv
+#   make check-hv                     the pvx-hv tests (part of make check)
+
+HV_DIR		:= $(TOP)/hypervisor-stub/pvx-hv
+HV_BIN		:= $(BUILD)/hv/pvx-hv
+HV_SRCS		:= $(wildcard $(HV_DIR)/*.c)
+HV_HDRS		:= $(wildcard $(HV_DIR)/*.h)
+HV_CFLAGS	:= -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror
+HV_LDFLAGS	:= -static -pthread
+
+PERSONALITY	?= pvx
+CPUS		?= 1
+HV_MEM		?= 512M
+
+# The guest: scripts/guest.mk's kernel and initrd; without them (or with
+# HV_KERNEL=debian) Debian's own L1 kernel and a busybox initrd stand in.
+HV_KERNEL	?= $(if $(GUEST_BZIMAGE),$(GUEST_BZIMAGE),debian)
+ifeq ($(HV_KERNEL),debian)
+hv_kernel	:= $(BUILD)/l1/vmlinuz
+hv_initrd	:= $(BUILD)/l1/l2-initrd.cpio
+hv_deps		:= $(hv_kernel) $(hv_initrd)
+else
+hv_kernel	:= $(HV_KERNEL)
+hv_initrd	:= $(or $(HV_INITRD),$(GUEST_INITRD),-)
+hv_deps		:= $(if $(GUEST_BZIMAGE),guest)
+endif
+
+.PHONY: pvx-hv boot-hv check-hv
+CHECK_SUITES	+= check-hv
+
+pvx-hv: $(HV_BIN)
+
+$(HV_BIN): $(HV_SRCS) $(HV_HDRS) $(TOP)/scripts/hv.mk
+	@mkdir -p $(@D)
+	$(CC) $(HV_CFLAGS) -o $@ $(HV_SRCS) $(HV_LDFLAGS)
+
+$(BUILD)/l1/vmlinuz:
+	$(TOP)/scripts/l1/fetch.sh $(BUILD)/l1
+
+$(BUILD)/l1/l2-initrd.cpio: $(TOP)/scripts/l1/l2-initrd.sh
+	@mkdir -p $(@D)
+	$(TOP)/scripts/l1/l2-initrd.sh $@
+
+boot-hv: $(HV_BIN) $(hv_deps)
+	@$(TOP)/scripts/l1/boot-hv.sh $(HV_BIN) $(hv_kernel) $(hv_initrd) \
+		$(PERSONALITY) $(CPUS) $(HV_MEM)
+
+check-hv: $(HV_BIN) $(hv_deps)
+	@$(TOP)/tests/hv/check-hv.sh $(HV_BIN) $(hv_kernel) $(hv_initrd)

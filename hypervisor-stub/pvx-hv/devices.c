@@ -1,0 +1,244 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The port-I/O devices pvx-hv emulates itself (KVM emulates the PIC,
+ * IOAPIC, local APICs and PIT in the kernel):
+ *   0x3f8-0x3ff  8250/16550 UART (COM1, IRQ 4), transmit only, to stdout;
+ *   0x60, 0x64   i8042 keyboard controller, just enough for Linux to
+ *                probe it quickly and to reset the machine with 0xfe;
+ *   0xcf9        PCI reset control: bit 2 resets the machine.
+ * A reset ends pvx-hv with status 0. Any other port reads as all-ones
+ * and ignores writes, as an empty ISA bus does.
+ */
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "pvx-hv.h"
+
+#define COM1		0x3f8
+#define COM1_IRQ	4
+#define KBD_DATA	0x60
+#define KBD_STATUS	0x64		/* read: status, write: command */
+#define KBD_RESET	0xfe
+#define KBD_OBF		0x01		/* a byte waits in KBD_DATA */
+#define KBD_AUXDATA	0x20		/* ... and it came from the aux port */
+#define RST_CNT		0xcf9
+
+/* UART registers (offset from COM1) and bits. */
+enum { UART_RX_TX, UART_IER, UART_IIR_FCR, UART_LCR, UART_MCR, UART_LSR, UART_MSR, UART_SCR };
+#define IER_THRI	0x02
+#define IIR_NO_INT	0x01
+#define IIR_THRI	0x02
+#define IIR_FIFO	0xc0
+#define LCR_DLAB	0x80
+#define MCR_LOOP	0x10
+#define LSR_THRE_TEMT	0x60
+#define MSR_DCD_DSR_CTS	0xb0
+
+static void serial_write_out(struct serial *s)
+{
+	for (size_t done = 0; done < s->len;) {
+		ssize_t n = write(STDOUT_FILENO, s->buf + done, s->len - done);
+
+		if (n <= 0)
+			break;		/* stdout gone: drop the output, keep running */
+		done += n;
+	}
+	s->len = 0;
+}
+
+void serial_flush(struct vm *vm)
+{
+	pthread_mutex_lock(&vm->lock);
+	serial_write_out(&vm->serial);
+	pthread_mutex_unlock(&vm->lock);
+}
+
+static uint8_t serial_iir(struct serial *s)
+{
+	uint8_t fifo = s->fcr & 1 ? IIR_FIFO : 0;
+
+	if ((s->ier & IER_THRI) && s->thri_pending)
+		return IIR_THRI | fifo;
+	return IIR_NO_INT | fifo;
+}
+
+static void serial_update_irq(struct vm *vm)
+{
+	struct serial *s = &vm->serial;
+	bool level = !(serial_iir(s) & IIR_NO_INT);
+
+	if (level != s->irq_level) {
+		struct kvm_irq_level irq = { .irq = COM1_IRQ, .level = level };
+
+		ioctl(vm->fd, KVM_IRQ_LINE, &irq);
+		s->irq_level = level;
+	}
+}
+
+static void serial_out(struct vm *vm, int reg, uint8_t v)
+{
+	struct serial *s = &vm->serial;
+	bool dlab = s->lcr & LCR_DLAB;
+
+	switch (reg) {
+	case UART_RX_TX:
+		if (dlab) {
+			s->dll = v;
+			break;
+		}
+		if (!(s->mcr & MCR_LOOP)) {
+			s->buf[s->len++] = v;
+			if (v == '\n' || s->len == sizeof(s->buf))
+				serial_write_out(s);
+		}
+		s->thri_pending = true;		/* sent at once: THR empty again */
+		break;
+	case UART_IER:
+		if (dlab) {
+			s->dlm = v;
+			break;
+		}
+		if (!(s->ier & IER_THRI) && (v & IER_THRI))
+			s->thri_pending = true;	/* a 16550 raises THRE on enable */
+		s->ier = v & 0x0f;
+		break;
+	case UART_IIR_FCR:
+		s->fcr = v;
+		break;
+	case UART_LCR:
+		s->lcr = v;
+		break;
+	case UART_MCR:
+		s->mcr = v & 0x1f;
+		break;
+	case UART_SCR:
+		s->scr = v;
+		break;
+	}
+	serial_update_irq(vm);
+}
+
+static uint8_t serial_in(struct vm *vm, int reg)
+{
+	struct serial *s = &vm->serial;
+	bool dlab = s->lcr & LCR_DLAB;
+	uint8_t v = 0;
+
+	switch (reg) {
+	case UART_RX_TX:
+		v = dlab ? s->dll : 0;		/* nothing is ever received */
+		break;
+	case UART_IER:
+		v = dlab ? s->dlm : s->ier;
+		break;
+	case UART_IIR_FCR:
+		v = serial_iir(s);
+		if ((v & 0x0f) == IIR_THRI)
+			s->thri_pending = false;	/* reading IIR acknowledges it */
+		break;
+	case UART_LCR:
+		v = s->lcr;
+		break;
+	case UART_MCR:
+		v = s->mcr;
+		break;
+	case UART_LSR:
+		v = LSR_THRE_TEMT;
+		break;
+	case UART_MSR:
+		if (s->mcr & MCR_LOOP)		/* loopback: outputs feed inputs */
+			v = (s->mcr & 0x01) << 5 | (s->mcr & 0x02) << 3 |
+			    (s->mcr & 0x04) << 4 | (s->mcr & 0x08) << 4;
+		else
+			v = MSR_DCD_DSR_CTS;
+		break;
+	case UART_SCR:
+		v = s->scr;
+		break;
+	}
+	serial_update_irq(vm);
+	return v;
+}
+
+/* i8042: a command byte, with a reply or a data byte to come, or not. */
+static void kbd_command(struct kbd *k, uint8_t cmd)
+{
+	k->cmd = 0;
+	switch (cmd) {
+	case 0x20:			/* read the control register */
+		k->out = k->ctr, k->status = KBD_OBF;
+		break;
+	case 0xaa:			/* controller self test: passed */
+		k->out = 0x55, k->status = KBD_OBF;
+		break;
+	case 0xa9: case 0xab:		/* aux, kbd interface test: no error */
+		k->out = 0x00, k->status = KBD_OBF;
+		break;
+	case 0x60: case 0xd2: case 0xd3: /* write ctr, kbd loop, aux loop */
+		k->cmd = cmd;
+		break;
+	}
+}
+
+static void kbd_data(struct kbd *k, uint8_t v)
+{
+	if (k->cmd == 0x60)
+		k->ctr = v;
+	else if (k->cmd == 0xd2)
+		k->out = v, k->status = KBD_OBF;
+	else if (k->cmd == 0xd3)
+		k->out = v, k->status = KBD_OBF | KBD_AUXDATA;
+	k->cmd = 0;			/* bytes for the keyboard itself: no one there */
+}
+
+void io_out(struct vcpu *c, uint16_t port, const uint8_t *data, int size)
+{
+	struct vm *vm = c->vm;
+
+	if (port >= COM1 && port < COM1 + 8 && size == 1) {
+		c->st.io[IO_SERIAL]++;
+		pthread_mutex_lock(&vm->lock);
+		serial_out(vm, port - COM1, *data);
+		pthread_mutex_unlock(&vm->lock);
+	} else if ((port == KBD_STATUS && *data == KBD_RESET) ||
+		   (port == RST_CNT && (*data & 0x04))) {
+		c->st.io[IO_KBD]++;
+		vm_finish(vm, HV_OK);
+	} else if (port == KBD_STATUS || port == KBD_DATA) {
+		c->st.io[IO_KBD]++;
+		pthread_mutex_lock(&vm->lock);
+		if (port == KBD_STATUS)
+			kbd_command(&vm->kbd, *data);
+		else
+			kbd_data(&vm->kbd, *data);
+		pthread_mutex_unlock(&vm->lock);
+	} else {
+		c->st.io[IO_OTHER]++;
+	}
+}
+
+void io_in(struct vcpu *c, uint16_t port, uint8_t *data, int size)
+{
+	struct vm *vm = c->vm;
+
+	if (port >= COM1 && port < COM1 + 8 && size == 1) {
+		c->st.io[IO_SERIAL]++;
+		pthread_mutex_lock(&vm->lock);
+		*data = serial_in(vm, port - COM1);
+		pthread_mutex_unlock(&vm->lock);
+	} else if (port == KBD_STATUS || port == KBD_DATA) {
+		c->st.io[IO_KBD]++;
+		pthread_mutex_lock(&vm->lock);
+		if (port == KBD_STATUS) {
+			*data = vm->kbd.status;
+		} else {
+			*data = vm->kbd.out;
+			vm->kbd.status = 0;
+		}
+		pthread_mutex_unlock(&vm->lock);
+	} else {
+		c->st.io[IO_OTHER]++;
+		memset(data, 0xff, size);
+	}
+}

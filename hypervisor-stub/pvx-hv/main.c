@@ -1,0 +1,473 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pvx-hv: boot an x86_64 bzImage on /dev/kvm and serve it the PVX ABI.
+ *
+ * main() checks everything it can before touching KVM (flags, image,
+ * memory), then builds the VM, starts one thread per vCPU and waits for
+ * one of: a vCPU finishing the VM (reset, shutdown hypercall, fault), the
+ * --timeout watchdog, or SIGINT/SIGTERM. It then stops and joins every
+ * vCPU thread, prints --stats and exits with the status (see pvx-hv.h).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "pvx-hv.h"
+
+#define SZ_1M		(1ULL << 20)
+#define DEFAULT_MEM	(512 * SZ_1M)
+#define DEFAULT_TIMEOUT	600
+#define SIG_KICK	SIGUSR1		/* to a vCPU thread: leave KVM_RUN */
+#define SIG_DONE	SIGUSR2		/* to the main thread: VM finished */
+
+struct options {
+	const char *kernel, *initrd, *cmdline, *kvm_path;
+	int cpus;
+	uint64_t mem;
+	unsigned int timeout;
+	enum personality pers;
+	bool stats;
+};
+
+static const char usage_text[] =
+	"usage: pvx-hv [options] BZIMAGE\n"
+	"  -c, --cpus N           vCPUs, 1..64 (default 1)\n"
+	"  -m, --mem SIZE         guest memory, e.g. 512M or 1G (default 512M, at most 3G)\n"
+	"  -i, --initrd FILE      initramfs to pass to the kernel\n"
+	"  -a, --cmdline STRING   kernel command line (default \"console=ttyS0\")\n"
+	"  -p, --personality P    hypervisor CPUID leaves: none, pvx, kvm, both (default pvx)\n"
+	"  -t, --timeout SECONDS  watchdog: stop the guest after this long, 0 = never (default 600)\n"
+	"  -s, --stats            print VM exits and hypercalls at exit (stderr)\n"
+	"  -k, --kvm PATH         KVM device (default /dev/kvm)\n"
+	"  -h, --help             this text\n"
+	"exit status: the guest's (0..63), or 64 bad flags, 65 missing file, 66 bad image,\n"
+	"  67 too little memory, 68 no usable KVM, 69 triple fault, 70 KVM error,\n"
+	"  71 timeout, 72 host error, 73 interrupted\n";
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "pvx-hv: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\nTry 'pvx-hv --help'.\n");
+	return HV_EUSAGE;
+}
+
+static bool parse_uint(const char *s, unsigned long long max, unsigned long long *out)
+{
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	*out = strtoull(s, &end, 10);
+	return !errno && !*end && *out <= max;
+}
+
+static bool parse_size(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v, shift = 20;	/* plain numbers are MiB */
+
+	if (*s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno)
+		return false;
+	if (*end == 'K' || *end == 'k')
+		shift = 10, end++;
+	else if (*end == 'M' || *end == 'm')
+		shift = 20, end++;
+	else if (*end == 'G' || *end == 'g')
+		shift = 30, end++;
+	if (*end || v > (MEM_MAX >> shift))
+		return false;
+	*out = v << shift;
+	return true;
+}
+
+static int parse_options(int argc, char **argv, struct options *o)
+{
+	static const struct option longopts[] = {
+		{ "cpus", required_argument, NULL, 'c' },
+		{ "mem", required_argument, NULL, 'm' },
+		{ "initrd", required_argument, NULL, 'i' },
+		{ "cmdline", required_argument, NULL, 'a' },
+		{ "personality", required_argument, NULL, 'p' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "stats", no_argument, NULL, 's' },
+		{ "kvm", required_argument, NULL, 'k' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	static const char *const pers[] = { "none", "pvx", "kvm", "both" };
+	unsigned long long v;
+	int opt;
+
+	*o = (struct options){
+		.cmdline = "console=ttyS0", .kvm_path = "/dev/kvm", .cpus = 1,
+		.mem = DEFAULT_MEM, .timeout = DEFAULT_TIMEOUT, .pers = PERS_PVX,
+	};
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":c:m:i:a:p:t:sk:h", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			if (!parse_uint(optarg, MAX_CPUS, &v) || !v)
+				return usage_error("--cpus: '%s' is not a number from 1 to 64", optarg);
+			o->cpus = v;
+			break;
+		case 'm':
+			if (!parse_size(optarg, &o->mem))
+				return usage_error("--mem: '%s' is not a size up to 3G (e.g. 512M)", optarg);
+			break;
+		case 'i':
+			o->initrd = optarg;
+			break;
+		case 'a':
+			o->cmdline = optarg;
+			break;
+		case 'p':
+			for (v = 0; v < 4 && strcmp(optarg, pers[v]); v++)
+				;
+			if (v == 4)
+				return usage_error("--personality: '%s' is not none, pvx, kvm or both", optarg);
+			o->pers = v;
+			break;
+		case 't':
+			if (!parse_uint(optarg, 86400, &v))
+				return usage_error("--timeout: '%s' is not a number of seconds", optarg);
+			o->timeout = v;
+			break;
+		case 's':
+			o->stats = true;
+			break;
+		case 'k':
+			o->kvm_path = optarg;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			exit(0);
+		case ':':
+			return usage_error("option '%s' needs a value", argv[optind - 1]);
+		default:
+			return usage_error("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind == argc)
+		return usage_error("no kernel image given%s", "");
+	if (optind + 1 < argc)
+		return usage_error("unexpected argument '%s'", argv[optind + 1]);
+	o->kernel = argv[optind];
+	return 0;
+}
+
+/* Record how the VM ended (the first reason wins) and wake main(). */
+void vm_finish(struct vm *vm, int status)
+{
+	pthread_mutex_lock(&vm->lock);
+	if (!atomic_load(&vm->done)) {
+		vm->status = status;
+		atomic_store(&vm->done, true);
+		pthread_kill(vm->main_thread, SIG_DONE);
+	}
+	pthread_mutex_unlock(&vm->lock);
+}
+
+void dump_vcpu(struct vcpu *c, const char *why)
+{
+	struct kvm_regs r;
+	struct kvm_sregs s;
+
+	if (ioctl(c->fd, KVM_GET_REGS, &r) < 0 || ioctl(c->fd, KVM_GET_SREGS, &s) < 0) {
+		PVX_HV_LOG("vcpu %d: %s; registers unavailable: %s", c->id, why, strerror(errno));
+		return;
+	}
+	fprintf(stderr,
+		"pvx-hv: vcpu %d: %s\n"
+		"  rip %016llx  rsp %016llx  rflags %016llx\n"
+		"  rax %016llx  rbx %016llx  rcx %016llx  rdx %016llx\n"
+		"  rsi %016llx  rdi %016llx  rbp %016llx\n"
+		"  cr0 %016llx  cr2 %016llx  cr3 %016llx  cr4 %016llx  efer %llx\n"
+		"  cs %04x base %llx  ss %04x  idt %llx+%x  gdt %llx+%x\n",
+		c->id, why, r.rip, r.rsp, r.rflags, r.rax, r.rbx, r.rcx, r.rdx,
+		r.rsi, r.rdi, r.rbp, s.cr0, s.cr2, s.cr3, s.cr4, s.efer,
+		s.cs.selector, s.cs.base, s.ss.selector, s.idt.base, s.idt.limit,
+		s.gdt.base, s.gdt.limit);
+}
+
+static int kvm_open(struct vm *vm, const char *path)
+{
+	static const struct { int cap; const char *name; } need[] = {
+		{ KVM_CAP_IRQCHIP, "in-kernel irqchip" },
+		{ KVM_CAP_PIT2, "in-kernel PIT" },
+		{ KVM_CAP_IMMEDIATE_EXIT, "immediate exit" },
+		{ KVM_CAP_EXT_CPUID, "CPUID" },
+	};
+
+	vm->kvm = open(path, O_RDWR | O_CLOEXEC);
+	if (vm->kvm < 0) {
+		PVX_HV_LOG("cannot open %s: %s (is the kvm module loaded?)", path, strerror(errno));
+		return HV_EKVM;
+	}
+	if (ioctl(vm->kvm, KVM_GET_API_VERSION, 0) != KVM_API_VERSION) {
+		PVX_HV_LOG("%s is not a usable KVM device (KVM_GET_API_VERSION: %s)", path,
+			   errno ? strerror(errno) : "wrong version");
+		return HV_EKVM;
+	}
+	for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++)
+		if (ioctl(vm->kvm, KVM_CHECK_EXTENSION, need[i].cap) <= 0) {
+			PVX_HV_LOG("%s lacks %s", path, need[i].name);
+			return HV_EKVM;
+		}
+	if (!(ioctl(vm->kvm, KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS) & KVM_SYNC_X86_REGS)) {
+		PVX_HV_LOG("%s lacks KVM_CAP_SYNC_REGS", path);
+		return HV_EKVM;
+	}
+	vm->fd = ioctl(vm->kvm, KVM_CREATE_VM, 0);
+	if (vm->fd < 0) {
+		PVX_HV_LOG("%s: cannot create a VM: %s", path, strerror(errno));
+		return HV_EKVM;
+	}
+	return 0;
+}
+
+static int vm_create(struct vm *vm, const struct options *o)
+{
+	struct kvm_pit_config pit = { 0 };
+	struct kvm_userspace_memory_region mem = { 0 };
+
+	vm->ram_size = o->mem;
+	vm->ram = mmap(NULL, vm->ram_size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (vm->ram == MAP_FAILED) {
+		PVX_HV_LOG("cannot allocate %llu MiB of guest memory: %s",
+			   (unsigned long long)(vm->ram_size >> 20), strerror(errno));
+		return HV_EHOST;
+	}
+	mem.memory_size = vm->ram_size;
+	mem.userspace_addr = (uintptr_t)vm->ram;
+	if (ioctl(vm->fd, KVM_SET_TSS_ADDR, 0xfffbd000UL) < 0 ||
+	    ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &mem) < 0 ||
+	    ioctl(vm->fd, KVM_CREATE_IRQCHIP, 0) < 0 ||
+	    ioctl(vm->fd, KVM_CREATE_PIT2, &pit) < 0) {
+		PVX_HV_LOG("cannot set up the VM: %s", strerror(errno));
+		return HV_EKVM;
+	}
+	vm->cpuid = cpuid_build(vm->kvm, vm->pers);
+	if (!vm->cpuid)
+		return HV_EKVM;
+
+	vm->run_size = ioctl(vm->kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
+	vm->cpus = calloc(vm->ncpus, sizeof(*vm->cpus));
+	if (!vm->cpus)
+		return HV_EHOST;
+	for (int i = 0; i < vm->ncpus; i++) {
+		struct vcpu *c = &vm->cpus[i];
+
+		c->id = i;
+		c->vm = vm;
+		c->fd = ioctl(vm->fd, KVM_CREATE_VCPU, i);
+		if (c->fd < 0) {
+			PVX_HV_LOG("cannot create vcpu %d: %s", i, strerror(errno));
+			return HV_EKVM;
+		}
+		c->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, c->fd, 0);
+		if (c->run == MAP_FAILED || cpuid_set(c, vm->cpuid) < 0) {
+			PVX_HV_LOG("cannot set up vcpu %d: %s", i, strerror(errno));
+			return HV_EKVM;
+		}
+		c->run->kvm_valid_regs = KVM_SYNC_X86_REGS;
+	}
+	return 0;
+}
+
+static const char *const exit_names[STAT_EXITS] = {
+	[KVM_EXIT_IO] = "io", [KVM_EXIT_MMIO] = "mmio", [KVM_EXIT_HLT] = "hlt",
+	[KVM_EXIT_SHUTDOWN] = "shutdown", [KVM_EXIT_FAIL_ENTRY] = "fail_entry",
+	[KVM_EXIT_INTR] = "intr", [KVM_EXIT_INTERNAL_ERROR] = "internal_error",
+	[KVM_EXIT_SYSTEM_EVENT] = "system_event", [KVM_EXIT_IRQ_WINDOW_OPEN] = "irq_window",
+};
+static const char *const io_names[IO_KINDS] = {
+	[IO_SERIAL] = "serial", [IO_HYPERCALL] = "hypercall",
+	[IO_KBD] = "i8042/reset", [IO_OTHER] = "unclaimed",
+};
+
+static void print_stats(struct vm *vm, double seconds)
+{
+	struct stats t = { 0 };
+	uint64_t total = 0, hc = 0;
+
+	for (int i = 0; i < vm->ncpus; i++) {
+		struct stats *s = &vm->cpus[i].st;
+
+		for (int k = 0; k <= STAT_EXITS; k++)
+			t.exits[k] += s->exits[k];
+		for (int k = 0; k < IO_KINDS; k++)
+			t.io[k] += s->io[k];
+		for (int k = 0; k <= STAT_HCALLS; k++)
+			t.hcalls[k] += s->hcalls[k];
+	}
+	for (int k = 0; k <= STAT_EXITS; k++)
+		total += t.exits[k];
+	fprintf(stderr, "pvx-hv stats: %d vcpu(s), %.2f s, %llu exits to userspace\n",
+		vm->ncpus, seconds, (unsigned long long)total);
+	for (int k = 0; k <= STAT_EXITS; k++) {
+		if (!t.exits[k])
+			continue;
+		if (k < STAT_EXITS && exit_names[k])
+			fprintf(stderr, "  exit %-22s %12llu\n", exit_names[k],
+				(unsigned long long)t.exits[k]);
+		else
+			fprintf(stderr, "  exit reason %-15d %12llu\n", k,
+				(unsigned long long)t.exits[k]);
+		if (k == KVM_EXIT_IO)
+			for (int i = 0; i < IO_KINDS; i++)
+				if (t.io[i])
+					fprintf(stderr, "    io %-20s %12llu\n", io_names[i],
+						(unsigned long long)t.io[i]);
+	}
+	for (int k = 0; k <= STAT_HCALLS; k++) {
+		if (!t.hcalls[k])
+			continue;
+		hc += t.hcalls[k];
+		fprintf(stderr, "  hypercall %-3d %-16s %10llu\n", k,
+			k < STAT_HCALLS ? hypercall_name(k) : "(out of range)",
+			(unsigned long long)t.hcalls[k]);
+	}
+	fprintf(stderr, "  hypercalls total %22llu\n", (unsigned long long)hc);
+}
+
+static void nothing(int sig)
+{
+	(void)sig;
+}
+
+/* Wait for the VM to finish, the watchdog or a signal; stop every vCPU. */
+static void wait_and_stop(struct vm *vm, unsigned int timeout)
+{
+	sigset_t set;
+	struct timespec end, now, left;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIG_DONE);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	end.tv_sec += timeout;
+	while (!atomic_load(&vm->done)) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		left.tv_sec = end.tv_sec - now.tv_sec;
+		left.tv_nsec = end.tv_nsec - now.tv_nsec;
+		if (left.tv_nsec < 0)
+			left.tv_sec--, left.tv_nsec += 1000000000;
+		if (timeout && left.tv_sec < 0) {
+			PVX_HV_LOG("watchdog: guest still running after %u s, stopping it", timeout);
+			vm_finish(vm, HV_ETIMEOUT);
+			break;
+		}
+		int sig = sigtimedwait(&set, NULL, timeout ? &left : NULL);
+
+		if (sig == SIGINT || sig == SIGTERM) {
+			PVX_HV_LOG("interrupted by signal %d", sig);
+			vm_finish(vm, HV_EINTR);
+		}
+	}
+	for (int i = 0; i < vm->ncpus; i++) {
+		vm->cpus[i].run->immediate_exit = 1;
+		if (vm->cpus[i].started)
+			pthread_kill(vm->cpus[i].thread, SIG_KICK);
+	}
+	for (int i = 0; i < vm->ncpus; i++)
+		if (vm->cpus[i].started)
+			pthread_join(vm->cpus[i].thread, NULL);
+	if (vm->status == HV_ETIMEOUT)
+		for (int i = 0; i < vm->ncpus; i++)
+			dump_vcpu(&vm->cpus[i], "state when the watchdog fired");
+}
+
+int main(int argc, char **argv)
+{
+	static struct vm vm = { .kvm = -1, .fd = -1, .lock = PTHREAD_MUTEX_INITIALIZER };
+	struct options o;
+	struct image img = { 0 };
+	uint8_t *initrd = NULL;
+	size_t initrd_size = 0;
+	struct timespec t0, t1;
+	int err;
+
+	err = parse_options(argc, argv, &o);
+	if (err)
+		return err;
+	err = image_load_file(&img, o.kernel);
+	if (err)
+		return err;
+	if (o.initrd && (err = file_read(o.initrd, &initrd, &initrd_size)))
+		return err;
+	uint64_t need = img.need + ((initrd_size + SZ_1M - 1) & ~(SZ_1M - 1));
+
+	if (o.mem < need) {
+		PVX_HV_LOG("--mem %lluM is too little for %s%s: it needs at least %lluM",
+			   (unsigned long long)(o.mem >> 20), o.kernel,
+			   initrd ? " and its initrd" : "", (unsigned long long)(need >> 20));
+		return HV_EMEM;
+	}
+	if (strlen(o.cmdline) >= img.cmdline_max) {
+		PVX_HV_LOG("--cmdline: longer than the kernel's limit of %u bytes",
+			   img.cmdline_max - 1);
+		return HV_EUSAGE;
+	}
+
+	vm.ncpus = o.cpus;
+	vm.pers = o.pers;
+	vm.main_thread = pthread_self();
+	err = kvm_open(&vm, o.kvm_path);
+	if (!err)
+		err = vm_create(&vm, &o);
+	if (!err)
+		err = hypercall_init(&vm);
+	if (err)
+		return err;
+	boot_setup(&vm, &img, initrd, initrd_size, o.cmdline);
+	mptable_setup(&vm);
+	free(img.data);
+	free(initrd);
+	if (vcpu_boot_regs(&vm.cpus[0], KERNEL_ADDR) < 0) {
+		PVX_HV_LOG("cannot set the boot vcpu's registers: %s", strerror(errno));
+		return HV_EKVM;
+	}
+
+	/* SIG_DONE etc. only ever reach main(); SIG_KICK interrupts KVM_RUN. */
+	sigset_t set;
+	struct sigaction sa = { .sa_handler = nothing };
+
+	sigaction(SIG_KICK, &sa, NULL);
+	sigemptyset(&set);
+	sigaddset(&set, SIG_DONE);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (int i = 0; i < vm.ncpus; i++) {
+		if (pthread_create(&vm.cpus[i].thread, NULL, vcpu_thread, &vm.cpus[i])) {
+			PVX_HV_LOG("cannot start vcpu %d's thread", i);
+			vm_finish(&vm, HV_EHOST);
+			break;
+		}
+		vm.cpus[i].started = true;
+	}
+	wait_and_stop(&vm, o.timeout);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	serial_flush(&vm);
+	if (o.stats)
+		print_stats(&vm, (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
+	hypercall_exit(&vm);
+	return vm.status;
+}

@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * pvx-hv: the reference hypervisor of the pvx project.
+ *
+ * A small VMM on /dev/kvm that boots an x86_64 bzImage and serves the PVX
+ * hypercall ABI through libpvxhv. Everything the VMM knows lives in
+ * struct vm; each vCPU thread owns one struct vcpu. Device state is
+ * shared between vCPUs and protected by vm->lock.
+ */
+#ifndef PVX_HV_H
+#define PVX_HV_H
+
+#include <linux/kvm.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdint.h>
+
+/*
+ * Exit status of pvx-hv. 0..63 is the guest's own (0 also for a guest that
+ * resets or powers off); 64 and up are pvx-hv's, one per failure class.
+ */
+enum hv_status {
+	HV_OK		= 0,
+	HV_GUEST_MAX	= 63,	/* larger guest codes are reported as 63 */
+	HV_EUSAGE	= 64,	/* bad flags */
+	HV_ENOFILE	= 65,	/* kernel or initrd missing or unreadable */
+	HV_EIMAGE	= 66,	/* not a bzImage, or a corrupt one */
+	HV_EMEM		= 67,	/* --mem too small for this kernel */
+	HV_EKVM		= 68,	/* no /dev/kvm, or one we cannot use */
+	HV_ETRIPLE	= 69,	/* guest triple fault (KVM_EXIT_SHUTDOWN) */
+	HV_EINTERNAL	= 70,	/* KVM internal error, failed entry, ... */
+	HV_ETIMEOUT	= 71,	/* --timeout watchdog fired */
+	HV_EHOST	= 72,	/* host resources (memory, threads) */
+	HV_EINTR	= 73,	/* pvx-hv got SIGINT/SIGTERM */
+};
+
+enum personality { PERS_NONE, PERS_PVX, PERS_KVM, PERS_BOTH };
+
+/* Guest physical layout (below 1 MiB, then the kernel at 1 MiB). */
+#define BOOT_PARAMS_ADDR	0x10000UL
+#define CMDLINE_ADDR		0x20000UL
+#define MPTABLE_ADDR		0x9fc00UL	/* last KiB of base memory */
+#define BIOS_END		0x100000UL
+#define KERNEL_ADDR		0x100000UL
+#define MEM_MAX			(3ULL << 30)	/* one slot, below the 4G hole */
+#define IOAPIC_ADDR		0xfec00000UL
+#define LAPIC_ADDR		0xfee00000UL
+#define MAX_CPUS		64
+
+/* What the run loop counts; summed over vCPUs for --stats. */
+enum io_kind { IO_SERIAL, IO_HYPERCALL, IO_KBD, IO_OTHER, IO_KINDS };
+#define STAT_EXITS	64	/* KVM_EXIT_* reasons we can name */
+#define STAT_HCALLS	64	/* hypercall numbers counted one by one */
+struct stats {
+	uint64_t exits[STAT_EXITS + 1];		/* last slot: unknown */
+	uint64_t io[IO_KINDS];
+	uint64_t hcalls[STAT_HCALLS + 1];	/* last slot: out of range */
+};
+
+struct vm;
+
+struct vcpu {
+	int id;
+	int fd;
+	struct kvm_run *run;
+	pthread_t thread;
+	bool started;
+	struct vm *vm;
+	struct stats st;
+};
+
+/* The 8250 UART at 0x3f8 (IRQ 4), transmit only, output on stdout. */
+struct serial {
+	uint8_t ier, lcr, mcr, scr, dll, dlm, fcr;
+	bool thri_pending;	/* "THR empty" interrupt raised, not yet seen */
+	bool irq_level;
+	size_t len;
+	char buf[4096];
+};
+
+/* The i8042 keyboard controller: commands, no keyboard behind it. */
+struct kbd {
+	uint8_t ctr, cmd, out, status;
+};
+
+struct image {			/* a validated bzImage, as read from disk */
+	uint8_t *data;
+	size_t size;
+	size_t setup_size;	/* real-mode part, (setup_sects + 1) * 512 */
+	size_t payload_size;	/* protected-mode part, syssize * 16 */
+	uint64_t need;		/* lowest --mem that can hold it */
+	uint32_t cmdline_max;	/* its command line size, with the NUL */
+};
+
+struct vm {
+	int kvm;			/* /dev/kvm */
+	int fd;				/* the VM */
+	uint8_t *ram;
+	uint64_t ram_size;
+	int ncpus;
+	struct vcpu *cpus;
+	size_t run_size;
+	enum personality pers;
+	struct kvm_cpuid2 *cpuid;	/* shared; APIC id patched per vCPU */
+
+	pthread_t main_thread;
+	atomic_bool done;
+	int status;			/* valid once done */
+
+	pthread_mutex_t lock;		/* devices, status */
+	struct serial serial;
+	struct kbd kbd;
+	void *hv;			/* libpvxhv's per-VM state, if any */
+};
+
+/* main.c */
+void vm_finish(struct vm *vm, int status);
+void dump_vcpu(struct vcpu *c, const char *why);
+
+/* boot.c */
+int image_load_file(struct image *img, const char *path);
+int file_read(const char *path, uint8_t **data, size_t *size);
+void boot_setup(struct vm *vm, const struct image *img,
+		const uint8_t *initrd, size_t initrd_size, const char *cmdline);
+void mptable_setup(struct vm *vm);
+int vcpu_boot_regs(struct vcpu *c, uint64_t entry);
+
+/* cpuid.c */
+struct kvm_cpuid2 *cpuid_build(int kvm, enum personality pers);
+int cpuid_set(struct vcpu *c, const struct kvm_cpuid2 *tmpl);
+
+/* devices.c */
+void io_out(struct vcpu *c, uint16_t port, const uint8_t *data, int size);
+void io_in(struct vcpu *c, uint16_t port, uint8_t *data, int size);
+void serial_flush(struct vm *vm);
+
+/* hypercall.c */
+bool hypercall_port(uint16_t port);
+void hypercall_cpuid(struct kvm_cpuid2 *c, uint32_t base,
+		     void (*add)(struct kvm_cpuid2 *, const struct kvm_cpuid_entry2 *));
+int hypercall_init(struct vm *vm);
+void hypercall(struct vcpu *c);
+const char *hypercall_name(unsigned int nr);
+void hypercall_exit(struct vm *vm);
+
+/* vcpu.c */
+void *vcpu_thread(void *arg);
+
+#define PVX_HV_LOG(fmt, ...) fprintf(stderr, "pvx-hv: " fmt "\n", ##__VA_ARGS__)
+
+#endif

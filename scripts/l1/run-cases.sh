@@ -1,0 +1,78 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Run a list of pvx-hv cases where a usable KVM is:
+#  - on a host with real VT-x/AMD-V (and no PVM-backed kvm): directly;
+#  - otherwise inside an L1 VM: QEMU TCG -cpu max (SVM+NPT), Debian's
+#    linux-image-6.12 with kvm-amd, and an initramfs holding busybox,
+#    pvx-hv, the payload and an /init that runs the cases (scripts/l1/init).
+# Output of every case goes to OUTDIR/NAME.log, its exit status to
+# OUTDIR/NAME.rc; the whole console to OUTDIR/console.log.
+#
+# Usage: run-cases.sh [-v] OUTDIR CASEFILE PVX_HV [NAME=FILE...]
+#   -v  also stream the console to stdout
+#   Each FILE is available to the cases as $HV/NAME.
+# Env: PVX_L1=1 forces the L1 VM, PVX_L1=0 the host's /dev/kvm;
+#      L1_MEM (MiB, default 2048), L1_SMP (default 1), L1_TIMEOUT (s, default 1200).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+verbose=0
+[ "${1:-}" = -v ] && { verbose=1; shift; }
+[ $# -ge 3 ] || { sed -n 's/^# \{0,1\}//;/^Usage/,/^Env/p' "$0" >&2; exit 2; }
+out=$1 casefile=$2 pvx_hv=$3
+shift 3
+l1=$top/build/l1
+
+real_kvm() {
+	grep -qwE 'vmx|svm' /proc/cpuinfo && [ ! -d /sys/module/kvm_pvm ] && [ -w /dev/kvm ]
+}
+mode=${PVX_L1:-}
+[ -z "$mode" ] && { real_kvm && mode=0 || mode=1; }
+
+# The payload: cases, the runner, pvx-hv and the files named on the command line.
+stage=$l1/stage
+rm -rf "$stage"
+mkdir -p "$stage/hv" "$out"
+rm -f "$out"/*.log "$out"/*.rc
+cp "$here/cases.sh" "$stage/hv/cases.sh"
+cp "$casefile" "$stage/hv/cases"
+cp "$pvx_hv" "$stage/hv/pvx-hv"
+for nf in "$@"; do
+	cp "${nf#*=}" "$stage/hv/${nf%%=*}"
+done
+
+log=$out/console.log
+: > "$log"
+show() { if [ $verbose = 1 ]; then tee -a "$log"; else cat >> "$log"; fi; }
+
+if [ "$mode" = 0 ]; then
+	echo "run-cases: real VT-x/AMD-V here: pvx-hv on the host's /dev/kvm" | show
+	HV=$stage/hv PVX_HV=$stage/hv/pvx-hv sh "$here/cases.sh" "$stage/hv/cases" 2>&1 | show
+else
+	"$here/fetch.sh" "$l1"
+	mkdir -p "$stage/bin" "$stage/lib/modules" "$stage/proc" "$stage/sys" "$stage/dev"
+	cp /bin/busybox "$stage/bin/busybox"
+	cp "$l1"/modules/*.ko "$stage/lib/modules/"
+	cp "$here/init" "$stage/init"
+	chmod +x "$stage/init"
+	(cd "$stage" && find . | cpio -o -H newc --quiet) > "$l1/initramfs.cpio"
+	echo "run-cases: L1 VM (QEMU TCG -cpu max, $(basename "$l1"/linux-image-*.deb .deb))" | show
+	t0=$(date +%s)
+	timeout --foreground -k 10 "${L1_TIMEOUT:-1200}" \
+		qemu-system-x86_64 -accel tcg -cpu max -m "${L1_MEM:-2048}" -smp "${L1_SMP:-1}" \
+		-nodefaults -display none -no-reboot -serial stdio \
+		-kernel "$l1/vmlinuz" -initrd "$l1/initramfs.cpio" \
+		-append "console=ttyS0 quiet loglevel=1 panic=-1 mitigations=off" \
+		</dev/null 2>&1 | tr -d '\r' | show || true
+	echo "run-cases: L1 VM ran $(( $(date +%s) - t0 ))s" | show
+fi
+
+# Split the console into per-case logs and statuses.
+awk -v out="$out" '
+	/^=== PVX-HV-BEGIN / { name = $3; f = out "/" name ".log"; printf "" > f; next }
+	/^=== PVX-HV-END / {
+		sub(/^rc=/, "", $4); print $4 > (out "/" name ".rc"); close(f); close(out "/" name ".rc"); name = ""; next
+	}
+	name != "" { print >> f }
+' "$log"
