@@ -43,41 +43,46 @@
 #define PVX_VECTOR_MIN		32u		/* lowest injectable vector */
 
 /*
- * Error codes: X(since, NAME, value, description).  Values equal Linux
+ * List entries carry full identifiers (PVX_EINVAL, not EINVAL): an entry
+ * passes through several macros and a short name could be expanded on the
+ * way by a macro of the same name (<errno.h> defines EINVAL).
+ *
+ * Error codes: X(since, name, value, description).  Values equal Linux
  * errno values; a hypercall returns the negated value, e.g. -PVX_EINVAL.
  */
 #define PVX_ERRORS(X) \
-	__PVX_ITEM(X, 1, 0, EPERM,            1, "Not permitted now: any hypercall but negotiate before a successful negotiate.") \
-	__PVX_ITEM(X, 1, 0, ESRCH,            3, "A vCPU id is out of range (>= the number of vCPUs the host serves).") \
-	__PVX_ITEM(X, 1, 0, E2BIG,            7, "A length or count exceeds its documented maximum.") \
-	__PVX_ITEM(X, 1, 0, EFAULT,          14, "A guest-physical range wraps around or is not entirely guest RAM.") \
-	__PVX_ITEM(X, 1, 0, EINVAL,          22, "Reserved bits or unused argument registers are not zero, a value is out of its domain, or a structure is misaligned or crosses a page.") \
-	__PVX_ITEM(X, 1, 0, ELOOP,           40, "A multicall entry is itself a multicall, or a call that may not be batched.") \
-	__PVX_ITEM(X, 1, 0, ENOSYS,          38, "Unknown hypercall number, or a hypercall newer than the negotiated version.") \
-	__PVX_ITEM(X, 1, 0, EPROTONOSUPPORT, 93, "negotiate: the host does not serve the requested major version.") \
-	__PVX_ITEM(X, 1, 0, EOPNOTSUPP,      95, "The hypercall needs a feature that was not negotiated.") \
-	__PVX_ITEM(X, 1, 0, ETIMEDOUT,      110, "block: the deadline has already passed.") \
-	__PVX_ITEM(X, 1, 0, EALREADY,       114, "negotiate: this guest has already negotiated.")
+	__PVX_ITEM(X, 1, 0, PVX_EPERM,            1, "Not permitted now: any hypercall but negotiate before a successful negotiate.") \
+	__PVX_ITEM(X, 1, 0, PVX_ESRCH,            3, "A vCPU id is out of range (>= the number of vCPUs the host serves).") \
+	__PVX_ITEM(X, 1, 0, PVX_E2BIG,            7, "A length or count exceeds its documented maximum.") \
+	__PVX_ITEM(X, 1, 0, PVX_EFAULT,          14, "A guest-physical range wraps around or is not entirely guest RAM.") \
+	__PVX_ITEM(X, 1, 0, PVX_EINVAL,          22, "Reserved bits or unused argument registers are not zero, a value is out of its domain, or a structure is misaligned or crosses a page.") \
+	__PVX_ITEM(X, 1, 0, PVX_ELOOP,           40, "A multicall entry is itself a multicall, or a call that may not be batched.") \
+	__PVX_ITEM(X, 1, 0, PVX_ENOSYS,          38, "Unknown hypercall number, or a hypercall newer than the negotiated version.") \
+	__PVX_ITEM(X, 1, 0, PVX_EPROTONOSUPPORT, 93, "negotiate: the host does not serve the requested major version.") \
+	__PVX_ITEM(X, 1, 0, PVX_EOPNOTSUPP,      95, "The hypercall needs a feature that was not negotiated.") \
+	__PVX_ITEM(X, 1, 0, PVX_ETIMEDOUT,      110, "block: the deadline has already passed.") \
+	__PVX_ITEM(X, 1, 0, PVX_EALREADY,       114, "negotiate: this guest has already negotiated.")
 
-#define __PVX_ERROR_ENUM(since, name, value, doc)	PVX_##name = value,
+#define __PVX_ERROR_ENUM(since, name, value, doc)	name = value,
 enum pvx_error {
 	PVX_ERRORS(__PVX_ERROR_ENUM)
 };
 
 /*
- * Feature bits: X(since, NAME, bit, description).  The host advertises them
- * in CPUID base+1 and negotiate returns the accepted subset.
+ * Feature bits: X(since, name, bit, description); PVX_FEATURE(NAME) is
+ * the mask.  The host advertises them in CPUID base+1 and negotiate
+ * returns the accepted subset.
  */
 #define PVX_FEATURES(X) \
-	__PVX_ITEM(X, 1, 0, SHARED_PAGE, 0, "register_shared_page and the per-vCPU time record.") \
-	__PVX_ITEM(X, 1, 0, STEAL_TIME,  1, "Steal time and the preempted flag in the shared page.") \
-	__PVX_ITEM(X, 1, 0, FLUSH_TLB,   2, "flush_tlb: remote TLB flush that skips preempted vCPUs.") \
-	__PVX_ITEM(X, 1, 0, CONSOLE,     3, "console_write.") \
-	__PVX_ITEM(X, 1, 0, TIMER,       4, "set_timer: a one-shot per-vCPU timer delivered as an interrupt vector.") \
-	__PVX_ITEM(X, 1, 0, MULTICALL,   5, "multicall: several hypercalls in one exit.") \
-	__PVX_ITEM(X, 1, 1, PV_IPI,      6, "send_ipi: interrupts to up to 64 vCPUs in one hypercall.")
+	__PVX_ITEM(X, 1, 0, PVX_FEATURE_BIT_SHARED_PAGE, 0, "register_shared_page and the per-vCPU time record.") \
+	__PVX_ITEM(X, 1, 0, PVX_FEATURE_BIT_STEAL_TIME,  1, "Steal time and the preempted flag in the shared page.") \
+	__PVX_ITEM(X, 1, 0, PVX_FEATURE_BIT_FLUSH_TLB,   2, "flush_tlb: remote TLB flush that skips preempted vCPUs.") \
+	__PVX_ITEM(X, 1, 0, PVX_FEATURE_BIT_CONSOLE,     3, "console_write.") \
+	__PVX_ITEM(X, 1, 0, PVX_FEATURE_BIT_TIMER,       4, "set_timer: a one-shot per-vCPU timer delivered as an interrupt vector.") \
+	__PVX_ITEM(X, 1, 0, PVX_FEATURE_BIT_MULTICALL,   5, "multicall: several hypercalls in one exit.") \
+	__PVX_ITEM(X, 1, 1, PVX_FEATURE_BIT_PV_IPI,      6, "send_ipi: interrupts to up to 64 vCPUs in one hypercall.")
 
-#define __PVX_FEATURE_ENUM(since, name, bit, doc)	PVX_FEATURE_BIT_##name = bit,
+#define __PVX_FEATURE_ENUM(since, name, bit, doc)	name = bit,
 enum pvx_feature_bit {
 	PVX_FEATURES(__PVX_FEATURE_ENUM)
 };
@@ -154,13 +159,13 @@ enum pvx_hypercall {
 	PVX_HYPERCALLS(__PVX_HC_ENUM)
 };
 
-/* Shutdown reasons: X(since, NAME, value, description). */
+/* Shutdown reasons: X(since, name, value, description). */
 #define PVX_SHUTDOWN_REASONS(X) \
-	__PVX_ITEM(X, 1, 0, POWEROFF, 0, "Orderly power off; the exit code is the guest's verdict.") \
-	__PVX_ITEM(X, 1, 0, REBOOT,   1, "Reboot: the host resets the guest (or exits with the code).") \
-	__PVX_ITEM(X, 1, 0, CRASH,    2, "The guest crashed (panic); the exit code says why.")
+	__PVX_ITEM(X, 1, 0, PVX_SHUTDOWN_POWEROFF, 0, "Orderly power off; the exit code is the guest's verdict.") \
+	__PVX_ITEM(X, 1, 0, PVX_SHUTDOWN_REBOOT,   1, "Reboot: the host resets the guest (or exits with the code).") \
+	__PVX_ITEM(X, 1, 0, PVX_SHUTDOWN_CRASH,    2, "The guest crashed (panic); the exit code says why.")
 
-#define __PVX_SHUTDOWN_ENUM(since, name, value, doc)	PVX_SHUTDOWN_##name = value,
+#define __PVX_SHUTDOWN_ENUM(since, name, value, doc)	name = value,
 enum pvx_shutdown_reason {
 	PVX_SHUTDOWN_REASONS(__PVX_SHUTDOWN_ENUM)
 };

@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libpvxhv internals: instance state, guest-memory access, the dispatch
+ * table type.  Not installed.
+ */
+#ifndef PVXHV_INTERNAL_H
+#define PVXHV_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include <pvxhv.h>
+
+/* The library is built with -fvisibility=hidden; the API is exported. */
+#define PVXHV_EXPORT	__attribute__((visibility("default")))
+
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
+/*
+ * Guest addresses.  A guest-physical address is carried as a pointer into
+ * the __guest address space: sparse (make check-host) refuses to
+ * dereference it or to turn it into a host pointer without __force, and
+ * the only ways to touch what it names are copy_from_guest() and
+ * copy_to_guest(), which validate the range and copy.
+ */
+#ifdef __CHECKER__
+#define __guest		__attribute__((noderef, address_space(__guest)))
+#define __force		__attribute__((force))
+#else
+#define __guest
+#define __force
+#endif
+
+_Static_assert(sizeof(uintptr_t) == sizeof(uint64_t), "guest addresses need 64-bit host pointers");
+
+static inline void __guest *gpa_ptr(uint64_t gpa)
+{
+	return (void __guest *)(uintptr_t)gpa;
+}
+
+static inline uint64_t gpa_of(const void __guest *p)
+{
+	return (uint64_t)(__force uintptr_t)p;
+}
+
+/* Per-vCPU state.  Fields marked "own" are touched only by that vCPU's thread. */
+struct pvxhv_vcpu {
+	atomic_uint	preempted;	/* VMM: not running on a physical CPU */
+	atomic_uint	flush_pending;	/* flush_tlb deferred while preempted */
+	atomic_uint	kick_pending;	/* kick not yet consumed by block */
+	atomic_uint	timer_vector;	/* armed one-shot timer's vector, 0: none */
+	uint64_t	shared_gpa;	/* own: registered page or PVX_GPA_NONE */
+	uint32_t	time_version;	/* own: last seqlock value written */
+	uint32_t	steal_version;	/* own */
+	uint64_t	steal_ns;	/* own */
+};
+
+struct pvxhv {
+	struct pvxhv_ops	ops;
+	void			*opaque;
+	uint32_t		nr_vcpus;
+	uint32_t		transport;
+	uint16_t		io_port;
+	uint32_t		cpuid_base;
+	uint32_t		version;	/* ABI version served */
+	uint64_t		features;	/* offered */
+	uint32_t		tsc_khz;
+	uint32_t		tsc_mul;
+	int8_t			tsc_shift;
+
+	struct pvxhv_mem_region	*regions;
+	uint32_t		nr_regions;
+
+	/* Negotiation: state is published (release) after version/features. */
+	pthread_mutex_t		neg_lock;
+	atomic_uint		neg_done;
+	uint32_t		neg_version;
+	uint64_t		neg_features;
+
+	struct pvxhv_vcpu	vcpus[];
+};
+
+/* Guest memory: 0 or -PVX_EFAULT.  len may be 0. */
+int copy_from_guest(const struct pvxhv *hv, void *dst, const void __guest *src, size_t len);
+int copy_to_guest(const struct pvxhv *hv, void __guest *dst, const void *src, size_t len);
+/* Validate [gpa, gpa+len) as a guest struct: 0, -PVX_EINVAL or -PVX_EFAULT. */
+int check_guest_struct(const struct pvxhv *hv, uint64_t gpa, uint64_t len, uint64_t align);
+/* Whether [gpa, gpa+len) is guest RAM (no wrap). */
+bool guest_range_is_ram(const struct pvxhv *hv, uint64_t gpa, uint64_t len);
+
+/* Features of the ABI known in version (those with since <= version). */
+uint64_t features_known_in(uint32_t version);
+
+/* The shared page. */
+void shared_page_refresh(struct pvxhv *hv, uint32_t vcpu);
+void shared_page_set_preempted(struct pvxhv *hv, uint32_t vcpu, bool preempted);
+
+/* Dispatch. */
+typedef int64_t hc_fn(struct pvxhv *hv, uint32_t vcpu, const uint64_t *args);
+
+struct hc_desc {
+	const char	*name;
+	hc_fn		*fn;
+	uint32_t	since;
+	uint32_t	nargs;
+	uint64_t	feature;
+	uint32_t	flags;
+};
+
+int64_t hv_dispatch(struct pvxhv *hv, uint32_t vcpu, uint64_t nr,
+		       const uint64_t args[PVX_HC_MAX_ARGS], bool batched);
+
+#define HC_DECLARE(since, name, ...) hc_fn hc_##name;
+PVX_HYPERCALLS(HC_DECLARE)
+#undef HC_DECLARE
+
+#endif /* PVXHV_INTERNAL_H */

@@ -1,0 +1,508 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libpvxhv core: instance life cycle, CPUID leaves, guest memory access,
+ * decode and dispatch, the shared page.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define NSEC_PER_SEC	1000000000ull
+
+/* The dispatch table, indexed by hypercall number, from PVX_HYPERCALLS. */
+#define HC_ENTRY(since_, name_, nr_, nargs_, feature_, flags_, ...)	\
+	[nr_] = { .name = #name_, .fn = hc_##name_, .since = since_,	\
+		  .nargs = nargs_, .feature = feature_, .flags = flags_ },
+static const struct hc_desc hc_table[] = {
+	PVX_HYPERCALLS(HC_ENTRY)
+};
+#undef HC_ENTRY
+
+#define HC_NARGS_OK(since, name, nr, nargs, ...) \
+	_Static_assert(nargs <= PVX_HC_MAX_ARGS, "too many arguments: " #name);
+PVX_HYPERCALLS(HC_NARGS_OK)
+#undef HC_NARGS_OK
+
+uint64_t features_known_in(uint32_t version)
+{
+	uint64_t mask = 0;
+
+#define KNOWN(since, name, bit, doc) \
+	if (PVX_ABI_MAJOR(version) == PVX_ABI_MAJOR(since) && version >= (since)) \
+		mask |= (uint64_t)1 << (name);
+	PVX_FEATURES(KNOWN)
+#undef KNOWN
+	return mask;
+}
+
+PVXHV_EXPORT const char *pvxhv_hypercall_name(uint64_t nr)
+{
+	if (nr < ARRAY_SIZE(hc_table) && hc_table[nr].name)
+		return hc_table[nr].name;
+	return "?";
+}
+
+PVXHV_EXPORT const char *pvxhv_error_name(int64_t err)
+{
+	switch (err) {
+#define ERR_CASE(since, name, value, doc) case -(value): return #name + 4;	/* "PVX_" */
+	PVX_ERRORS(ERR_CASE)
+#undef ERR_CASE
+	case 0:
+		return "OK";
+	}
+	return "?";
+}
+
+/* Guest memory ------------------------------------------------------------ */
+
+static const struct pvxhv_mem_region *find_region(const struct pvxhv *hv,
+						  uint64_t gpa, uint64_t len)
+{
+	for (uint32_t i = 0; i < hv->nr_regions; i++) {
+		const struct pvxhv_mem_region *r = &hv->regions[i];
+
+		/* r->gpa + r->size does not wrap (checked at create). */
+		if (gpa >= r->gpa && gpa - r->gpa <= r->size &&
+		    len <= r->size - (gpa - r->gpa))
+			return r;
+	}
+	return NULL;
+}
+
+bool guest_range_is_ram(const struct pvxhv *hv, uint64_t gpa, uint64_t len)
+{
+	if (len && gpa + len - 1 < gpa)		/* wraps */
+		return false;
+	if (!hv->regions)			/* accessor mode: callbacks decide */
+		return true;
+	return find_region(hv, gpa, len) != NULL;
+}
+
+int check_guest_struct(const struct pvxhv *hv, uint64_t gpa, uint64_t len, uint64_t align)
+{
+	if (len && gpa + len - 1 < gpa)
+		return -PVX_EFAULT;
+	if (gpa & (align - 1))
+		return -PVX_EINVAL;
+	if (len > PVX_PAGE_SIZE || (gpa & (PVX_PAGE_SIZE - 1)) + len > PVX_PAGE_SIZE)
+		return -PVX_EINVAL;
+	if (!guest_range_is_ram(hv, gpa, len))
+		return -PVX_EFAULT;
+	return 0;
+}
+
+int copy_from_guest(const struct pvxhv *hv, void *dst, const void __guest *src, size_t len)
+{
+	uint64_t gpa = gpa_of(src);
+	const struct pvxhv_mem_region *r;
+
+	if (!len)
+		return 0;
+	if (gpa + len - 1 < gpa)
+		return -PVX_EFAULT;
+	if (!hv->regions)
+		return hv->ops.read_guest(hv->opaque, gpa, dst, len) ? -PVX_EFAULT : 0;
+	r = find_region(hv, gpa, len);
+	if (!r)
+		return -PVX_EFAULT;
+	memcpy(dst, (const char *)r->hva + (gpa - r->gpa), len);
+	return 0;
+}
+
+int copy_to_guest(const struct pvxhv *hv, void __guest *dst, const void *src, size_t len)
+{
+	uint64_t gpa = gpa_of(dst);
+	const struct pvxhv_mem_region *r;
+
+	if (!len)
+		return 0;
+	if (gpa + len - 1 < gpa)
+		return -PVX_EFAULT;
+	if (!hv->regions)
+		return hv->ops.write_guest(hv->opaque, gpa, src, len) ? -PVX_EFAULT : 0;
+	r = find_region(hv, gpa, len);
+	if (!r)
+		return -PVX_EFAULT;
+	memcpy((char *)r->hva + (gpa - r->gpa), src, len);
+	return 0;
+}
+
+/* Life cycle -------------------------------------------------------------- */
+
+/* pvclock's scale: ns = (tsc_delta << shift) * mul >> 32, as KVM computes it. */
+static void time_scale(uint64_t scaled_hz, uint64_t base_hz, int8_t *pshift, uint32_t *pmul)
+{
+	uint64_t tps64 = base_hz, scaled64 = scaled_hz;
+	uint32_t tps32;
+	int shift = 0;
+
+	while (tps64 > scaled64 * 2 || (tps64 & 0xffffffff00000000ull)) {
+		tps64 >>= 1;
+		shift--;
+	}
+	tps32 = (uint32_t)tps64;
+	while (tps32 <= scaled64 || (scaled64 & 0xffffffff00000000ull)) {
+		if ((scaled64 & 0xffffffff00000000ull) || (tps32 & 0x80000000u))
+			scaled64 >>= 1;
+		else
+			tps32 <<= 1;
+		shift++;
+	}
+	*pshift = (int8_t)shift;
+	*pmul = (uint32_t)((scaled64 << 32) / tps32);
+}
+
+static uint64_t possible_features(const struct pvxhv_ops *ops)
+{
+	uint64_t f = PVX_FEATURE(SHARED_PAGE) | PVX_FEATURE(STEAL_TIME) |
+		     PVX_FEATURE(MULTICALL);
+
+	if (ops->flush_tlb)
+		f |= PVX_FEATURE(FLUSH_TLB);
+	if (ops->console)
+		f |= PVX_FEATURE(CONSOLE);
+	if (ops->set_timer && ops->inject)
+		f |= PVX_FEATURE(TIMER);
+	if (ops->inject)
+		f |= PVX_FEATURE(PV_IPI);
+	return f;
+}
+
+static bool config_ok(const struct pvxhv_config *cfg)
+{
+	const struct pvxhv_ops *ops = cfg->ops;
+	uint32_t version = cfg->abi_version ? cfg->abi_version : PVX_ABI_VERSION_LATEST;
+
+	if (!ops || !ops->clock_ns || !ops->block || !ops->kick || !ops->shutdown)
+		return false;
+	if (cfg->nr_vcpus < 1 || cfg->nr_vcpus > PVX_MAX_VCPUS)
+		return false;
+	if (PVX_ABI_MAJOR(version) != PVX_ABI_VERSION_MAJOR || version > PVX_ABI_VERSION_LATEST)
+		return false;
+	switch (cfg->transport) {
+	case PVX_TRANSPORT_IOPORT:
+	case PVX_TRANSPORT_VMCALL:
+	case PVX_TRANSPORT_VMMCALL:
+		break;
+	default:
+		return false;
+	}
+	if (cfg->cpuid_base && (cfg->cpuid_base < PVX_CPUID_SCAN_FIRST ||
+				cfg->cpuid_base > PVX_CPUID_SCAN_LAST ||
+				cfg->cpuid_base % PVX_CPUID_SCAN_STEP))
+		return false;
+	if (cfg->tsc_khz > 100000000u)		/* 100 GHz */
+		return false;
+	if (cfg->nr_regions) {
+		if (!cfg->regions || cfg->nr_regions > 256)
+			return false;
+		for (uint32_t i = 0; i < cfg->nr_regions; i++) {
+			const struct pvxhv_mem_region *r = &cfg->regions[i];
+
+			if (!r->hva || !r->size || r->gpa + r->size - 1 < r->gpa)
+				return false;
+		}
+	} else if (!ops->read_guest || !ops->write_guest) {
+		return false;
+	}
+	return true;
+}
+
+PVXHV_EXPORT struct pvxhv *pvxhv_create(const struct pvxhv_config *cfg)
+{
+	struct pvxhv *hv;
+
+	if (!cfg || !config_ok(cfg)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	hv = calloc(1, offsetof(struct pvxhv, vcpus) + cfg->nr_vcpus * sizeof(struct pvxhv_vcpu));
+	if (!hv)
+		return NULL;
+	if (cfg->nr_regions) {
+		hv->regions = calloc(cfg->nr_regions, sizeof(*hv->regions));
+		if (!hv->regions) {
+			free(hv);
+			return NULL;
+		}
+		memcpy(hv->regions, cfg->regions, cfg->nr_regions * sizeof(*hv->regions));
+		hv->nr_regions = cfg->nr_regions;
+	}
+	if (pthread_mutex_init(&hv->neg_lock, NULL)) {
+		free(hv->regions);
+		free(hv);
+		errno = ENOMEM;
+		return NULL;
+	}
+	hv->ops = *cfg->ops;
+	hv->opaque = cfg->opaque;
+	hv->nr_vcpus = cfg->nr_vcpus;
+	hv->transport = cfg->transport;
+	hv->io_port = cfg->io_port;
+	hv->cpuid_base = cfg->cpuid_base ? cfg->cpuid_base : PVX_CPUID_SCAN_FIRST;
+	hv->version = cfg->abi_version ? cfg->abi_version : PVX_ABI_VERSION_LATEST;
+	hv->features = cfg->features & possible_features(cfg->ops) & features_known_in(hv->version);
+	hv->tsc_khz = (hv->ops.guest_tsc) ? cfg->tsc_khz : 0;
+	if (hv->tsc_khz)
+		time_scale(NSEC_PER_SEC, hv->tsc_khz * 1000ull, &hv->tsc_shift, &hv->tsc_mul);
+	pvxhv_reset(hv);
+	return hv;
+}
+
+PVXHV_EXPORT void pvxhv_destroy(struct pvxhv *hv)
+{
+	if (!hv)
+		return;
+	pthread_mutex_destroy(&hv->neg_lock);
+	free(hv->regions);
+	free(hv);
+}
+
+PVXHV_EXPORT void pvxhv_reset(struct pvxhv *hv)
+{
+	pthread_mutex_lock(&hv->neg_lock);
+	atomic_store(&hv->neg_done, 0);
+	hv->neg_version = 0;
+	hv->neg_features = 0;
+	for (uint32_t i = 0; i < hv->nr_vcpus; i++) {
+		struct pvxhv_vcpu *v = &hv->vcpus[i];
+
+		atomic_store(&v->preempted, 0);
+		atomic_store(&v->flush_pending, 0);
+		atomic_store(&v->kick_pending, 0);
+		atomic_store(&v->timer_vector, 0);
+		v->shared_gpa = PVX_GPA_NONE;
+		v->time_version = 0;
+		v->steal_version = 0;
+		v->steal_ns = 0;
+	}
+	pthread_mutex_unlock(&hv->neg_lock);
+}
+
+PVXHV_EXPORT bool pvxhv_negotiated(const struct pvxhv *hv, uint32_t *version, uint64_t *features)
+{
+	if (!atomic_load_explicit(&hv->neg_done, memory_order_acquire))
+		return false;
+	if (version)
+		*version = hv->neg_version;
+	if (features)
+		*features = hv->neg_features;
+	return true;
+}
+
+PVXHV_EXPORT uint64_t pvxhv_features(const struct pvxhv *hv)
+{
+	return hv->features;
+}
+
+PVXHV_EXPORT bool pvxhv_cpuid(const struct pvxhv *hv, uint32_t leaf, uint32_t out[4])
+{
+	if (leaf < hv->cpuid_base || leaf - hv->cpuid_base > PVX_CPUID_LEAF_TRANSPORT)
+		return false;
+	switch (leaf - hv->cpuid_base) {
+	case PVX_CPUID_LEAF_SIGNATURE:
+		out[0] = hv->cpuid_base + PVX_CPUID_LEAF_TRANSPORT;
+		out[1] = PVX_CPUID_SIGNATURE_EBX;
+		out[2] = PVX_CPUID_SIGNATURE_ECX;
+		out[3] = PVX_CPUID_SIGNATURE_EDX;
+		break;
+	case PVX_CPUID_LEAF_VERSION:
+		out[0] = hv->version;
+		out[1] = (uint32_t)hv->features;
+		out[2] = (uint32_t)(hv->features >> 32);
+		out[3] = hv->nr_vcpus;
+		break;
+	case PVX_CPUID_LEAF_TRANSPORT:
+		out[0] = hv->transport;
+		out[1] = hv->transport == PVX_TRANSPORT_IOPORT ? hv->io_port : 0;
+		out[2] = 0;
+		out[3] = 0;
+		break;
+	}
+	return true;
+}
+
+/* Decode and dispatch ----------------------------------------------------- */
+
+/*
+ * The checks every hypercall passes, in this order (Documentation/abi):
+ * number known (ENOSYS), batchable when batched (ELOOP), negotiated
+ * (EPERM), in the negotiated version (ENOSYS), feature negotiated
+ * (EOPNOTSUPP), unused argument registers zero (EINVAL).
+ */
+int64_t hv_dispatch(struct pvxhv *hv, uint32_t vcpu, uint64_t nr,
+		       const uint64_t args[PVX_HC_MAX_ARGS], bool batched)
+{
+	const struct hc_desc *d;
+	uint32_t version;
+	uint64_t features;
+
+	if (nr >= ARRAY_SIZE(hc_table) || !hc_table[nr].fn)
+		return -PVX_ENOSYS;
+	d = &hc_table[nr];
+	if (batched && !(d->flags & PVX_HCF_BATCH))
+		return -PVX_ELOOP;
+	if (nr != PVX_HC_negotiate) {
+		if (!pvxhv_negotiated(hv, &version, &features))
+			return -PVX_EPERM;
+		if (d->since > version)
+			return -PVX_ENOSYS;
+		if (d->feature & ~features)
+			return -PVX_EOPNOTSUPP;
+	}
+	for (uint32_t i = d->nargs; i < PVX_HC_MAX_ARGS; i++)
+		if (args[i])
+			return -PVX_EINVAL;
+	return d->fn(hv, vcpu, args);
+}
+
+PVXHV_EXPORT int64_t pvxhv_hypercall(struct pvxhv *hv, uint32_t vcpu, struct pvxhv_regs *regs)
+{
+	uint64_t args[PVX_HC_MAX_ARGS];
+	int64_t ret;
+
+	if (!hv || !regs || vcpu >= hv->nr_vcpus)
+		return -PVX_ESRCH;
+	args[0] = regs->rbx;
+	args[1] = regs->rcx;
+	args[2] = regs->rsi;
+	args[3] = regs->rdi;
+	args[4] = regs->r8;
+	ret = hv_dispatch(hv, vcpu, regs->rax, args, false);
+	regs->rax = (uint64_t)ret;
+	return ret;
+}
+
+/* vCPU state from the VMM -------------------------------------------------- */
+
+PVXHV_EXPORT int pvxhv_vcpu_enter(struct pvxhv *hv, uint32_t vcpu, uint64_t steal_ns)
+{
+	struct pvxhv_vcpu *v;
+	int flags = 0;
+
+	if (!hv || vcpu >= hv->nr_vcpus)
+		return -PVX_ESRCH;
+	v = &hv->vcpus[vcpu];
+	v->steal_ns = steal_ns;
+	/* Clear preempted before looking for deferred flushes (see flush_tlb). */
+	atomic_store(&v->preempted, 0);
+	if (atomic_exchange(&v->flush_pending, 0))
+		flags |= PVXHV_ENTER_FLUSH_TLB;
+	shared_page_refresh(hv, vcpu);
+	return flags;
+}
+
+PVXHV_EXPORT int pvxhv_vcpu_preempt(struct pvxhv *hv, uint32_t vcpu)
+{
+	if (!hv || vcpu >= hv->nr_vcpus)
+		return -PVX_ESRCH;
+	atomic_store(&hv->vcpus[vcpu].preempted, 1);
+	shared_page_set_preempted(hv, vcpu, true);
+	return 0;
+}
+
+PVXHV_EXPORT int pvxhv_timer_expired(struct pvxhv *hv, uint32_t vcpu)
+{
+	unsigned int vector;
+
+	if (!hv || vcpu >= hv->nr_vcpus)
+		return -PVX_ESRCH;
+	vector = atomic_exchange(&hv->vcpus[vcpu].timer_vector, 0);
+	if (!vector || !hv->ops.inject)
+		return 0;
+	hv->ops.inject(hv->opaque, vcpu, (uint8_t)vector);
+	return 1;
+}
+
+PVXHV_EXPORT int pvxhv_kick(struct pvxhv *hv, uint32_t vcpu)
+{
+	if (!hv || vcpu >= hv->nr_vcpus)
+		return -PVX_ESRCH;
+	atomic_store(&hv->vcpus[vcpu].kick_pending, 1);
+	hv->ops.kick(hv->opaque, vcpu);
+	return 0;
+}
+
+/* The shared page ---------------------------------------------------------- */
+
+static void shared_write(struct pvxhv *hv, uint64_t gpa, size_t off, const void *src, size_t len)
+{
+	/* Validated at registration; a failing accessor only loses an update. */
+	(void)copy_to_guest(hv, gpa_ptr(gpa + off), src, len);
+}
+
+#define SHARED_WRITE(hv, gpa, field, val) do {					\
+	__typeof__(((struct pvx_vcpu_shared *)0)->field) v_ = (val);		\
+	shared_write(hv, gpa, offsetof(struct pvx_vcpu_shared, field), &v_, sizeof(v_)); \
+} while (0)
+
+void shared_page_refresh(struct pvxhv *hv, uint32_t vcpu)
+{
+	struct pvxhv_vcpu *v = &hv->vcpus[vcpu];
+	uint64_t gpa = v->shared_gpa;
+	struct pvx_vcpu_shared s;
+	uint32_t neg_features = 0;
+	uint64_t features;
+
+	if (gpa == PVX_GPA_NONE || !pvxhv_negotiated(hv, NULL, &features))
+		return;
+	neg_features = (features & PVX_FEATURE(STEAL_TIME)) != 0;
+
+	memset(&s, 0, sizeof(s));
+	s.size = sizeof(s);
+	s.vcpu_id = vcpu;
+	s.flags = PVX_VCPU_TIME_VALID | (neg_features ? PVX_VCPU_STEAL_VALID : 0);
+	s.time.system_time = hv->ops.clock_ns(hv->opaque);
+	if (hv->tsc_khz) {
+		s.time.tsc_timestamp = hv->ops.guest_tsc(hv->opaque, vcpu);
+		s.time.tsc_to_system_mul = hv->tsc_mul;
+		s.time.tsc_shift = hv->tsc_shift;
+		s.time.flags = PVX_TIME_TSC_STABLE;
+	}
+
+	/* Seqlock: odd, body, even; the guest retries around odd values. */
+	v->time_version |= 1;
+	SHARED_WRITE(hv, gpa, time.version, v->time_version);
+	atomic_thread_fence(memory_order_release);
+	SHARED_WRITE(hv, gpa, size, s.size);
+	SHARED_WRITE(hv, gpa, vcpu_id, s.vcpu_id);
+	SHARED_WRITE(hv, gpa, flags, s.flags);
+	shared_write(hv, gpa, offsetof(struct pvx_vcpu_shared, time) + sizeof(uint32_t) * 2,
+		     (const char *)&s.time + sizeof(uint32_t) * 2,
+		     sizeof(s.time) - sizeof(uint32_t) * 2);
+	atomic_thread_fence(memory_order_release);
+	v->time_version++;
+	SHARED_WRITE(hv, gpa, time.version, v->time_version);
+
+	if (neg_features) {
+		v->steal_version |= 1;
+		SHARED_WRITE(hv, gpa, steal_version, v->steal_version);
+		atomic_thread_fence(memory_order_release);
+		SHARED_WRITE(hv, gpa, steal_ns, v->steal_ns);
+		SHARED_WRITE(hv, gpa, preempted, 0);
+		atomic_thread_fence(memory_order_release);
+		v->steal_version++;
+		SHARED_WRITE(hv, gpa, steal_version, v->steal_version);
+	}
+}
+
+void shared_page_set_preempted(struct pvxhv *hv, uint32_t vcpu, bool preempted)
+{
+	struct pvxhv_vcpu *v = &hv->vcpus[vcpu];
+	uint64_t features;
+
+	if (v->shared_gpa == PVX_GPA_NONE || !pvxhv_negotiated(hv, NULL, &features) ||
+	    !(features & PVX_FEATURE(STEAL_TIME)))
+		return;
+	v->steal_version |= 1;
+	SHARED_WRITE(hv, v->shared_gpa, steal_version, v->steal_version);
+	atomic_thread_fence(memory_order_release);
+	SHARED_WRITE(hv, v->shared_gpa, preempted, preempted ? 1 : 0);
+	atomic_thread_fence(memory_order_release);
+	v->steal_version++;
+	SHARED_WRITE(hv, v->shared_gpa, steal_version, v->steal_version);
+}
