@@ -81,11 +81,18 @@ fail:
 	return NULL;
 }
 
-/* Per vCPU: the initial APIC id in leaves 1, 0xb and 0x1f. */
+/*
+ * Per vCPU: the initial APIC id in leaves 1, 0xb and 0x1f. Also XCR0 =
+ * every state component leaf 0xd offers, which is what Linux enables: KVM
+ * then reports the matching XSAVE size in leaf 0xd from the start. (It
+ * updates it when the guest writes XCR0, but KVM nested under QEMU TCG
+ * never sees that write, and the guest would warn about the mismatch.)
+ */
 int cpuid_set(struct vcpu *c, const struct kvm_cpuid2 *tmpl)
 {
 	size_t sz = sizeof(*tmpl) + tmpl->nent * sizeof(tmpl->entries[0]);
 	struct kvm_cpuid2 *mine = malloc(sz);
+	struct kvm_xcrs xcrs = { .nr_xcrs = 1 };
 	int r;
 
 	if (!mine)
@@ -98,8 +105,12 @@ int cpuid_set(struct vcpu *c, const struct kvm_cpuid2 *tmpl)
 			e->ebx = (e->ebx & 0x00ffffff) | (uint32_t)c->id << 24;
 		if (e->function == 0xb || e->function == 0x1f)
 			e->edx = c->id;
+		if (e->function == 0xd && e->index == 0)
+			xcrs.xcrs[0].value = e->eax | (uint64_t)e->edx << 32;
 	}
 	r = ioctl(c->fd, KVM_SET_CPUID2, mine);
 	free(mine);
+	if (!r && xcrs.xcrs[0].value)
+		ioctl(c->fd, KVM_SET_XCRS, &xcrs);	/* best effort */
 	return r;
 }

@@ -5,12 +5,14 @@
  *   0x3f8-0x3ff  8250/16550 UART (COM1, IRQ 4), transmit only, to stdout;
  *   0x60, 0x64   i8042 keyboard controller, just enough for Linux to
  *                probe it quickly and to reset the machine with 0xfe;
+ *   0x70, 0x71   CMOS RTC: the host's UTC time, read only;
  *   0xcf9        PCI reset control: bit 2 resets the machine.
  * A reset ends pvx-hv with status 0. Any other port reads as all-ones
  * and ignores writes, as an empty ISA bus does.
  */
 #include <string.h>
 #include <sys/ioctl.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "pvx-hv.h"
@@ -21,8 +23,13 @@
 #define KBD_STATUS	0x64		/* read: status, write: command */
 #define KBD_RESET	0xfe
 #define KBD_OBF		0x01		/* a byte waits in KBD_DATA */
+#define KBD_CTR_KBDDIS	0x10
+#define KBD_CTR_AUXDIS	0x20
 #define KBD_AUXDATA	0x20		/* ... and it came from the aux port */
+#define KBD_IDLE	0x14		/* keyboard not inhibited, self test done */
 #define RST_CNT		0xcf9
+#define RTC_INDEX	0x70
+#define RTC_DATA	0x71
 
 /* UART registers (offset from COM1) and bits. */
 enum { UART_RX_TX, UART_IER, UART_IIR_FCR, UART_LCR, UART_MCR, UART_LSR, UART_MSR, UART_SCR };
@@ -178,6 +185,10 @@ static void kbd_command(struct kbd *k, uint8_t cmd)
 	case 0x60: case 0xd2: case 0xd3: /* write ctr, kbd loop, aux loop */
 		k->cmd = cmd;
 		break;
+	case 0xa7: k->ctr |= KBD_CTR_AUXDIS; break;
+	case 0xa8: k->ctr &= ~KBD_CTR_AUXDIS; break;
+	case 0xad: k->ctr |= KBD_CTR_KBDDIS; break;
+	case 0xae: k->ctr &= ~KBD_CTR_KBDDIS; break;
 	}
 }
 
@@ -190,6 +201,31 @@ static void kbd_data(struct kbd *k, uint8_t v)
 	else if (k->cmd == 0xd3)
 		k->out = v, k->status = KBD_OBF | KBD_AUXDATA;
 	k->cmd = 0;			/* bytes for the keyboard itself: no one there */
+}
+
+/* MC146818 RTC: registers 0-9 and 0x32 give the time in BCD, 24 hours. */
+static uint8_t rtc_read(uint8_t index)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+	int v;
+
+	gmtime_r(&now, &tm);
+	switch (index & 0x7f) {
+	case 0x00: v = tm.tm_sec; break;
+	case 0x02: v = tm.tm_min; break;
+	case 0x04: v = tm.tm_hour; break;
+	case 0x06: v = tm.tm_wday + 1; break;
+	case 0x07: v = tm.tm_mday; break;
+	case 0x08: v = tm.tm_mon + 1; break;
+	case 0x09: v = tm.tm_year % 100; break;
+	case 0x32: v = 19 + tm.tm_year / 100; break;	/* century */
+	case 0x0a: return 0x26;		/* no update in progress, 32 kHz */
+	case 0x0b: return 0x02;		/* 24 hours, BCD, no interrupts */
+	case 0x0d: return 0x80;		/* battery good */
+	default: return 0;
+	}
+	return (v / 10) << 4 | v % 10;
 }
 
 void io_out(struct vcpu *c, uint16_t port, const uint8_t *data, int size)
@@ -213,6 +249,9 @@ void io_out(struct vcpu *c, uint16_t port, const uint8_t *data, int size)
 		else
 			kbd_data(&vm->kbd, *data);
 		pthread_mutex_unlock(&vm->lock);
+	} else if (port == RTC_INDEX) {
+		c->st.io[IO_RTC]++;
+		vm->rtc_index = *data;
 	} else {
 		c->st.io[IO_OTHER]++;
 	}
@@ -231,12 +270,15 @@ void io_in(struct vcpu *c, uint16_t port, uint8_t *data, int size)
 		c->st.io[IO_KBD]++;
 		pthread_mutex_lock(&vm->lock);
 		if (port == KBD_STATUS) {
-			*data = vm->kbd.status;
+			*data = vm->kbd.status | KBD_IDLE;
 		} else {
 			*data = vm->kbd.out;
 			vm->kbd.status = 0;
 		}
 		pthread_mutex_unlock(&vm->lock);
+	} else if (port == RTC_DATA) {
+		c->st.io[IO_RTC]++;
+		*data = rtc_read(vm->rtc_index);
 	} else {
 		c->st.io[IO_OTHER]++;
 		memset(data, 0xff, size);
