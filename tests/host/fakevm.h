@@ -1,0 +1,241 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A fake VMM for the host tests, fuzzers and bench: guest RAM in two
+ * regions (low RAM at 0 and one 64 KiB region ending at the top of the
+ * address space), callbacks that record what the library asked for, and a
+ * clock the test sets.
+ */
+#ifndef PVX_TESTS_FAKEVM_H
+#define PVX_TESTS_FAKEVM_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <pvxhv.h>
+
+#define FVM_LOW_SIZE	(256 * 1024ull)			/* gpa 0 .. 256 KiB */
+#define FVM_TOP_SIZE	(64 * 1024ull)
+#define FVM_TOP_GPA	(0ull - FVM_TOP_SIZE)		/* last 64 KiB of 2^64 */
+#define FVM_MAX_VCPUS	8
+#define FVM_LOG		64
+
+struct fvm {
+	struct pvxhv		*hv;
+	struct pvxhv_config	cfg;
+	struct pvxhv_ops	ops;
+	struct pvxhv_mem_region	regions[2];
+	uint8_t			*low, *top;
+	bool			accessor;	/* memory through read/write callbacks */
+	int			fail_reads;	/* accessor: fail this many reads */
+
+	uint64_t		now;
+	uint64_t		tsc;
+	/* What the library asked for. */
+	unsigned int		yields, blocks, kicks[FVM_MAX_VCPUS];
+	uint64_t		block_deadline;
+	unsigned int		flushes[FVM_MAX_VCPUS];
+	unsigned int		injects;
+	uint32_t		inject_vcpu[FVM_LOG];
+	uint8_t			inject_vec[FVM_LOG];
+	uint64_t		timer[FVM_MAX_VCPUS];
+	unsigned int		timer_calls;
+	char			console[8192];
+	size_t			console_len;
+	unsigned int		console_calls;
+	unsigned int		shutdowns;
+	uint32_t		shutdown_reason, shutdown_code;
+	unsigned int		reads, writes;
+};
+
+static inline uint8_t *fvm_host(struct fvm *vm, uint64_t gpa, uint64_t len)
+{
+	if (gpa < FVM_LOW_SIZE && len <= FVM_LOW_SIZE - gpa)
+		return vm->low + gpa;
+	if (gpa >= FVM_TOP_GPA && len <= 0 - gpa)
+		return vm->top + (gpa - FVM_TOP_GPA);
+	return NULL;
+}
+
+static int fvm_read(void *o, uint64_t gpa, void *dst, size_t len)
+{
+	struct fvm *vm = o;
+	uint8_t *p = fvm_host(vm, gpa, len);
+
+	vm->reads++;
+	if (!p || (vm->fail_reads && vm->fail_reads-- > 0))
+		return -1;
+	memcpy(dst, p, len);
+	return 0;
+}
+
+static int fvm_write(void *o, uint64_t gpa, const void *src, size_t len)
+{
+	struct fvm *vm = o;
+	uint8_t *p = fvm_host(vm, gpa, len);
+
+	vm->writes++;
+	if (!p)
+		return -1;
+	memcpy(p, src, len);
+	return 0;
+}
+
+static uint64_t fvm_clock(void *o) { return ((struct fvm *)o)->now; }
+static uint64_t fvm_tsc(void *o, uint32_t v) { (void)v; return ((struct fvm *)o)->tsc; }
+static void fvm_yield(void *o, uint32_t v) { (void)v; ((struct fvm *)o)->yields++; }
+
+static void fvm_block(void *o, uint32_t v, uint64_t deadline)
+{
+	struct fvm *vm = o;
+
+	(void)v;
+	vm->blocks++;
+	vm->block_deadline = deadline;
+}
+
+static void fvm_kick(void *o, uint32_t v)
+{
+	struct fvm *vm = o;
+
+	if (v < FVM_MAX_VCPUS)
+		vm->kicks[v]++;
+}
+
+static void fvm_inject(void *o, uint32_t v, uint8_t vec)
+{
+	struct fvm *vm = o;
+
+	if (vm->injects < FVM_LOG) {
+		vm->inject_vcpu[vm->injects] = v;
+		vm->inject_vec[vm->injects] = vec;
+	}
+	vm->injects++;
+}
+
+static void fvm_set_timer(void *o, uint32_t v, uint64_t deadline)
+{
+	struct fvm *vm = o;
+
+	vm->timer_calls++;
+	if (v < FVM_MAX_VCPUS)
+		vm->timer[v] = deadline;
+}
+
+static void fvm_flush(void *o, uint32_t v)
+{
+	struct fvm *vm = o;
+
+	if (v < FVM_MAX_VCPUS)
+		vm->flushes[v]++;
+}
+
+static void fvm_console(void *o, uint32_t v, const char *buf, size_t len)
+{
+	struct fvm *vm = o;
+
+	(void)v;
+	vm->console_calls++;
+	if (len > sizeof(vm->console) - vm->console_len)
+		vm->console_len = 0;
+	memcpy(vm->console + vm->console_len, buf, len);
+	vm->console_len += len;
+}
+
+static void fvm_shutdown(void *o, uint32_t v, uint32_t reason, uint32_t code)
+{
+	struct fvm *vm = o;
+
+	(void)v;
+	vm->shutdowns++;
+	vm->shutdown_reason = reason;
+	vm->shutdown_code = code;
+}
+
+struct fvm_opts {
+	uint32_t	nr_vcpus;	/* 0: 4 */
+	uint32_t	abi_version;	/* 0: latest */
+	uint64_t	features;	/* 0: all */
+	bool		accessor;
+	uint32_t	tsc_khz;
+};
+
+/* Set up vm (memory zeroed); returns 0 or -1. */
+static inline int fvm_init(struct fvm *vm, const struct fvm_opts *o)
+{
+	memset(vm, 0, sizeof(*vm));
+	vm->low = calloc(1, FVM_LOW_SIZE);
+	vm->top = calloc(1, FVM_TOP_SIZE);
+	if (!vm->low || !vm->top)
+		return -1;
+	vm->accessor = o->accessor;
+	vm->now = 1000000000ull;
+	vm->ops = (struct pvxhv_ops){
+		.read_guest = fvm_read, .write_guest = fvm_write,
+		.clock_ns = fvm_clock, .guest_tsc = fvm_tsc,
+		.block = fvm_block, .kick = fvm_kick, .yield = fvm_yield,
+		.inject = fvm_inject, .set_timer = fvm_set_timer,
+		.flush_tlb = fvm_flush, .console = fvm_console,
+		.shutdown = fvm_shutdown,
+	};
+	vm->regions[0] = (struct pvxhv_mem_region){ 0, FVM_LOW_SIZE, vm->low };
+	vm->regions[1] = (struct pvxhv_mem_region){ FVM_TOP_GPA, FVM_TOP_SIZE, vm->top };
+	vm->cfg = (struct pvxhv_config){
+		.nr_vcpus = o->nr_vcpus ? o->nr_vcpus : 4,
+		.transport = PVX_TRANSPORT_IOPORT,
+		.io_port = 0x5650,
+		.abi_version = o->abi_version,
+		.features = o->features ? o->features : ~0ull,
+		.tsc_khz = o->tsc_khz,
+		.regions = o->accessor ? NULL : vm->regions,
+		.nr_regions = o->accessor ? 0 : 2,
+		.ops = &vm->ops,
+		.opaque = vm,
+	};
+	vm->hv = pvxhv_create(&vm->cfg);
+	return vm->hv ? 0 : -1;
+}
+
+static inline void fvm_fini(struct fvm *vm)
+{
+	pvxhv_destroy(vm->hv);
+	free(vm->low);
+	free(vm->top);
+	vm->hv = NULL;
+}
+
+static inline int64_t fvm_call(struct fvm *vm, uint32_t vcpu, uint64_t nr, uint64_t a0,
+			       uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4)
+{
+	struct pvxhv_regs r = { .rax = nr, .rbx = a0, .rcx = a1, .rsi = a2, .rdi = a3, .r8 = a4 };
+
+	return pvxhv_hypercall(vm->hv, vcpu, &r);
+}
+
+#define FVM_CALL(vm, nr, ...)	fvm_call_n(vm, 0, nr, (uint64_t[]){ __VA_ARGS__ }, \
+					   sizeof((uint64_t[]){ __VA_ARGS__ }) / sizeof(uint64_t))
+#define FVM_CALL0(vm, nr)	fvm_call(vm, 0, nr, 0, 0, 0, 0, 0)
+
+static inline int64_t fvm_call_n(struct fvm *vm, uint32_t vcpu, uint64_t nr,
+				 const uint64_t *a, size_t n)
+{
+	uint64_t x[PVX_HC_MAX_ARGS] = { 0 };
+
+	for (size_t i = 0; i < n && i < PVX_HC_MAX_ARGS; i++)
+		x[i] = a[i];
+	return fvm_call(vm, vcpu, nr, x[0], x[1], x[2], x[3], x[4]);
+}
+
+/* Negotiate through a struct at gpa 0x1000; returns the hypercall result. */
+#define FVM_NEG_GPA	0x1000ull
+static inline int64_t fvm_negotiate(struct fvm *vm, uint32_t version, uint64_t features)
+{
+	struct pvx_negotiate n = { .size = sizeof(n), .version = version, .features = features };
+
+	memcpy(vm->low + FVM_NEG_GPA, &n, sizeof(n));
+	return FVM_CALL(vm, PVX_HC_negotiate, FVM_NEG_GPA);
+}
+
+#endif /* PVX_TESTS_FAKEVM_H */

@@ -1,0 +1,962 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * libpvxhv unit tests: every hypercall with valid, boundary and hostile
+ * arguments, every bad-input case of the ABI spec, version skew.
+ * Built with ASan + UBSan.  Prints one "PASS name" / "FAIL name -- why"
+ * line per test; tests/host/check.sh records them.
+ */
+#include <errno.h>
+#include <pthread.h>
+
+#include "fakevm.h"
+#include "internal.h"
+
+static const char *cur_test;
+static char cur_fail[512];
+
+#define EXPECT_EQ(a, b) do {							\
+	long long a_ = (long long)(a), b_ = (long long)(b);			\
+	if (a_ != b_ && !cur_fail[0])						\
+		snprintf(cur_fail, sizeof(cur_fail), "line %d: %s = %lld, expected %s = %lld", \
+			 __LINE__, #a, a_, #b, b_);				\
+} while (0)
+#define EXPECT(c)	EXPECT_EQ(!!(c), 1)
+
+static struct fvm vm;
+
+/* A negotiated VM with all features (the usual starting point). */
+static void up(const struct fvm_opts *o)
+{
+	struct fvm_opts def = { 0 };
+
+	if (fvm_init(&vm, o ? o : &def)) {
+		snprintf(cur_fail, sizeof(cur_fail), "fvm_init failed");
+		return;
+	}
+	EXPECT_EQ(fvm_negotiate(&vm, PVX_ABI_VERSION_LATEST, ~0ull), 0);
+}
+
+static void up_raw(const struct fvm_opts *o)
+{
+	struct fvm_opts def = { 0 };
+
+	if (fvm_init(&vm, o ? o : &def))
+		snprintf(cur_fail, sizeof(cur_fail), "fvm_init failed");
+}
+
+/* After hostile calls the instance must still serve a valid call. */
+static void still_works(void)
+{
+	uint64_t gpa = 0x3000;
+
+	memcpy(vm.low + gpa, "ok", 2);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_console_write, gpa, 2), 2);
+}
+
+/* ---- ABI constants and names ---- */
+
+static void test_errno_compatible(void)
+{
+	EXPECT_EQ(PVX_EPERM, EPERM);
+	EXPECT_EQ(PVX_ESRCH, ESRCH);
+	EXPECT_EQ(PVX_E2BIG, E2BIG);
+	EXPECT_EQ(PVX_EFAULT, EFAULT);
+	EXPECT_EQ(PVX_EINVAL, EINVAL);
+	EXPECT_EQ(PVX_ELOOP, ELOOP);
+	EXPECT_EQ(PVX_ENOSYS, ENOSYS);
+	EXPECT_EQ(PVX_EPROTONOSUPPORT, EPROTONOSUPPORT);
+	EXPECT_EQ(PVX_EOPNOTSUPP, EOPNOTSUPP);
+	EXPECT_EQ(PVX_ETIMEDOUT, ETIMEDOUT);
+	EXPECT_EQ(PVX_EALREADY, EALREADY);
+}
+
+static void test_names(void)
+{
+	EXPECT(!strcmp(pvxhv_hypercall_name(PVX_HC_flush_tlb), "flush_tlb"));
+	EXPECT(!strcmp(pvxhv_hypercall_name(1ull << 40), "?"));
+	EXPECT(!strcmp(pvxhv_error_name(-PVX_EINVAL), "EINVAL"));
+	EXPECT(!strcmp(pvxhv_error_name(0), "OK"));
+	EXPECT(!strcmp(pvxhv_error_name(12345), "?"));
+}
+
+/* ---- create / cpuid ---- */
+
+static void test_create_rejects_bad_config(void)
+{
+	struct fvm_opts o = { 0 };
+	struct pvxhv_config c;
+	struct pvxhv_ops ops;
+	struct pvxhv_mem_region wrap;
+
+	up_raw(&o);
+	c = vm.cfg;
+	c.nr_vcpus = 0;
+	EXPECT(!pvxhv_create(&c));
+	c.nr_vcpus = PVX_MAX_VCPUS + 1;
+	EXPECT(!pvxhv_create(&c));
+	c = vm.cfg;
+	c.transport = 7;
+	EXPECT(!pvxhv_create(&c));
+	c = vm.cfg;
+	c.cpuid_base = 0x40000080;
+	EXPECT(!pvxhv_create(&c));
+	c = vm.cfg;
+	c.abi_version = PVX_ABI_VERSION(2, 0);
+	EXPECT(!pvxhv_create(&c));
+	c.abi_version = PVX_ABI_VERSION(1, PVX_ABI_VERSION_MINOR + 1);
+	EXPECT(!pvxhv_create(&c));
+	c = vm.cfg;
+	wrap = (struct pvxhv_mem_region){ 0xfffffffffffff000ull, 0x2000, vm.low };
+	c.regions = &wrap;
+	c.nr_regions = 1;
+	EXPECT(!pvxhv_create(&c));
+	c = vm.cfg;
+	ops = vm.ops;
+	ops.shutdown = NULL;
+	c.ops = &ops;
+	EXPECT(!pvxhv_create(&c));
+	c = vm.cfg;
+	c.regions = NULL;
+	c.nr_regions = 0;
+	ops = vm.ops;
+	ops.read_guest = NULL;
+	c.ops = &ops;
+	EXPECT(!pvxhv_create(&c));
+	EXPECT(!pvxhv_create(NULL));
+	fvm_fini(&vm);
+}
+
+static void test_features_follow_callbacks(void)
+{
+	struct pvxhv_ops ops;
+	struct pvxhv_config c;
+	struct pvxhv *hv;
+
+	up_raw(NULL);
+	EXPECT_EQ(pvxhv_features(vm.hv), features_known_in(PVX_ABI_VERSION_LATEST));
+	ops = vm.ops;
+	ops.console = NULL;
+	ops.inject = NULL;
+	c = vm.cfg;
+	c.ops = &ops;
+	hv = pvxhv_create(&c);
+	EXPECT(hv);
+	if (hv) {
+		uint64_t f = pvxhv_features(hv);
+
+		EXPECT(!(f & PVX_FEATURE(CONSOLE)));
+		EXPECT(!(f & PVX_FEATURE(TIMER)));
+		EXPECT(!(f & PVX_FEATURE(PV_IPI)));
+		EXPECT(f & PVX_FEATURE(MULTICALL));
+		pvxhv_destroy(hv);
+	}
+	fvm_fini(&vm);
+}
+
+static void test_cpuid_leaves(void)
+{
+	uint32_t r[4];
+	char sig[13];
+
+	up_raw(NULL);
+	EXPECT(pvxhv_cpuid(vm.hv, 0x40000000, r));
+	EXPECT_EQ(r[0], 0x40000002);
+	memcpy(sig, &r[1], 4);
+	memcpy(sig + 4, &r[2], 4);
+	memcpy(sig + 8, &r[3], 4);
+	sig[12] = 0;
+	EXPECT(!strcmp(sig, "PVXPVXPVXPVX"));
+	EXPECT(pvxhv_cpuid(vm.hv, 0x40000001, r));
+	EXPECT_EQ(r[0], PVX_ABI_VERSION_LATEST);
+	EXPECT_EQ(r[1] | ((uint64_t)r[2] << 32), pvxhv_features(vm.hv));
+	EXPECT_EQ(r[3], 4);
+	EXPECT(pvxhv_cpuid(vm.hv, 0x40000002, r));
+	EXPECT_EQ(r[0], PVX_TRANSPORT_IOPORT);
+	EXPECT_EQ(r[1], 0x5650);
+	EXPECT(!pvxhv_cpuid(vm.hv, 0x40000003, r));
+	EXPECT(!pvxhv_cpuid(vm.hv, 0x3fffffff, r));
+	fvm_fini(&vm);
+}
+
+static void test_cpuid_custom_base(void)
+{
+	struct pvxhv_config c;
+	struct pvxhv *hv;
+	uint32_t r[4];
+
+	up_raw(NULL);
+	c = vm.cfg;
+	c.cpuid_base = 0x40000100;
+	c.transport = PVX_TRANSPORT_VMMCALL;
+	hv = pvxhv_create(&c);
+	EXPECT(hv);
+	if (hv) {
+		EXPECT(!pvxhv_cpuid(hv, 0x40000000, r));
+		EXPECT(pvxhv_cpuid(hv, 0x40000100, r));
+		EXPECT_EQ(r[0], 0x40000102);
+		EXPECT(pvxhv_cpuid(hv, 0x40000102, r));
+		EXPECT_EQ(r[0], PVX_TRANSPORT_VMMCALL);
+		EXPECT_EQ(r[1], 0);
+		pvxhv_destroy(hv);
+	}
+	fvm_fini(&vm);
+}
+
+/* ---- common dispatch checks ---- */
+
+static void test_unknown_hypercall(void)
+{
+	up(NULL);
+	EXPECT_EQ(FVM_CALL0(&vm, 11), -PVX_ENOSYS);
+	EXPECT_EQ(FVM_CALL0(&vm, 0xffff), -PVX_ENOSYS);
+	/* The number is 64 bits: high bits must not alias a real call. */
+	EXPECT_EQ(FVM_CALL0(&vm, (1ull << 32) | PVX_HC_sched_yield), -PVX_ENOSYS);
+	EXPECT_EQ(FVM_CALL0(&vm, ~0ull), -PVX_ENOSYS);
+	EXPECT_EQ(vm.yields, 0);
+	still_works();
+	fvm_fini(&vm);
+}
+
+static void test_before_negotiate(void)
+{
+	struct pvxhv_regs r = { .rax = PVX_HC_console_write, .rbx = 0x3000, .rcx = 1 };
+
+	up_raw(NULL);
+	EXPECT_EQ(pvxhv_hypercall(vm.hv, 0, &r), -PVX_EPERM);
+	EXPECT_EQ((int64_t)r.rax, -PVX_EPERM);
+	EXPECT_EQ(r.rbx, 0x3000);	/* nothing but rax changes */
+	EXPECT_EQ(FVM_CALL0(&vm, PVX_HC_sched_yield), -PVX_EPERM);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_shutdown, 0, 0), -PVX_EPERM);
+	EXPECT_EQ(vm.shutdowns, 0);
+	EXPECT(!pvxhv_negotiated(vm.hv, NULL, NULL));
+	fvm_fini(&vm);
+}
+
+/* Every hypercall refuses a non-zero unused argument register. */
+static void test_reserved_argument_registers(void)
+{
+	static const struct { uint64_t nr, nargs; } calls[] = {
+#define ONE(since, name, nr, nargs, ...) { nr, nargs },
+		PVX_HYPERCALLS(ONE)
+#undef ONE
+	};
+	up(NULL);
+	for (size_t i = 0; i < ARRAY_SIZE(calls); i++) {
+		for (uint64_t a = calls[i].nargs; a < PVX_HC_MAX_ARGS; a++) {
+			uint64_t x[PVX_HC_MAX_ARGS] = { 0 };
+
+			x[a] = 1ull << 63;
+			EXPECT_EQ(fvm_call(&vm, 0, calls[i].nr, x[0], x[1], x[2], x[3], x[4]), -PVX_EINVAL);
+		}
+	}
+	EXPECT_EQ(vm.shutdowns + vm.yields + vm.blocks, 0);
+	still_works();
+	fvm_fini(&vm);
+}
+
+static void test_vmm_bad_vcpu(void)
+{
+	struct pvxhv_regs r = { .rax = PVX_HC_sched_yield };
+
+	up(NULL);
+	EXPECT_EQ(pvxhv_hypercall(vm.hv, 4, &r), -PVX_ESRCH);
+	EXPECT_EQ(r.rax, PVX_HC_sched_yield);
+	EXPECT_EQ(pvxhv_vcpu_enter(vm.hv, 99, 0), -PVX_ESRCH);
+	EXPECT_EQ(pvxhv_vcpu_preempt(vm.hv, 4), -PVX_ESRCH);
+	EXPECT_EQ(pvxhv_timer_expired(vm.hv, ~0u), -PVX_ESRCH);
+	EXPECT_EQ(pvxhv_kick(vm.hv, 4), -PVX_ESRCH);
+	fvm_fini(&vm);
+}
+
+/* ---- negotiate ---- */
+
+static struct pvx_negotiate neg_at(uint64_t gpa)
+{
+	struct pvx_negotiate n;
+
+	memcpy(&n, fvm_host(&vm, gpa, sizeof(n)), sizeof(n));
+	return n;
+}
+
+static void put_neg(uint64_t gpa, uint32_t size, uint32_t version, uint64_t features)
+{
+	struct pvx_negotiate n = { .size = size, .version = version, .features = features };
+
+	memcpy(fvm_host(&vm, gpa, 16), &n, 16);
+}
+
+static void test_negotiate_valid(void)
+{
+	struct pvx_negotiate n;
+	uint32_t v;
+	uint64_t f;
+
+	up_raw(NULL);
+	put_neg(0x2000, sizeof(n), PVX_ABI_VERSION_LATEST, ~0ull);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_negotiate, 0x2000), 0);
+	n = neg_at(0x2000);
+	EXPECT_EQ(n.size, sizeof(n));
+	EXPECT_EQ(n.version, PVX_ABI_VERSION_LATEST);
+	EXPECT_EQ(n.features, pvxhv_features(vm.hv));
+	EXPECT_EQ(n.nr_vcpus, 4);
+	EXPECT_EQ(n.max_multicall, PVX_MULTICALL_MAX);
+	EXPECT(pvxhv_negotiated(vm.hv, &v, &f));
+	EXPECT_EQ(v, PVX_ABI_VERSION_LATEST);
+	EXPECT_EQ(f, n.features);
+	/* Twice: EALREADY, state unchanged. */
+	put_neg(0x2000, sizeof(n), PVX_ABI_VERSION(1, 0), 0);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_negotiate, 0x2000), -PVX_EALREADY);
+	EXPECT(pvxhv_negotiated(vm.hv, &v, &f));
+	EXPECT_EQ(v, PVX_ABI_VERSION_LATEST);
+	still_works();
+	fvm_fini(&vm);
+}
+
+static void test_negotiate_at_top_of_memory(void)
+{
+	uint64_t gpa = 0ull - 24;	/* the struct ends at the last byte of 2^64 */
+
+	up_raw(NULL);
+	put_neg(gpa, 24, PVX_ABI_VERSION_LATEST, 0);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_negotiate, gpa), 0);
+	fvm_fini(&vm);
+}
+
+static void test_negotiate_bad_struct(void)
+{
+	uint8_t before[32];
+
+	up_raw(NULL);
+	/* misaligned */
+	put_neg(0x2004, 24, PVX_ABI_VERSION_LATEST, 0);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_negotiate, 0x2004), -PVX_EINVAL);
+	/* crossing a page: 16 bytes fit, the declared 24 do not */
+	put_neg(0x2ff0, 24, PVX_ABI_VERSION_LATEST, 0);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_negotiate, 0x2ff0), -PVX_EINVAL);
+	put_neg(0x2ff8, 24, PVX_ABI_VERSION_LATEST, 0);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_negotiate, 0x2ff8), -PVX_EINVAL);
+	/* too small, absurdly large */
+	put_neg(0x2000, 15, PVX_ABI_VERSION_LATEST, 0);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_negotiate, 0x2000), -PVX_EINVAL);
+	put_neg(0x2000, 0xffffffffu, PVX_ABI_VERSION_LATEST, 0);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_negotiate, 0x2000), -PVX_EINVAL);
+	/* not RAM, wrapping */
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_negotiate, FVM_LOW_SIZE), -PVX_EFAULT);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_negotiate, FVM_LOW_SIZE - 8), -PVX_EINVAL); /* crosses page */
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_negotiate, 0xfffffffffffffff8ull), -PVX_EFAULT);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_negotiate, 0x123456789000ull), -PVX_EFAULT);
+	/* Nothing negotiated, nothing written. */
+	memcpy(before, vm.low + 0x2000, sizeof(before));
+	put_neg(0x2000, 15, PVX_ABI_VERSION_LATEST, 0);
+	memcpy(before, vm.low + 0x2000, sizeof(before));
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_negotiate, 0x2000), -PVX_EINVAL);
+	EXPECT(!memcmp(before, vm.low + 0x2000, sizeof(before)));
+	EXPECT(!pvxhv_negotiated(vm.hv, NULL, NULL));
+	/* And a good one still works. */
+	EXPECT_EQ(fvm_negotiate(&vm, PVX_ABI_VERSION_LATEST, 0), 0);
+	fvm_fini(&vm);
+}
+
+static void test_negotiate_unknown_major(void)
+{
+	uint8_t before[24];
+
+	up_raw(NULL);
+	put_neg(0x2000, 24, PVX_ABI_VERSION(2, 0), ~0ull);
+	memcpy(before, vm.low + 0x2000, sizeof(before));
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_negotiate, 0x2000), -PVX_EPROTONOSUPPORT);
+	EXPECT(!memcmp(before, vm.low + 0x2000, sizeof(before)));
+	put_neg(0x2000, 24, PVX_ABI_VERSION(0, 9), ~0ull);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_negotiate, 0x2000), -PVX_EPROTONOSUPPORT);
+	put_neg(0x2000, 24, 0xffffffffu, ~0ull);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_negotiate, 0x2000), -PVX_EPROTONOSUPPORT);
+	EXPECT(!pvxhv_negotiated(vm.hv, NULL, NULL));
+	EXPECT_EQ(FVM_CALL0(&vm, PVX_HC_sched_yield), -PVX_EPERM);
+	EXPECT_EQ(fvm_negotiate(&vm, PVX_ABI_VERSION_LATEST, 0), 0);
+	fvm_fini(&vm);
+}
+
+static void test_negotiate_accessor_mode(void)
+{
+	struct fvm_opts o = { .accessor = true };
+
+	up_raw(&o);
+	EXPECT_EQ(fvm_negotiate(&vm, PVX_ABI_VERSION_LATEST, ~0ull), 0);
+	EXPECT(vm.reads >= 1);
+	still_works();
+	fvm_fini(&vm);
+	up_raw(&o);
+	vm.fail_reads = 1;
+	EXPECT_EQ(fvm_negotiate(&vm, PVX_ABI_VERSION_LATEST, ~0ull), -PVX_EFAULT);
+	EXPECT(!pvxhv_negotiated(vm.hv, NULL, NULL));
+	fvm_fini(&vm);
+}
+
+static void *neg_thread(void *arg)
+{
+	uint64_t gpa = (uintptr_t)arg;
+	struct pvx_negotiate n = { .size = sizeof(n), .version = PVX_ABI_VERSION_LATEST };
+
+	memcpy(vm.low + gpa, &n, sizeof(n));
+	return (void *)(intptr_t)fvm_call(&vm, (uint32_t)(gpa / 0x1000) % 4, PVX_HC_negotiate, gpa, 0, 0, 0, 0);
+}
+
+static void test_negotiate_concurrent(void)
+{
+	pthread_t t[4];
+	int ok = 0, already = 0;
+
+	up_raw(NULL);
+	for (int i = 0; i < 4; i++)
+		pthread_create(&t[i], NULL, neg_thread, (void *)(uintptr_t)(0x10000 + i * 0x1000));
+	for (int i = 0; i < 4; i++) {
+		void *r;
+
+		pthread_join(t[i], &r);
+		ok += (intptr_t)r == 0;
+		already += (intptr_t)r == -PVX_EALREADY;
+	}
+	EXPECT_EQ(ok, 1);
+	EXPECT_EQ(already, 3);
+	fvm_fini(&vm);
+}
+
+/* ---- version skew ---- */
+
+static void test_skew_older_guest_minor(void)
+{
+	struct pvx_negotiate n;
+
+	up_raw(NULL);
+	/* A 1.0 guest: 16-byte struct; the host must not write past it. */
+	memset(vm.low + 0x2000, 0xa5, 32);
+	put_neg(0x2000, 16, PVX_ABI_VERSION(1, 0), ~0ull);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_negotiate, 0x2000), 0);
+	n = neg_at(0x2000);
+	EXPECT_EQ(n.size, 16);
+	EXPECT_EQ(n.version, PVX_ABI_VERSION(1, 0));
+	EXPECT_EQ(n.features, features_known_in(PVX_ABI_VERSION(1, 0)) & pvxhv_features(vm.hv));
+	EXPECT(!(n.features & PVX_FEATURE(PV_IPI)));
+	EXPECT_EQ(vm.low[0x2000 + 16], 0xa5);
+	/* 1.1 calls are not there for it. */
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_send_ipi, 1, 0, 40), -PVX_ENOSYS);
+	EXPECT_EQ(vm.injects, 0);
+	fvm_fini(&vm);
+}
+
+static void test_skew_newer_guest_minor(void)
+{
+	struct pvx_negotiate n;
+	uint8_t big[64];
+
+	up_raw(NULL);
+	/* A 1.7 guest with a 40-byte struct and unknown feature bits. */
+	memset(big, 0x5a, sizeof(big));
+	memcpy(vm.low + 0x2000, big, sizeof(big));
+	put_neg(0x2000, 40, PVX_ABI_VERSION(1, 7), ~0ull);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_negotiate, 0x2000), 0);
+	n = neg_at(0x2000);
+	EXPECT_EQ(n.size, sizeof(n));
+	EXPECT_EQ(n.version, PVX_ABI_VERSION_LATEST);
+	EXPECT_EQ(n.features, pvxhv_features(vm.hv));
+	EXPECT_EQ(vm.low[0x2000 + sizeof(n)], 0x5a);	/* its extra fields untouched */
+	fvm_fini(&vm);
+}
+
+static void test_skew_older_host(void)
+{
+	struct fvm_opts o = { .abi_version = PVX_ABI_VERSION(1, 0) };
+	struct pvx_negotiate n;
+	uint32_t r[4];
+
+	up_raw(&o);
+	EXPECT(pvxhv_cpuid(vm.hv, 0x40000001, r));
+	EXPECT_EQ(r[0], PVX_ABI_VERSION(1, 0));
+	EXPECT(!(pvxhv_features(vm.hv) & PVX_FEATURE(PV_IPI)));
+	put_neg(0x2000, sizeof(n), PVX_ABI_VERSION(1, 1), ~0ull);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_negotiate, 0x2000), 0);
+	n = neg_at(0x2000);
+	EXPECT_EQ(n.version, PVX_ABI_VERSION(1, 0));
+	EXPECT(!(n.features & PVX_FEATURE(PV_IPI)));
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_send_ipi, 1, 0, 40), -PVX_ENOSYS);
+	fvm_fini(&vm);
+}
+
+static void test_skew_unknown_feature_bits(void)
+{
+	struct pvx_negotiate n;
+
+	up_raw(NULL);
+	put_neg(0x2000, sizeof(n), PVX_ABI_VERSION_LATEST,
+		PVX_FEATURE(CONSOLE) | (1ull << 63) | (1ull << 40));
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_negotiate, 0x2000), 0);
+	n = neg_at(0x2000);
+	EXPECT_EQ(n.features, PVX_FEATURE(CONSOLE));
+	/* Features not accepted are refused with EOPNOTSUPP. */
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_set_timer, 5, 40), -PVX_EOPNOTSUPP);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_flush_tlb, 0x3000, 1), -PVX_EOPNOTSUPP);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_multicall, 0x3000, 1), -PVX_EOPNOTSUPP);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_register_shared_page, 0x4000), -PVX_EOPNOTSUPP);
+	still_works();
+	fvm_fini(&vm);
+}
+
+static void test_reset(void)
+{
+	up(NULL);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_register_shared_page, 0x8000), 0);
+	pvxhv_reset(vm.hv);
+	EXPECT(!pvxhv_negotiated(vm.hv, NULL, NULL));
+	EXPECT_EQ(FVM_CALL0(&vm, PVX_HC_sched_yield), -PVX_EPERM);
+	EXPECT_EQ(fvm_negotiate(&vm, PVX_ABI_VERSION(1, 0), 0), 0);
+	memset(vm.low + 0x8000, 0, 64);
+	pvxhv_vcpu_enter(vm.hv, 0, 0);		/* page was forgotten: no write */
+	EXPECT_EQ(vm.low[0x8000], 0);
+	fvm_fini(&vm);
+}
+
+/* ---- register_shared_page and the shared page ---- */
+
+static struct pvx_vcpu_shared shared_at(uint64_t gpa)
+{
+	struct pvx_vcpu_shared s;
+
+	memcpy(&s, fvm_host(&vm, gpa, sizeof(s)), sizeof(s));
+	return s;
+}
+
+static void test_shared_page_valid(void)
+{
+	struct pvx_vcpu_shared s;
+	uint32_t ver;
+
+	up(NULL);
+	vm.now = 5000;
+	EXPECT_EQ(fvm_call(&vm, 2, PVX_HC_register_shared_page, 0x8000, 0, 0, 0, 0), 0);
+	s = shared_at(0x8000);
+	EXPECT_EQ(s.size, sizeof(s));
+	EXPECT_EQ(s.vcpu_id, 2);
+	EXPECT_EQ(s.flags, PVX_VCPU_TIME_VALID | PVX_VCPU_STEAL_VALID);
+	EXPECT_EQ(s.time.system_time, 5000);
+	EXPECT_EQ(s.time.version & 1, 0);
+	EXPECT(s.time.version);
+	EXPECT_EQ(s.time.tsc_to_system_mul, 0);
+	ver = s.time.version;
+	vm.now = 7000;
+	EXPECT_EQ(pvxhv_vcpu_enter(vm.hv, 2, 1234), 0);
+	s = shared_at(0x8000);
+	EXPECT_EQ(s.time.version, ver + 2);
+	EXPECT_EQ(s.time.system_time, 7000);
+	EXPECT_EQ(s.steal_ns, 1234);
+	EXPECT_EQ(s.steal_version & 1, 0);
+	EXPECT_EQ(s.preempted, 0);
+	EXPECT_EQ(pvxhv_vcpu_preempt(vm.hv, 2), 0);
+	EXPECT_EQ(shared_at(0x8000).preempted, 1);
+	EXPECT_EQ(pvxhv_vcpu_enter(vm.hv, 2, 1500), 0);
+	EXPECT_EQ(shared_at(0x8000).preempted, 0);
+	/* the host never writes past the struct */
+	EXPECT_EQ(vm.low[0x8000 + sizeof(s)], 0);
+	/* unregister: no more updates */
+	EXPECT_EQ(fvm_call(&vm, 2, PVX_HC_register_shared_page, PVX_GPA_NONE, 0, 0, 0, 0), 0);
+	vm.now = 9000;
+	pvxhv_vcpu_enter(vm.hv, 2, 0);
+	EXPECT_EQ(shared_at(0x8000).time.system_time, 7000);
+	/* the last page of guest memory is fine */
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_register_shared_page, 0ull - 4096), 0);
+	EXPECT_EQ(shared_at(0ull - 4096).vcpu_id, 0);
+	fvm_fini(&vm);
+}
+
+static void test_shared_page_tsc_scale(void)
+{
+	struct fvm_opts o = { .tsc_khz = 2000000 };	/* 2 GHz */
+	struct pvx_vcpu_shared s;
+	uint64_t delta = 2000000000ull, ns;
+
+	up(&o);
+	vm.tsc = 123456;
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_register_shared_page, 0x8000), 0);
+	s = shared_at(0x8000);
+	EXPECT_EQ(s.time.tsc_timestamp, 123456);
+	EXPECT_EQ(s.time.flags, PVX_TIME_TSC_STABLE);
+	/* 2e9 cycles at 2 GHz are one second. */
+	ns = s.time.tsc_shift < 0 ? delta >> -s.time.tsc_shift : delta << s.time.tsc_shift;
+	ns = (uint64_t)(((unsigned __int128)ns * s.time.tsc_to_system_mul) >> 32);
+	EXPECT(ns > 999999000ull && ns < 1000001000ull);
+	fvm_fini(&vm);
+}
+
+static void test_shared_page_hostile(void)
+{
+	up(NULL);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_register_shared_page, 0x8008), -PVX_EINVAL);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_register_shared_page, 0x8800), -PVX_EINVAL);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_register_shared_page, FVM_LOW_SIZE), -PVX_EFAULT);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_register_shared_page, 0x7ffffffff000ull), -PVX_EFAULT);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_register_shared_page, 0xfffffffffffff001ull), -PVX_EFAULT);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_register_shared_page, 0xffffffffffffeffeull), -PVX_EINVAL);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_register_shared_page, 0x8000, 1), -PVX_EINVAL);
+	/* nothing registered, nothing written */
+	pvxhv_vcpu_enter(vm.hv, 0, 0);
+	for (int i = 0; i < 64; i++)
+		EXPECT_EQ(vm.low[0x8000 + i], 0);
+	still_works();
+	fvm_fini(&vm);
+}
+
+/* ---- sched_yield, block, kick ---- */
+
+static void test_sched_yield(void)
+{
+	up(NULL);
+	EXPECT_EQ(FVM_CALL0(&vm, PVX_HC_sched_yield), 0);
+	EXPECT_EQ(vm.yields, 1);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_sched_yield, 1), -PVX_EINVAL);
+	EXPECT_EQ(vm.yields, 1);
+	fvm_fini(&vm);
+}
+
+static void test_block(void)
+{
+	up(NULL);
+	vm.now = 1000;
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_block, 0), 0);
+	EXPECT_EQ(vm.blocks, 1);
+	EXPECT_EQ(vm.block_deadline, 0);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_block, 1001), 0);
+	EXPECT_EQ(vm.blocks, 2);
+	EXPECT_EQ(vm.block_deadline, 1001);
+	/* deadline now or past: ETIMEDOUT, no block */
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_block, 1000), -PVX_ETIMEDOUT);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_block, 1), -PVX_ETIMEDOUT);
+	EXPECT_EQ(vm.blocks, 2);
+	/* a kick before the block makes it return at once, once */
+	EXPECT_EQ(fvm_call(&vm, 1, PVX_HC_kick_vcpu, 0, 0, 0, 0, 0), 0);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_block, 0), 0);
+	EXPECT_EQ(vm.blocks, 2);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_block, ~0ull), 0);
+	EXPECT_EQ(vm.blocks, 3);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_block, 0, 5), -PVX_EINVAL);
+	fvm_fini(&vm);
+}
+
+static void test_kick_vcpu(void)
+{
+	up(NULL);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_kick_vcpu, 3), 0);
+	EXPECT_EQ(vm.kicks[3], 1);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_kick_vcpu, 0), 0);
+	EXPECT_EQ(vm.kicks[0], 1);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_kick_vcpu, 4), -PVX_ESRCH);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_kick_vcpu, (1ull << 32) | 1), -PVX_ESRCH);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_kick_vcpu, ~0ull), -PVX_ESRCH);
+	EXPECT_EQ(vm.kicks[1], 0);
+	still_works();
+	fvm_fini(&vm);
+}
+
+/* ---- flush_tlb ---- */
+
+static void put_mask(uint64_t gpa, uint64_t m0)
+{
+	memcpy(fvm_host(&vm, gpa, 8), &m0, 8);
+}
+
+static void test_flush_tlb_valid(void)
+{
+	up(NULL);
+	put_mask(0x3000, 0xf);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_flush_tlb, 0x3000, 4), 0);
+	for (int i = 0; i < 4; i++)
+		EXPECT_EQ(vm.flushes[i], 1);
+	/* vCPU 2 preempted: skipped, flushed on its next entry */
+	pvxhv_vcpu_preempt(vm.hv, 2);
+	put_mask(0x3000, 0x6);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_flush_tlb, 0x3000, 64), 1);
+	EXPECT_EQ(vm.flushes[1], 2);
+	EXPECT_EQ(vm.flushes[2], 1);
+	EXPECT_EQ(pvxhv_vcpu_enter(vm.hv, 2, 0), PVXHV_ENTER_FLUSH_TLB);
+	EXPECT_EQ(pvxhv_vcpu_enter(vm.hv, 2, 0), 0);
+	/* the largest mask, only known vCPUs set */
+	memset(vm.low + 0x3000, 0, 128);
+	put_mask(0x3000, 0x1);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_flush_tlb, 0x3000, PVX_MAX_VCPUS), 0);
+	EXPECT_EQ(vm.flushes[0], 2);
+	/* an empty mask is fine */
+	put_mask(0x3000, 0);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_flush_tlb, 0x3000, 1), 0);
+	fvm_fini(&vm);
+}
+
+static void test_flush_tlb_hostile(void)
+{
+	up(NULL);
+	put_mask(0x3000, 0x1);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_flush_tlb, 0x3000, 0), -PVX_EINVAL);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_flush_tlb, 0x3000, PVX_MAX_VCPUS + 1), -PVX_E2BIG);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_flush_tlb, 0x3000, ~0ull), -PVX_E2BIG);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_flush_tlb, 0x3004, 4), -PVX_EINVAL);	/* misaligned */
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_flush_tlb, 0x3ff8, 65), -PVX_EINVAL);	/* crosses */
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_flush_tlb, FVM_LOW_SIZE, 4), -PVX_EFAULT);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_flush_tlb, 0xfffffffffffffff8ull, 65), -PVX_EFAULT);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_flush_tlb, 0xfffffffffffffff8ull, 64), 0); /* ends at 2^64 */
+	/* a bit beyond nbits (reserved), a vCPU that does not exist */
+	put_mask(0x3000, 0x11);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_flush_tlb, 0x3000, 4), -PVX_EINVAL);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_flush_tlb, 0x3000, 8), -PVX_ESRCH);
+	put_mask(0x3008, 1);
+	put_mask(0x3000, 1);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_flush_tlb, 0x3000, 128), -PVX_ESRCH);
+	/* refused masks flush nobody */
+	for (int i = 0; i < 4; i++)
+		EXPECT_EQ(vm.flushes[i], 0);
+	still_works();
+	fvm_fini(&vm);
+}
+
+/* ---- console_write ---- */
+
+static void test_console_write(void)
+{
+	up(NULL);
+	memcpy(vm.low + 0x5000, "hello", 5);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_console_write, 0x5000, 5), 5);
+	EXPECT(vm.console_len == 5 && !memcmp(vm.console, "hello", 5));
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_console_write, 0x5000, 0), 0);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_console_write, 0xdead000000ull, 0), 0);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_console_write, 0x5000, PVX_CONSOLE_MAX), PVX_CONSOLE_MAX);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_console_write, 0x5fff, 1), 1);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_console_write, 0ull - 1, 1), 1);
+	EXPECT_EQ(vm.console_calls, 4);
+	fvm_fini(&vm);
+}
+
+static void test_console_write_hostile(void)
+{
+	up(NULL);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_console_write, 0x5000, PVX_CONSOLE_MAX + 1), -PVX_E2BIG);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_console_write, 0x5000, 1ull << 63), -PVX_E2BIG);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_console_write, 0x5fff, 2), -PVX_EINVAL);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_console_write, 0x5001, PVX_CONSOLE_MAX), -PVX_EINVAL);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_console_write, FVM_LOW_SIZE, 16), -PVX_EFAULT);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_console_write, 0ull - 1, 2), -PVX_EFAULT);	/* wraps */
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_console_write, 0ull - 0x20000, 16), -PVX_EFAULT);
+	EXPECT_EQ(vm.console_calls, 0);
+	still_works();
+	fvm_fini(&vm);
+}
+
+/* ---- set_timer ---- */
+
+static void test_set_timer(void)
+{
+	up(NULL);
+	EXPECT_EQ(fvm_call(&vm, 1, PVX_HC_set_timer, 5000, 0xec, 0, 0, 0), 0);
+	EXPECT_EQ(vm.timer[1], 5000);
+	EXPECT_EQ(pvxhv_timer_expired(vm.hv, 1), 1);
+	EXPECT_EQ(vm.injects, 1);
+	EXPECT_EQ(vm.inject_vcpu[0], 1);
+	EXPECT_EQ(vm.inject_vec[0], 0xec);
+	/* one-shot: a second expiry injects nothing */
+	EXPECT_EQ(pvxhv_timer_expired(vm.hv, 1), 0);
+	EXPECT_EQ(vm.injects, 1);
+	/* arm then cancel */
+	EXPECT_EQ(fvm_call(&vm, 1, PVX_HC_set_timer, 6000, PVX_VECTOR_MIN, 0, 0, 0), 0);
+	EXPECT_EQ(fvm_call(&vm, 1, PVX_HC_set_timer, 0, 0, 0, 0, 0), 0);
+	EXPECT_EQ(vm.timer[1], 0);
+	EXPECT_EQ(pvxhv_timer_expired(vm.hv, 1), 0);
+	EXPECT_EQ(vm.injects, 1);
+	fvm_fini(&vm);
+}
+
+static void test_set_timer_hostile(void)
+{
+	up(NULL);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_set_timer, 5000, PVX_VECTOR_MIN - 1), -PVX_EINVAL);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_set_timer, 5000, 256), -PVX_EINVAL);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_set_timer, 5000, (1ull << 32) | 0x40), -PVX_EINVAL);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_set_timer, 0, 0x40), -PVX_EINVAL);
+	EXPECT_EQ(vm.timer_calls, 0);
+	EXPECT_EQ(pvxhv_timer_expired(vm.hv, 0), 0);
+	fvm_fini(&vm);
+}
+
+/* ---- multicall ---- */
+
+static void put_entry(uint64_t gpa, uint32_t i, uint32_t nr, uint32_t flags,
+		      uint64_t a0, uint64_t a1)
+{
+	struct pvx_multicall_entry e = { .nr = nr, .flags = flags, .args = { a0, a1 }, .result = 0x77 };
+
+	memcpy(fvm_host(&vm, gpa + i * sizeof(e), sizeof(e)), &e, sizeof(e));
+}
+
+static int64_t result_of(uint64_t gpa, uint32_t i)
+{
+	struct pvx_multicall_entry e;
+
+	memcpy(&e, fvm_host(&vm, gpa + i * sizeof(e), sizeof(e)), sizeof(e));
+	return e.result;
+}
+
+static void test_multicall_valid(void)
+{
+	const uint64_t m = 0x6000;
+
+	up(NULL);
+	memcpy(vm.low + 0x5000, "abc", 3);
+	put_entry(m, 0, PVX_HC_console_write, 0, 0x5000, 3);
+	put_entry(m, 1, PVX_HC_kick_vcpu, 0, 2, 0);
+	put_entry(m, 2, PVX_HC_sched_yield, 0, 0, 0);
+	put_entry(m, 3, PVX_HC_kick_vcpu, 0, 9, 0);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_multicall, m, 4), 0);
+	EXPECT_EQ(result_of(m, 0), 3);
+	EXPECT_EQ(result_of(m, 1), 0);
+	EXPECT_EQ(result_of(m, 2), 0);
+	EXPECT_EQ(result_of(m, 3), -PVX_ESRCH);
+	EXPECT_EQ(vm.kicks[2], 1);
+	EXPECT_EQ(vm.yields, 1);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_multicall, m, 0), 0);
+	/* the largest batch */
+	for (uint32_t i = 0; i < PVX_MULTICALL_MAX; i++)
+		put_entry(0x7000, i, PVX_HC_sched_yield, 0, 0, 0);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_multicall, 0x7000, PVX_MULTICALL_MAX), 0);
+	EXPECT_EQ(vm.yields, 1 + PVX_MULTICALL_MAX);
+	EXPECT_EQ(result_of(0x7000, PVX_MULTICALL_MAX - 1), 0);
+	fvm_fini(&vm);
+}
+
+static void test_multicall_hostile_entries(void)
+{
+	const uint64_t m = 0x6000;
+
+	up(NULL);
+	put_entry(m, 0, PVX_HC_multicall, 0, m, 1);		/* nested */
+	put_entry(m, 1, PVX_HC_block, 0, 0, 0);			/* not batchable */
+	put_entry(m, 2, PVX_HC_negotiate, 0, FVM_NEG_GPA, 0);
+	put_entry(m, 3, PVX_HC_shutdown, 0, 0, 0);
+	put_entry(m, 4, 0xbad, 0, 0, 0);			/* unknown */
+	put_entry(m, 5, PVX_HC_sched_yield, 1, 0, 0);		/* reserved flags */
+	put_entry(m, 6, PVX_HC_sched_yield, 0, 7, 0);		/* reserved arg */
+	put_entry(m, 7, PVX_HC_console_write, 0, FVM_LOW_SIZE, 4);	/* bad pointer */
+	put_entry(m, 8, PVX_HC_sched_yield, 0, 0, 0);		/* still runs */
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_multicall, m, 9), 0);
+	EXPECT_EQ(result_of(m, 0), -PVX_ELOOP);
+	EXPECT_EQ(result_of(m, 1), -PVX_ELOOP);
+	EXPECT_EQ(result_of(m, 2), -PVX_ELOOP);
+	EXPECT_EQ(result_of(m, 3), -PVX_ELOOP);
+	EXPECT_EQ(result_of(m, 4), -PVX_ENOSYS);
+	EXPECT_EQ(result_of(m, 5), -PVX_EINVAL);
+	EXPECT_EQ(result_of(m, 6), -PVX_EINVAL);
+	EXPECT_EQ(result_of(m, 7), -PVX_EFAULT);
+	EXPECT_EQ(result_of(m, 8), 0);
+	EXPECT_EQ(vm.yields, 1);
+	EXPECT_EQ(vm.blocks + vm.shutdowns, 0);
+	still_works();
+	fvm_fini(&vm);
+}
+
+static void test_multicall_hostile_array(void)
+{
+	up(NULL);
+	put_entry(0x6000, 0, PVX_HC_sched_yield, 0, 0, 0);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_multicall, 0x6000, PVX_MULTICALL_MAX + 1), -PVX_E2BIG);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_multicall, 0x6000, ~0ull), -PVX_E2BIG);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_multicall, 0x6004, 1), -PVX_EINVAL);
+	put_entry(0x6fc8, 0, PVX_HC_sched_yield, 0, 0, 0);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_multicall, 0x6fc8, 1), 0);		/* ends at 0x7000 */
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_multicall, 0x6fd0, 1), -PVX_EINVAL);	/* crosses */
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_multicall, 0x6800, 40), -PVX_EINVAL);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_multicall, FVM_LOW_SIZE, 1), -PVX_EFAULT);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_multicall, 0xffffffffffffffc8ull, 2), -PVX_EFAULT);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_multicall, 0x6000, 1, 1), -PVX_EINVAL);
+	EXPECT_EQ(vm.yields, 1);
+	still_works();
+	fvm_fini(&vm);
+}
+
+/* ---- shutdown ---- */
+
+static void test_shutdown(void)
+{
+	static const uint32_t reasons[] = {
+#define R(since, name, value, doc) name,
+		PVX_SHUTDOWN_REASONS(R)
+#undef R
+	};
+
+	up(NULL);
+	for (size_t i = 0; i < ARRAY_SIZE(reasons); i++) {
+		EXPECT_EQ(FVM_CALL(&vm, PVX_HC_shutdown, reasons[i], 255 - i), 0);
+		EXPECT_EQ(vm.shutdown_reason, reasons[i]);
+		EXPECT_EQ(vm.shutdown_code, 255 - i);
+	}
+	EXPECT_EQ(vm.shutdowns, ARRAY_SIZE(reasons));
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_shutdown, ARRAY_SIZE(reasons), 0), -PVX_EINVAL);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_shutdown, 1ull << 32, 0), -PVX_EINVAL);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_shutdown, PVX_SHUTDOWN_POWEROFF, 256), -PVX_EINVAL);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_shutdown, PVX_SHUTDOWN_POWEROFF, 1ull << 32), -PVX_EINVAL);
+	EXPECT_EQ(vm.shutdowns, ARRAY_SIZE(reasons));
+	fvm_fini(&vm);
+}
+
+/* ---- send_ipi (1.1) ---- */
+
+static void test_send_ipi(void)
+{
+	up(NULL);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_send_ipi, 0x5, 1, 0xf0), 2);
+	EXPECT_EQ(vm.injects, 2);
+	EXPECT_EQ(vm.inject_vcpu[0], 1);
+	EXPECT_EQ(vm.inject_vcpu[1], 3);
+	EXPECT_EQ(vm.inject_vec[1], 0xf0);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_send_ipi, 0, 0, 0xf0), 0);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_send_ipi, 0x8, 0, 0xf0), 1);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_send_ipi, 0x10, 0, 0xf0), -PVX_ESRCH);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_send_ipi, 0x1, 4, 0xf0), -PVX_ESRCH);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_send_ipi, 0x1, ~0ull, 0xf0), -PVX_ESRCH);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_send_ipi, 1ull << 63, 0, 0xf0), -PVX_ESRCH);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_send_ipi, 0x1, 0, 31), -PVX_EINVAL);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_send_ipi, 0x1, 0, 0x1f0), -PVX_EINVAL);
+	EXPECT_EQ(vm.injects, 3);
+	fvm_fini(&vm);
+}
+
+#define T(name)	{ #name, test_##name }
+static const struct { const char *name; void (*fn)(void); } tests[] = {
+	T(errno_compatible), T(names),
+	T(create_rejects_bad_config), T(features_follow_callbacks),
+	T(cpuid_leaves), T(cpuid_custom_base),
+	T(unknown_hypercall), T(before_negotiate), T(reserved_argument_registers),
+	T(vmm_bad_vcpu),
+	T(negotiate_valid), T(negotiate_at_top_of_memory), T(negotiate_bad_struct),
+	T(negotiate_unknown_major), T(negotiate_accessor_mode), T(negotiate_concurrent),
+	T(skew_older_guest_minor), T(skew_newer_guest_minor), T(skew_older_host),
+	T(skew_unknown_feature_bits), T(reset),
+	T(shared_page_valid), T(shared_page_tsc_scale), T(shared_page_hostile),
+	T(sched_yield), T(block), T(kick_vcpu),
+	T(flush_tlb_valid), T(flush_tlb_hostile),
+	T(console_write), T(console_write_hostile),
+	T(set_timer), T(set_timer_hostile),
+	T(multicall_valid), T(multicall_hostile_entries), T(multicall_hostile_array),
+	T(shutdown), T(send_ipi),
+};
+
+int main(int argc, char **argv)
+{
+	int failed = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(tests); i++) {
+		if (argc > 1 && strcmp(argv[1], tests[i].name))
+			continue;
+		cur_test = tests[i].name;
+		cur_fail[0] = 0;
+		tests[i].fn();
+		if (vm.hv)
+			fvm_fini(&vm);
+		printf("%s unit.%s%s%s\n", cur_fail[0] ? "FAIL" : "PASS", cur_test,
+		       cur_fail[0] ? " -- " : "", cur_fail);
+		failed += !!cur_fail[0];
+	}
+	return failed ? 1 : 0;
+}
