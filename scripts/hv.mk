@@ -38,9 +38,10 @@ CHECK_SUITES	+= check-hv
 
 pvx-hv: $(HV_BIN)
 
-$(HV_BIN): $(HV_SRCS) $(HV_HDRS) $(TOP)/scripts/hv.mk
+# libpvxhv (hypervisor-stub/host.mk) is linked in statically.
+$(HV_BIN): $(HV_SRCS) $(HV_HDRS) $(PVXHV_STATIC) $(TOP)/scripts/hv.mk
 	@mkdir -p $(@D)
-	$(CC) $(HV_CFLAGS) -o $@ $(HV_SRCS) $(HV_LDFLAGS)
+	$(CC) $(HV_CFLAGS) $(PVXHV_CFLAGS) -o $@ $(HV_SRCS) $(PVXHV_STATIC) $(HV_LDFLAGS)
 
 $(BUILD)/l1/vmlinuz:
 	$(TOP)/scripts/l1/fetch.sh $(BUILD)/l1

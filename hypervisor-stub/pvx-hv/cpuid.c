@@ -31,8 +31,9 @@ static void add(struct kvm_cpuid2 *c, const struct kvm_cpuid_entry2 *e)
 		c->entries[c->nent++] = *e;
 }
 
-struct kvm_cpuid2 *cpuid_build(int kvm, enum personality pers)
+struct kvm_cpuid2 *cpuid_build(struct vm *vm)
 {
+	enum personality pers = vm->pers;
 	size_t sz = sizeof(struct kvm_cpuid2) + CPUID_MAX * sizeof(struct kvm_cpuid_entry2);
 	struct kvm_cpuid2 *sup = calloc(1, sz), *c = calloc(1, sz);
 	struct kvm_cpuid_entry2 kvm_leaves[2] = { 0 };
@@ -41,7 +42,7 @@ struct kvm_cpuid2 *cpuid_build(int kvm, enum personality pers)
 	if (!sup || !c)
 		goto fail;
 	sup->nent = CPUID_MAX;
-	if (ioctl(kvm, KVM_GET_SUPPORTED_CPUID, sup) < 0)
+	if (ioctl(vm->kvm, KVM_GET_SUPPORTED_CPUID, sup) < 0)
 		goto fail;
 
 	for (uint32_t i = 0; i < sup->nent; i++) {
@@ -61,7 +62,7 @@ struct kvm_cpuid2 *cpuid_build(int kvm, enum personality pers)
 	uint32_t kvm_base = pers == PERS_BOTH ? HV_BASE + HV_STRIDE : HV_BASE;
 
 	if (pers == PERS_PVX || pers == PERS_BOTH)
-		hypercall_cpuid(c, HV_BASE, add);
+		hypercall_cpuid(vm, c, add);	/* at HV_BASE */
 	if (pers == PERS_KVM || pers == PERS_BOTH) {
 		for (int i = 0; i < nkvm; i++) {
 			struct kvm_cpuid_entry2 e = kvm_leaves[i];

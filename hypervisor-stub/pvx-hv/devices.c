@@ -61,6 +61,20 @@ void serial_flush(struct vm *vm)
 	pthread_mutex_unlock(&vm->lock);
 }
 
+/* Text that bypasses the UART (PVX console_write), same stream. */
+void serial_print(struct vm *vm, const char *buf, size_t len)
+{
+	struct serial *s = &vm->serial;
+
+	pthread_mutex_lock(&vm->lock);
+	while (len--) {
+		s->buf[s->len++] = *buf;
+		if (*buf++ == '\n' || s->len == sizeof(s->buf))
+			serial_write_out(s);
+	}
+	pthread_mutex_unlock(&vm->lock);
+}
+
 static uint8_t serial_iir(struct serial *s)
 {
 	uint8_t fifo = s->fcr & 1 ? IIR_FIFO : 0;

@@ -1,39 +1,183 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The PVX hypercall transport, served by libpvxhv (not yet wired in).
+ * PVX hypercalls: the port-I/O transport on KVM, served by libpvxhv.
+ *
+ * The guest finds the PVX leaves in CPUID (personality pvx or both); leaf
+ * base+2 names the transport (I/O port) and HYPERCALL_PORT. A hypercall
+ * is "outl %eax, %dx": KVM exits with KVM_EXIT_IO on that port, and
+ * KVM_CAP_SYNC_REGS has already put the guest's registers in kvm_run. We
+ * hand them to pvxhv_hypercall(), which decodes, validates, copies guest
+ * memory once and dispatches to the callbacks below; its result goes
+ * back in RAX (kvm_dirty_regs) and KVM completes the OUT on re-entry.
  */
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+
+#include <pvxhv.h>
+
 #include "pvx-hv.h"
 
-bool hypercall_port(uint16_t port)
+#define HYPERCALL_PORT	0x5058		/* "PX"; the guest reads it from CPUID */
+
+static uint64_t now_ns(void)
 {
-	(void)port;
-	return false;
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000 + t.tv_nsec;
 }
 
-void hypercall_cpuid(struct kvm_cpuid2 *c, uint32_t base,
-		     void (*add)(struct kvm_cpuid2 *, const struct kvm_cpuid_entry2 *))
+bool hypercall_port(struct vm *vm, uint16_t port)
 {
-	(void)c, (void)base, (void)add;
+	return vm->hv && port == HYPERCALL_PORT;
 }
+
+/* ---- libpvxhv's callbacks; opaque is the struct vm ---- */
+
+static uint64_t cb_clock_ns(void *opaque)
+{
+	struct vm *vm = opaque;
+
+	return now_ns() - vm->t0_ns;
+}
+
+static void cb_block(void *opaque, uint32_t vcpu, uint64_t deadline_ns)
+{
+	struct vm *vm = opaque;
+
+	/* Noted here, done by the run loop once the hypercall returns. */
+	vm->cpus[vcpu].block = true;
+	vm->cpus[vcpu].block_deadline = deadline_ns ? vm->t0_ns + deadline_ns : 0;
+}
+
+static void cb_kick(void *opaque, uint32_t vcpu)
+{
+	struct vm *vm = opaque;
+
+	vcpu_kick(&vm->cpus[vcpu]);
+}
+
+static void cb_yield(void *opaque, uint32_t vcpu)
+{
+	(void)opaque, (void)vcpu;
+	sched_yield();
+}
+
+/* A fixed, edge-triggered interrupt through the in-kernel local APIC. */
+static void cb_inject(void *opaque, uint32_t vcpu, uint8_t vector)
+{
+	struct vm *vm = opaque;
+	struct kvm_msi msi = {
+		.address_lo = LAPIC_ADDR | vcpu << 12,	/* physical destination */
+		.data = vector,
+	};
+
+	ioctl(vm->fd, KVM_SIGNAL_MSI, &msi);
+}
+
+static void cb_console(void *opaque, uint32_t vcpu, const char *buf, size_t len)
+{
+	(void)vcpu;
+	serial_print(opaque, buf, len);
+}
+
+static void cb_shutdown(void *opaque, uint32_t vcpu, uint32_t reason, uint32_t code)
+{
+	struct vm *vm = opaque;
+
+	if (reason == PVX_SHUTDOWN_CRASH)
+		PVX_HV_LOG("vcpu %u: the guest reports a crash, code %u", vcpu, code);
+	vm_finish(vm, code > HV_GUEST_MAX ? HV_GUEST_MAX : (int)code);
+}
+
+static const struct pvxhv_ops ops = {
+	.clock_ns = cb_clock_ns,
+	.block = cb_block,
+	.kick = cb_kick,
+	.yield = cb_yield,
+	.inject = cb_inject,
+	.console = cb_console,
+	.shutdown = cb_shutdown,
+};
 
 int hypercall_init(struct vm *vm)
 {
-	(void)vm;
+	struct pvxhv_mem_region ram = { .gpa = 0, .size = vm->ram_size, .hva = vm->ram };
+	struct pvxhv_config cfg = {
+		.nr_vcpus = vm->ncpus,
+		.transport = PVX_TRANSPORT_IOPORT,
+		.io_port = HYPERCALL_PORT,
+		.cpuid_base = PVX_CPUID_SCAN_FIRST,
+		.features = ~0ULL,
+		.regions = &ram,
+		.nr_regions = 1,
+		.ops = &ops,
+		.opaque = vm,
+	};
+
+	vm->t0_ns = now_ns();
+	if (vm->pers != PERS_PVX && vm->pers != PERS_BOTH)
+		return 0;
+	vm->hv = pvxhv_create(&cfg);
+	if (!vm->hv) {
+		PVX_HV_LOG("libpvxhv refused the configuration");
+		return HV_EINTERNAL;
+	}
 	return 0;
+}
+
+/* The PVX leaves, from the library, at PVX_CPUID_SCAN_FIRST. */
+void hypercall_cpuid(struct vm *vm, struct kvm_cpuid2 *c,
+		     void (*add)(struct kvm_cpuid2 *, const struct kvm_cpuid_entry2 *))
+{
+	uint32_t r[4];
+
+	for (uint32_t leaf = PVX_CPUID_SCAN_FIRST;
+	     vm->hv && pvxhv_cpuid(vm->hv, leaf, r); leaf++) {
+		struct kvm_cpuid_entry2 e = {
+			.function = leaf, .eax = r[0], .ebx = r[1], .ecx = r[2], .edx = r[3],
+		};
+		add(c, &e);
+	}
+}
+
+/* Before KVM_RUN: the library refreshes the vCPU's shared page. */
+void hypercall_enter(struct vcpu *c)
+{
+	if (c->vm->hv)
+		pvxhv_vcpu_enter(c->vm->hv, c->id, 0);
+}
+
+void hypercall_preempt(struct vcpu *c)
+{
+	if (c->vm->hv)
+		pvxhv_vcpu_preempt(c->vm->hv, c->id);
 }
 
 void hypercall(struct vcpu *c)
 {
-	(void)c;
+	struct kvm_regs *k = &c->run->s.regs.regs;
+	struct pvxhv_regs r = {
+		.rax = k->rax, .rbx = k->rbx, .rcx = k->rcx,
+		.rsi = k->rsi, .rdi = k->rdi, .r8 = k->r8,
+	};
+
+	c->st.hcalls[r.rax < STAT_HCALLS ? r.rax : STAT_HCALLS]++;
+	pvxhv_hypercall(c->vm->hv, c->id, &r);
+	k->rax = r.rax;
+	c->run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
 }
 
 const char *hypercall_name(unsigned int nr)
 {
-	(void)nr;
-	return "?";
+	return pvxhv_hypercall_name(nr);
 }
 
 void hypercall_exit(struct vm *vm)
 {
-	(void)vm;
+	pvxhv_destroy(vm->hv);
+	vm->hv = NULL;
 }

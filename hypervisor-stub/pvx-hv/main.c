@@ -24,7 +24,6 @@
 #define SZ_1M		(1ULL << 20)
 #define DEFAULT_MEM	(512 * SZ_1M)
 #define DEFAULT_TIMEOUT	600
-#define SIG_KICK	SIGUSR1		/* to a vCPU thread: leave KVM_RUN */
 #define SIG_DONE	SIGUSR2		/* to the main thread: VM finished */
 
 struct options {
@@ -238,6 +237,7 @@ static int kvm_open(struct vm *vm, const char *path)
 	return 0;
 }
 
+/* Guest memory, in-kernel irqchip and PIT. */
 static int vm_create(struct vm *vm, const struct options *o)
 {
 	struct kvm_pit_config pit = { 0 };
@@ -260,7 +260,13 @@ static int vm_create(struct vm *vm, const struct options *o)
 		PVX_HV_LOG("cannot set up the VM: %s", strerror(errno));
 		return HV_EKVM;
 	}
-	vm->cpuid = cpuid_build(vm->kvm, vm->pers);
+	return 0;
+}
+
+/* The vCPUs, each with the personality's CPUID. */
+static int vcpus_create(struct vm *vm)
+{
+	vm->cpuid = cpuid_build(vm);
 	if (!vm->cpuid)
 		return HV_EKVM;
 
@@ -379,11 +385,8 @@ static void wait_and_stop(struct vm *vm, unsigned int timeout)
 			vm_finish(vm, HV_EINTR);
 		}
 	}
-	for (int i = 0; i < vm->ncpus; i++) {
-		vm->cpus[i].run->immediate_exit = 1;
-		if (vm->cpus[i].started)
-			pthread_kill(vm->cpus[i].thread, SIG_KICK);
-	}
+	for (int i = 0; i < vm->ncpus; i++)
+		vcpu_kick(&vm->cpus[i]);
 	for (int i = 0; i < vm->ncpus; i++)
 		if (vm->cpus[i].started)
 			pthread_join(vm->cpus[i].thread, NULL);
@@ -432,6 +435,8 @@ int main(int argc, char **argv)
 		err = vm_create(&vm, &o);
 	if (!err)
 		err = hypercall_init(&vm);
+	if (!err)
+		err = vcpus_create(&vm);
 	if (err)
 		return err;
 	boot_setup(&vm, &img, initrd, initrd_size, o.cmdline);
@@ -455,7 +460,8 @@ int main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (int i = 0; i < vm.ncpus; i++) {
+	/* The APs wait for the boot vCPU's SIPI: start them first. */
+	for (int i = vm.ncpus - 1; i >= 0; i--) {
 		if (pthread_create(&vm.cpus[i].thread, NULL, vcpu_thread, &vm.cpus[i])) {
 			PVX_HV_LOG("cannot start vcpu %d's thread", i);
 			vm_finish(&vm, HV_EHOST);

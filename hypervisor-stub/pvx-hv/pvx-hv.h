@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdint.h>
+#include <time.h>
 
 /*
  * Exit status of pvx-hv. 0..63 is the guest's own (0 also for a guest that
@@ -62,6 +63,7 @@ struct stats {
 };
 
 struct vm;
+struct pvxhv;
 
 struct vcpu {
 	int id;
@@ -71,6 +73,14 @@ struct vcpu {
 	bool started;
 	struct vm *vm;
 	struct stats st;
+
+	/* PVX block: halt in KVM until an interrupt, a kick or the deadline. */
+	bool block;			/* asked for by the current hypercall */
+	uint64_t block_deadline;	/* CLOCK_MONOTONIC ns, 0: none */
+	bool halted;			/* we put it in KVM_MP_STATE_HALTED */
+	atomic_bool kicked;		/* a kick since the last block */
+	timer_t timer;			/* sends SIG_KICK at the deadline */
+	bool has_timer;
 };
 
 /* The 8250 UART at 0x3f8 (IRQ 4), transmit only, output on stdout. */
@@ -115,7 +125,8 @@ struct vm {
 	struct serial serial;
 	struct kbd kbd;
 	uint8_t rtc_index;
-	void *hv;			/* libpvxhv's per-VM state, if any */
+	struct pvxhv *hv;		/* libpvxhv, for personalities pvx, both */
+	uint64_t t0_ns;			/* guest time 0, CLOCK_MONOTONIC */
 };
 
 /* main.c */
@@ -131,25 +142,30 @@ void mptable_setup(struct vm *vm);
 int vcpu_boot_regs(struct vcpu *c, uint64_t entry);
 
 /* cpuid.c */
-struct kvm_cpuid2 *cpuid_build(int kvm, enum personality pers);
+struct kvm_cpuid2 *cpuid_build(struct vm *vm);
 int cpuid_set(struct vcpu *c, const struct kvm_cpuid2 *tmpl);
 
 /* devices.c */
 void io_out(struct vcpu *c, uint16_t port, const uint8_t *data, int size);
 void io_in(struct vcpu *c, uint16_t port, uint8_t *data, int size);
 void serial_flush(struct vm *vm);
+void serial_print(struct vm *vm, const char *buf, size_t len);
 
 /* hypercall.c */
-bool hypercall_port(uint16_t port);
-void hypercall_cpuid(struct kvm_cpuid2 *c, uint32_t base,
+bool hypercall_port(struct vm *vm, uint16_t port);
+void hypercall_cpuid(struct vm *vm, struct kvm_cpuid2 *c,
 		     void (*add)(struct kvm_cpuid2 *, const struct kvm_cpuid_entry2 *));
 int hypercall_init(struct vm *vm);
+void hypercall_enter(struct vcpu *c);
+void hypercall_preempt(struct vcpu *c);
 void hypercall(struct vcpu *c);
 const char *hypercall_name(unsigned int nr);
 void hypercall_exit(struct vm *vm);
 
 /* vcpu.c */
+#define SIG_KICK	SIGUSR1		/* to a vCPU thread: leave KVM_RUN */
 void *vcpu_thread(void *arg);
+void vcpu_kick(struct vcpu *c);
 
 #define PVX_HV_LOG(fmt, ...) fprintf(stderr, "pvx-hv: " fmt "\n", ##__VA_ARGS__)
 

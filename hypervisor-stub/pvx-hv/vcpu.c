@@ -10,13 +10,16 @@
  *   KVM_EXIT_SYSTEM_EVENT  reset or power-off requested through KVM;
  *   anything else      dump registers, exit HV_EINTERNAL.
  *
- * KVM_RUN returns -EINTR when the main thread stops us (watchdog, another
- * vCPU finished the VM): it sets run->immediate_exit and signals the thread.
+ * KVM_RUN returns -EINTR when the vCPU is kicked (vcpu_kick: another vCPU's
+ * PVX kick, the end of a PVX block, or main() stopping the VM): the kicker
+ * sets run->immediate_exit, so a kick cannot be lost between our check and
+ * KVM_RUN, and sends SIG_KICK, which interrupts a KVM_RUN in progress.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <unistd.h>
 
 #include "pvx-hv.h"
 
@@ -25,7 +28,7 @@ static void handle_io(struct vcpu *c)
 	struct kvm_run *run = c->run;
 	uint8_t *data = (uint8_t *)run + run->io.data_offset;
 
-	if (hypercall_port(run->io.port)) {
+	if (hypercall_port(c->vm, run->io.port)) {
 		c->st.io[IO_HYPERCALL]++;
 		hypercall(c);
 		return;
@@ -38,16 +41,68 @@ static void handle_io(struct vcpu *c)
 	}
 }
 
+/* Any thread: make c leave (or not enter) KVM_RUN. */
+void vcpu_kick(struct vcpu *c)
+{
+	atomic_store(&c->kicked, true);
+	__atomic_store_n(&c->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+	if (c->started)
+		pthread_kill(c->thread, SIG_KICK);
+}
+
+/* After a PVX block hypercall: halt in KVM until an interrupt or a kick. */
+static void vcpu_block(struct vcpu *c)
+{
+	struct kvm_mp_state halted = { KVM_MP_STATE_HALTED };
+	struct itimerspec at = { .it_value = {
+		.tv_sec = c->block_deadline / 1000000000,
+		.tv_nsec = c->block_deadline % 1000000000,
+	} };
+
+	c->block = false;
+	if (atomic_exchange(&c->kicked, false))
+		return;				/* kicked already: do not sleep */
+	if (c->block_deadline && c->has_timer)
+		timer_settime(c->timer, TIMER_ABSTIME, &at, NULL);
+	hypercall_preempt(c);
+	c->halted = !ioctl(c->fd, KVM_SET_MP_STATE, &halted);
+}
+
+/* KVM_RUN was interrupted: end a block, see whether the VM is done. */
+static void vcpu_interrupted(struct vcpu *c)
+{
+	struct kvm_mp_state runnable = { KVM_MP_STATE_RUNNABLE };
+	struct itimerspec off = { 0 };
+
+	__atomic_store_n(&c->run->immediate_exit, 0, __ATOMIC_SEQ_CST);
+	atomic_store(&c->kicked, false);
+	if (c->halted) {
+		ioctl(c->fd, KVM_SET_MP_STATE, &runnable);
+		if (c->has_timer)
+			timer_settime(c->timer, 0, &off, NULL);
+		c->halted = false;
+	}
+}
+
 void *vcpu_thread(void *arg)
 {
 	struct vcpu *c = arg;
 	struct vm *vm = c->vm;
 	struct kvm_run *run = c->run;
+	struct sigevent ev = {
+		.sigev_notify = SIGEV_THREAD_ID,
+		.sigev_signo = SIG_KICK,
+		._sigev_un._tid = gettid(),	/* glibc: no sigev_notify_thread_id */
+	};
 
+	c->has_timer = !timer_create(CLOCK_MONOTONIC, &ev, &c->timer);
 	while (!atomic_load(&vm->done)) {
+		hypercall_enter(c);
 		if (ioctl(c->fd, KVM_RUN, 0) < 0) {
-			if (errno == EINTR || errno == EAGAIN)
+			if (errno == EINTR || errno == EAGAIN) {
+				vcpu_interrupted(c);
 				continue;
+			}
 			PVX_HV_LOG("vcpu %d: KVM_RUN: %s", c->id, strerror(errno));
 			vm_finish(vm, HV_EINTERNAL);
 			break;
@@ -57,6 +112,8 @@ void *vcpu_thread(void *arg)
 		switch (run->exit_reason) {
 		case KVM_EXIT_IO:
 			handle_io(c);
+			if (c->block)
+				vcpu_block(c);
 			break;
 		case KVM_EXIT_MMIO:
 			if (!run->mmio.is_write)
@@ -88,5 +145,7 @@ void *vcpu_thread(void *arg)
 			break;
 		}
 	}
+	if (c->has_timer)
+		timer_delete(c->timer);
 	return NULL;
 }
