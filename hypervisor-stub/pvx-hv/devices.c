@@ -7,8 +7,9 @@
  *                probe it quickly and to reset the machine with 0xfe;
  *   0x70, 0x71   CMOS RTC: the host's UTC time, read only;
  *   0xcf9        PCI reset control: bit 2 resets the machine.
- * A reset ends pvx-hv with status 0. Any other port reads as all-ones
- * and ignores writes, as an empty ISA bus does.
+ * A reset ends pvx-hv with status 0. Port 0x80 (POST codes, which Linux
+ * writes as an I/O delay) and any other port read as all-ones and ignore
+ * writes, as an empty ISA bus does.
  */
 #include <string.h>
 #include <sys/ioctl.h>
@@ -30,6 +31,7 @@
 #define RST_CNT		0xcf9
 #define RTC_INDEX	0x70
 #define RTC_DATA	0x71
+#define IO_DELAY_PORT	0x80
 
 /* UART registers (offset from COM1) and bits. */
 enum { UART_RX_TX, UART_IER, UART_IIR_FCR, UART_LCR, UART_MCR, UART_LSR, UART_MSR, UART_SCR };
@@ -266,6 +268,8 @@ void io_out(struct vcpu *c, uint16_t port, const uint8_t *data, int size)
 	} else if (port == RTC_INDEX) {
 		c->st.io[IO_RTC]++;
 		vm->rtc_index = *data;
+	} else if (port == IO_DELAY_PORT) {
+		c->st.io[IO_DELAY]++;
 	} else {
 		c->st.io[IO_OTHER]++;
 	}

@@ -302,7 +302,7 @@ static const char *const exit_names[STAT_EXITS] = {
 };
 static const char *const io_names[IO_KINDS] = {
 	[IO_SERIAL] = "serial", [IO_HYPERCALL] = "hypercall",
-	[IO_KBD] = "i8042/reset", [IO_RTC] = "rtc", [IO_OTHER] = "unclaimed",
+	[IO_KBD] = "i8042/reset", [IO_RTC] = "rtc", [IO_DELAY] = "port 0x80 (delay)", [IO_OTHER] = "unclaimed",
 };
 
 static void print_stats(struct vm *vm, double seconds)

@@ -53,7 +53,7 @@ enum personality { PERS_NONE, PERS_PVX, PERS_KVM, PERS_BOTH };
 #define MAX_CPUS		64
 
 /* What the run loop counts; summed over vCPUs for --stats. */
-enum io_kind { IO_SERIAL, IO_HYPERCALL, IO_KBD, IO_RTC, IO_OTHER, IO_KINDS };
+enum io_kind { IO_SERIAL, IO_HYPERCALL, IO_KBD, IO_RTC, IO_DELAY, IO_OTHER, IO_KINDS };
 #define STAT_EXITS	64	/* KVM_EXIT_* reasons we can name */
 #define STAT_HCALLS	64	/* hypercall numbers counted one by one */
 struct stats {
