@@ -11,7 +11,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 [ $# -ge 5 ] || { sed -n 's/^# \{0,1\}//;/^Usage/p' "$0" >&2; exit 2; }
 pvx_hv=$1 kernel=$2 initrd=$3 pers=$4 cpus=$5 mem=${6:-512M}
-cmdline=${7:-console=ttyS0 reboot=k panic=-1}
+cmdline=${7:-console=ttyS0 reboot=k panic=-1 pci=off}
 out=$top/build/hv/boot
 mkdir -p "$out"
 

@@ -87,7 +87,7 @@ expect kvm-missing      68 "cannot open /nonexistent/kvm: No such file" -- --kvm
 expect kvm-unusable     68 "/dev/null is not a usable KVM device" -- --kvm /dev/null "$k"
 
 # --- 2. boots: one L1 VM runs every case -------------------------------------
-cmdline='console=ttyS0 reboot=k panic=-1'
+cmdline='console=ttyS0 reboot=k panic=-1 pci=off'
 files=("bzImage=$kernel" "triple=$img/triple.bzImage" "hang=$img/hang.bzImage"
        "pvxexit=$img/pvx-exit.bzImage")
 initrd_arg=
