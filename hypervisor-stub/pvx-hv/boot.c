@@ -134,7 +134,11 @@ int image_load_file(struct image *img, const char *path)
 	uint64_t base = hdr->pref_address > KERNEL_ADDR ? hdr->pref_address : KERNEL_ADDR;
 
 	img->cmdline_max = hdr->cmdline_size + 1;
-	img->need = ALIGN_UP(base + hdr->init_size, 2 * SZ_1M) + RUN_ROOM;
+	uint64_t end_of_kernel = base + hdr->init_size;
+
+	if (end_of_kernel < KERNEL_ADDR + img->payload_size)	/* a lying init_size */
+		end_of_kernel = KERNEL_ADDR + img->payload_size;
+	img->need = ALIGN_UP(end_of_kernel, 2 * SZ_1M) + RUN_ROOM;
 	return 0;
 }
 

@@ -28,7 +28,7 @@ static void handle_io(struct vcpu *c)
 	struct kvm_run *run = c->run;
 	uint8_t *data = (uint8_t *)run + run->io.data_offset;
 
-	if (hypercall_port(c->vm, run->io.port)) {
+	if (hypercall_port(c->vm, run->io.port) && run->io.direction == KVM_EXIT_IO_OUT) {
 		c->st.io[IO_HYPERCALL]++;
 		hypercall(c);
 		return;
