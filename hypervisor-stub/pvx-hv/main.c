@@ -199,6 +199,9 @@ void dump_vcpu(struct vcpu *c, const char *why)
 		r.rsi, r.rdi, r.rbp, s.cr0, s.cr2, s.cr3, s.cr4, s.efer,
 		s.cs.selector, s.cs.base, s.ss.selector, s.idt.base, s.idt.limit,
 		s.gdt.base, s.gdt.limit);
+	if (r.rip == 0xfff0 && s.cs.base == 0xffff0000)
+		fprintf(stderr, "  (the reset state: KVM on AMD resets a vCPU that triple-faults,"
+			" the faulting state is lost)\n");
 }
 
 static int kvm_open(struct vm *vm, const char *path)
