@@ -51,8 +51,10 @@ $(BUILD)/l1/l2-initrd.cpio: $(TOP)/scripts/l1/l2-initrd.sh
 	$(TOP)/scripts/l1/l2-initrd.sh $@
 
 boot-hv: $(HV_BIN) $(hv_deps)
+	@$(TOP)/scripts/deps.sh hv
 	@$(TOP)/scripts/l1/boot-hv.sh $(HV_BIN) $(hv_kernel) $(hv_initrd) \
 		$(PERSONALITY) $(CPUS) $(HV_MEM)
 
 check-hv: $(HV_BIN) $(hv_deps)
-	@$(TOP)/tests/hv/check-hv.sh $(HV_BIN) $(hv_kernel) $(hv_initrd)
+	@$(TOP)/scripts/deps.sh hv
+	@GUEST_KSRC="$(GUEST_KSRC)" $(TOP)/tests/hv/check-hv.sh $(HV_BIN) $(hv_kernel) $(hv_initrd)
