@@ -82,9 +82,13 @@ $(HOST_OUT)/abi-gen: $(HOST_TESTS)/abi-gen.c $(HOST_TEST_HDRS)
 
 $(HOST_OUT)/fuzz-hv: $(HOST_TESTS)/fuzz-hv.c $(HOST_LIB_SRCS) $(HOST_TEST_HDRS)
 	@mkdir -p $(@D)
-	$(HOST_CLANG) $(HOST_CSTD) -O1 -g -fsanitize=fuzzer,address,undefined \
+	$(HOST_CLANG) $(HOST_CSTD) -O1 -g -DPVXHV_TEST_HOOKS -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all -pthread $(HOST_INC) -I$(HOST_SRC)/lib \
 		-o $@ $(HOST_TESTS)/fuzz-hv.c $(HOST_LIB_SRCS)
+
+$(HOST_OUT)/fuzz-seeds: $(HOST_TESTS)/fuzz-seeds.c $(HOST_TEST_HDRS)
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_CSTD) -O1 $(HOST_INC) -o $@ $<
 
 $(HOST_OUT)/bench-hv: $(HOST_TESTS)/bench-hv.c $(PVXHV_STATIC) $(HOST_TEST_HDRS)
 	$(HOST_CC) $(HOST_CSTD) -O2 -g -pthread $(HOST_INC) -o $@ $< $(PVXHV_STATIC)

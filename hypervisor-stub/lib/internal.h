@@ -111,6 +111,30 @@ struct hc_desc {
 int64_t hv_dispatch(struct pvxhv *hv, uint32_t vcpu, uint64_t nr,
 		       const uint64_t args[PVX_HC_MAX_ARGS], bool batched);
 
+/*
+ * Test builds (-DPVXHV_TEST_HOOKS, the racing fuzzer) see every copy the
+ * library takes of guest memory and every dispatch, to prove that no
+ * guest byte is fetched twice for one decision.
+ */
+#ifdef PVXHV_TEST_HOOKS
+void pvxhv_test_fetch(void *opaque, uint64_t gpa, const void *copy, size_t len);
+void pvxhv_test_store(void *opaque, uint64_t gpa, const void *src, size_t len);
+void pvxhv_test_dispatch(void *opaque, uint64_t nr);
+#else
+static inline void pvxhv_test_fetch(void *opaque, uint64_t gpa, const void *copy, size_t len)
+{
+	(void)opaque; (void)gpa; (void)copy; (void)len;
+}
+static inline void pvxhv_test_store(void *opaque, uint64_t gpa, const void *src, size_t len)
+{
+	(void)opaque; (void)gpa; (void)src; (void)len;
+}
+static inline void pvxhv_test_dispatch(void *opaque, uint64_t nr)
+{
+	(void)opaque; (void)nr;
+}
+#endif
+
 #define HC_DECLARE(since, name, ...) hc_fn hc_##name;
 PVX_HYPERCALLS(HC_DECLARE)
 #undef HC_DECLARE

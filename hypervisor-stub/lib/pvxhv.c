@@ -48,7 +48,7 @@ PVXHV_EXPORT const char *pvxhv_hypercall_name(uint64_t nr)
 PVXHV_EXPORT const char *pvxhv_error_name(int64_t err)
 {
 	switch (err) {
-#define ERR_CASE(since, name, value, doc) case -(value): return #name + 4;	/* "PVX_" */
+#define ERR_CASE(since, name, value, doc) case -(value): return &#name[4];	/* without "PVX_" */
 	PVX_ERRORS(ERR_CASE)
 #undef ERR_CASE
 	case 0:
@@ -104,12 +104,16 @@ int copy_from_guest(const struct pvxhv *hv, void *dst, const void __guest *src, 
 		return 0;
 	if (gpa + len - 1 < gpa)
 		return -PVX_EFAULT;
-	if (!hv->regions)
-		return hv->ops.read_guest(hv->opaque, gpa, dst, len) ? -PVX_EFAULT : 0;
-	r = find_region(hv, gpa, len);
-	if (!r)
-		return -PVX_EFAULT;
-	memcpy(dst, (const char *)r->hva + (gpa - r->gpa), len);
+	if (!hv->regions) {
+		if (hv->ops.read_guest(hv->opaque, gpa, dst, len))
+			return -PVX_EFAULT;
+	} else {
+		r = find_region(hv, gpa, len);
+		if (!r)
+			return -PVX_EFAULT;
+		memcpy(dst, (const char *)r->hva + (gpa - r->gpa), len);
+	}
+	pvxhv_test_fetch(hv->opaque, gpa, dst, len);
 	return 0;
 }
 
@@ -122,6 +126,7 @@ int copy_to_guest(const struct pvxhv *hv, void __guest *dst, const void *src, si
 		return 0;
 	if (gpa + len - 1 < gpa)
 		return -PVX_EFAULT;
+	pvxhv_test_store(hv->opaque, gpa, src, len);
 	if (!hv->regions)
 		return hv->ops.write_guest(hv->opaque, gpa, src, len) ? -PVX_EFAULT : 0;
 	r = find_region(hv, gpa, len);
@@ -341,6 +346,7 @@ int64_t hv_dispatch(struct pvxhv *hv, uint32_t vcpu, uint64_t nr,
 	uint32_t version;
 	uint64_t features;
 
+	pvxhv_test_dispatch(hv->opaque, nr);
 	if (nr >= ARRAY_SIZE(hc_table) || !hc_table[nr].fn)
 		return -PVX_ENOSYS;
 	d = &hc_table[nr];

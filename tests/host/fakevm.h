@@ -83,15 +83,33 @@ static int fvm_write(void *o, uint64_t gpa, const void *src, size_t len)
 	return 0;
 }
 
+/*
+ * The library promised never to pass a vCPU id, vector or length outside
+ * the ABI's bounds: a broken promise stops the test (and the fuzzer) here.
+ */
+#define FVM_ASSERT(vm, c) do {						\
+	if (!(c)) {							\
+		fprintf(stderr, "fakevm: library broke a promise: %s\n", #c);	\
+		abort();						\
+	}								\
+} while (0)
+#define FVM_VCPU_OK(vm, v)	FVM_ASSERT(vm, (v) < (vm)->cfg.nr_vcpus)
+
 static uint64_t fvm_clock(void *o) { return ((struct fvm *)o)->now; }
 static uint64_t fvm_tsc(void *o, uint32_t v) { (void)v; return ((struct fvm *)o)->tsc; }
-static void fvm_yield(void *o, uint32_t v) { (void)v; ((struct fvm *)o)->yields++; }
+static void fvm_yield(void *o, uint32_t v)
+{
+	struct fvm *vm = o;
+
+	FVM_VCPU_OK(vm, v);
+	vm->yields++;
+}
 
 static void fvm_block(void *o, uint32_t v, uint64_t deadline)
 {
 	struct fvm *vm = o;
 
-	(void)v;
+	FVM_VCPU_OK(vm, v);
 	vm->blocks++;
 	vm->block_deadline = deadline;
 }
@@ -100,6 +118,7 @@ static void fvm_kick(void *o, uint32_t v)
 {
 	struct fvm *vm = o;
 
+	FVM_VCPU_OK(vm, v);
 	if (v < FVM_MAX_VCPUS)
 		vm->kicks[v]++;
 }
@@ -108,6 +127,8 @@ static void fvm_inject(void *o, uint32_t v, uint8_t vec)
 {
 	struct fvm *vm = o;
 
+	FVM_VCPU_OK(vm, v);
+	FVM_ASSERT(vm, vec >= PVX_VECTOR_MIN);
 	if (vm->injects < FVM_LOG) {
 		vm->inject_vcpu[vm->injects] = v;
 		vm->inject_vec[vm->injects] = vec;
@@ -119,6 +140,7 @@ static void fvm_set_timer(void *o, uint32_t v, uint64_t deadline)
 {
 	struct fvm *vm = o;
 
+	FVM_VCPU_OK(vm, v);
 	vm->timer_calls++;
 	if (v < FVM_MAX_VCPUS)
 		vm->timer[v] = deadline;
@@ -128,6 +150,7 @@ static void fvm_flush(void *o, uint32_t v)
 {
 	struct fvm *vm = o;
 
+	FVM_VCPU_OK(vm, v);
 	if (v < FVM_MAX_VCPUS)
 		vm->flushes[v]++;
 }
@@ -136,7 +159,8 @@ static void fvm_console(void *o, uint32_t v, const char *buf, size_t len)
 {
 	struct fvm *vm = o;
 
-	(void)v;
+	FVM_VCPU_OK(vm, v);
+	FVM_ASSERT(vm, len >= 1 && len <= PVX_CONSOLE_MAX);
 	vm->console_calls++;
 	if (len > sizeof(vm->console) - vm->console_len)
 		vm->console_len = 0;
@@ -148,7 +172,8 @@ static void fvm_shutdown(void *o, uint32_t v, uint32_t reason, uint32_t code)
 {
 	struct fvm *vm = o;
 
-	(void)v;
+	FVM_VCPU_OK(vm, v);
+	FVM_ASSERT(vm, reason <= PVX_SHUTDOWN_CRASH && code <= 255);
 	vm->shutdowns++;
 	vm->shutdown_reason = reason;
 	vm->shutdown_code = code;

@@ -1,0 +1,152 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make check-host: every host-side test of the PVX ABI and libpvxhv.
+# Each test records one result through scripts/result.sh (suite check-host);
+# the script exits non-zero if any of them failed.
+set -uo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+out=$top/build/host
+suite=check-host
+results=${PVX_RESULTS:-$top/build/results}/$suite.txt
+fuzz_seconds=${CHECK_FUZZ_SECONDS:-30}
+race_seconds=${CHECK_RACE_SECONDS:-20}
+cc=${HOST_CC:-gcc}
+clang=${HOST_CLANG:-clang-14}
+mkdir -p "$out/check"
+log=$out/check
+start_fails=$(grep -c '^FAIL' "$results" 2>/dev/null || true)
+
+rec() { "$top/scripts/result.sh" "$suite" "$@"; }
+# step NAME CMD...: run CMD, output to $log/NAME.log, record PASS/FAIL.
+step() {
+	local name=$1; shift
+	if "$@" > "$log/$name.log" 2>&1; then
+		rec PASS "$name"
+	else
+		rec FAIL "$name" "$(tail -3 "$log/$name.log" | tr '\n' ' ' | cut -c1-300)"
+		return 1
+	fi
+}
+mk() { make -C "$top" --no-print-directory "$@"; }
+
+# 1. The library: static and shared, -Wall -Wextra -Werror.
+step build.libpvxhv mk libpvxhv
+# The static library exports the API only: nothing to clash with a VMM's names.
+exports_ok() {
+	local bad
+	bad=$(nm -g --defined-only "$out/lib/libpvxhv.a" | awk 'NF == 3 {print $3}' | grep -v '^pvxhv_')
+	[ -z "$bad" ] || { echo "internal symbols exported: $bad"; return 1; }
+	bad=$(nm -D --defined-only "$out/lib/libpvxhv.so.1" | awk 'NF == 3 && $3 != "PVXHV_1" {print $3}' | grep -v '^pvxhv_')
+	[ -z "$bad" ] || { echo "internal symbols exported: $bad"; return 1; }
+}
+step build.exports exports_ok
+
+# 2. Headers: standalone, C11, both compilers, every interface version.
+read -r major minor < <(printf '#include <pvx/version.h>\nPVX_ABI_VERSION_MAJOR PVX_ABI_VERSION_MINOR\n' |
+	$cc -E -P -I"$top/abi" - | tail -1)
+for compiler in "$cc" "$clang"; do
+	for m in $(seq 0 "$minor"); do
+		hex=$(printf '0x%04x%04x' "$major" "$m")
+		hdr_ok() {
+			for h in "$top"/abi/pvx/*.h "$top"/hypervisor-stub/include/pvxhv.h; do
+				printf '#include "%s"\ntypedef int pvx_header_test_t;\n' "$h" | $compiler -std=c11 -pedantic -Wall -Wextra -Werror \
+					-D__PVX_INTERFACE_VERSION__="$1" -I"$top/abi" -x c -c - -o /dev/null || return 1
+			done
+		}
+		step "headers.c11.${compiler%%-*}.$major.$m" hdr_ok "$hex"
+	done
+done
+
+# uapi-clean: only <linux/types.h> and <pvx/...>, no CONFIG_, no libc names;
+# and they build freestanding, kernel-style, against a bare linux/types.h.
+uapi_clean() {
+	local bad
+	bad=$(grep -Hn '#include' "$top"/abi/pvx/*.h | grep -v -e '<linux/types.h>' -e '<pvx/[a-z]*\.h>')
+	[ -z "$bad" ] || { echo "foreign include: $bad"; return 1; }
+	bad=$(grep -HnE 'CONFIG_|\b(u?int(8|16|32|64)_t|size_t|uintptr_t|bool)\b' "$top"/abi/pvx/*.h)
+	[ -z "$bad" ] || { echo "not uapi-clean: $bad"; return 1; }
+	mkdir -p "$log/stub/linux"
+	cat > "$log/stub/linux/types.h" <<'STUB'
+typedef unsigned char __u8; typedef signed char __s8;
+typedef unsigned short __u16; typedef unsigned int __u32;
+typedef unsigned long long __u64; typedef signed long long __s64;
+#define __aligned_u64 __u64 __attribute__((aligned(8)))
+STUB
+	echo '#include <pvx/abi.h>' | $cc -std=gnu11 -D__KERNEL__ -ffreestanding -nostdinc \
+		-Wall -Wextra -Werror -I"$log/stub" -I"$top/abi" -x c -c - -o /dev/null
+}
+step headers.uapi_clean uapi_clean
+
+# The interface selector hides what is newer than the selected version.
+sel() {	# sel VERSION SNIPPET
+	printf '#include <pvx/abi.h>\nint f(void);\nint f(void) { %s; return 0; }\n' "$2" |
+		$cc -std=c11 -Wall -Werror -D__PVX_INTERFACE_VERSION__="$1" -I"$top/abi" -x c -c - -o /dev/null 2>/dev/null
+}
+sel_fails() { ! sel "$@"; }
+step selector.1_0_hides_send_ipi       sel_fails 0x00010000 'int x = PVX_HC_send_ipi; (void)x'
+step selector.1_0_hides_pv_ipi         sel_fails 0x00010000 '(void)PVX_FEATURE(PV_IPI)'
+step selector.1_0_hides_nr_vcpus       sel_fails 0x00010000 'struct pvx_negotiate n; (void)n.nr_vcpus'
+step selector.1_0_has_1_0_calls        sel 0x00010000 'int x = PVX_HC_multicall + PVX_FEATURE(MULTICALL); (void)x' 
+step selector.1_0_negotiate_is_16      sel 0x00010000 '_Static_assert(sizeof(struct pvx_negotiate) == 16, "")'
+step selector.1_1_has_send_ipi         sel 0x00010001 'int x = PVX_HC_send_ipi + PVX_FEATURE(PV_IPI); (void)x'
+step selector.1_1_negotiate_is_24      sel 0x00010001 '_Static_assert(sizeof(struct pvx_negotiate) == 24, "")'
+step selector.rejects_future_minor     sel_fails "$(printf '0x%04x%04x' "$major" $((minor + 1)))" ''
+step selector.rejects_other_major      sel_fails 0x00020000 ''
+
+# 3. sparse: the library is clean, and the __guest annotation bites.
+sparse_lib() {
+	local o
+	o=$(sparse -Wno-unknown-attribute -I"$top/abi" -I"$top/hypervisor-stub/include" \
+		"$top"/hypervisor-stub/lib/*.c 2>&1)
+	[ -z "$o" ] || { echo "$o"; return 1; }
+}
+sparse_bites() {
+	local o
+	o=$(sparse -Wno-unknown-attribute -I"$top/abi" -I"$top/hypervisor-stub/include" \
+		-I"$top/hypervisor-stub/lib" "$top/tests/host/sparse-fixture.c" 2>&1)
+	echo "$o"
+	grep -q 'dereference of noderef' <<<"$o" && grep -q 'cast removes address space' <<<"$o"
+}
+step sparse.libpvxhv sparse_lib
+step sparse.guest_pointer_enforced sparse_bites
+
+# 4. Generated docs and frozen layouts.
+"$top/tests/host/abi-gen.sh" check
+
+# 5. Unit tests under ASan + UBSan: one result per test case.
+if step build.test-unit mk "$out/test-unit"; then
+	"$out/test-unit" > "$log/unit.log" 2>&1
+	rc=$?
+	while read -r verdict name rest; do
+		case "$verdict" in PASS|FAIL) rec "$verdict" "$name" ${rest:+"${rest#-- }"};; esac
+	done < "$log/unit.log"
+	if [ $rc -ne 0 ] && ! grep -q '^FAIL' "$log/unit.log"; then
+		rec FAIL unit.run "test-unit exited $rc without a verdict: $(grep -m1 -E 'ERROR|runtime error' "$log/unit.log")"
+	fi
+fi
+
+# 6. Install with pkg-config, link statically and dynamically, run.
+install_smoke() {
+	local p=$log/prefix
+	rm -rf "$p"
+	mk install PREFIX="$p" >/dev/null || return 1
+	export PKG_CONFIG_PATH=$p/lib/pkgconfig
+	$cc -std=c11 -Wall -Wextra -Werror $(pkg-config --cflags pvxhv) "$top/tests/host/install-smoke.c" \
+		-o "$log/smoke-shared" $(pkg-config --libs pvxhv) -Wl,-rpath,"$p/lib" || return 1
+	$cc -std=c11 -Wall -Wextra -Werror $(pkg-config --cflags pvxhv) "$top/tests/host/install-smoke.c" \
+		-o "$log/smoke-static" "$p/lib/libpvxhv.a" $(pkg-config --static --libs-only-other pvxhv) || return 1
+	[[ $(ldd "$log/smoke-shared") == *"$p/lib/libpvxhv.so.1"* ]] || return 1
+	[ "$("$log/smoke-shared")" = "multicall EFAULT $major.$minor" ] &&
+		[ "$("$log/smoke-static")" = "multicall EFAULT $major.$minor" ]
+}
+step install.pkg_config install_smoke
+
+# 7. Fuzzing (libFuzzer, clang-14, ASan+UBSan): bounded campaigns.
+if step build.fuzz-hv mk "$out/fuzz-hv"; then
+	"$top/tests/host/fuzz.sh" --check plain "$fuzz_seconds"
+	"$top/tests/host/fuzz.sh" --check race "$race_seconds"
+fi
+
+end_fails=$(grep -c '^FAIL' "$results" 2>/dev/null || true)
+[ "${end_fails:-0}" -eq "${start_fails:-0}" ]

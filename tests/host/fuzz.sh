@@ -1,0 +1,52 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Run the libpvxhv fuzzer (build/host/fuzz-hv, libFuzzer + ASan + UBSan).
+#   fuzz.sh SECONDS                  make fuzz: plain then racing, SECONDS each
+#   fuzz.sh --check plain|race SECS  one bounded run for check-host, recorded
+# Seeds come from tests/host/fuzz-seeds.c; the corpus grows under
+# build/host/fuzz/; a finding is saved there as crash-* and fails the run.
+set -uo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+dir=$top/build/host/fuzz
+bin=$top/build/host/fuzz-hv
+check=
+if [ "${1:-}" = --check ]; then check=1; shift; fi
+
+make -C "$top" --no-print-directory "$bin" "$top/build/host/fuzz-seeds" >/dev/null || exit 1
+mkdir -p "$dir/seeds" "$dir/artifacts"
+"$top/build/host/fuzz-seeds" "$dir/seeds" || exit 1
+
+run() {	# run MODE SECONDS
+	local mode=$1 secs=$2 log=$dir/$1.log rc race=0 execs rate corpus detail
+	[ "$mode" = race ] && race=1
+	mkdir -p "$dir/corpus-$mode"
+	echo "fuzz: $mode for ${secs}s: PVX_FUZZ_RACE=$race $bin -max_total_time=$secs $dir/corpus-$mode $dir/seeds"
+	(cd "$dir" && PVX_FUZZ_RACE=$race "$bin" -max_total_time="$secs" -print_final_stats=1 \
+		-timeout=10 -rss_limit_mb=2048 -max_len=8192 -artifact_prefix="$dir/artifacts/$mode-" \
+		"$dir/corpus-$mode" "$dir/seeds") > "$log" 2>&1
+	rc=$?
+	execs=$(awk '/stat::number_of_executed_units/ {print $2}' "$log")
+	rate=$(awk '/stat::average_exec_per_sec/ {print $2}' "$log")
+	corpus=$(ls "$dir/corpus-$mode" | wc -l)
+	detail="${execs:-0} executions in ${secs}s (${rate:-0}/s), corpus $corpus"
+	[ "$mode" = race ] && detail="$detail; $(grep -m1 '^racing:' "$log")"
+	if [ $rc -eq 0 ]; then
+		echo "fuzz: $mode: $detail, no finding"
+		[ -n "$check" ] && "$top/scripts/result.sh" check-host PASS "fuzz.$mode" "$detail, no finding"
+	else
+		detail="$detail; FINDING: $(grep -m1 -E 'ERROR|double fetch|racing: nr|promise' "$log"); $(grep -m1 -o 'Test unit written to .*' "$log")"
+		echo "fuzz: $mode: $detail (log: $log)"
+		[ -n "$check" ] && "$top/scripts/result.sh" check-host FAIL "fuzz.$mode" "$detail"
+	fi
+	return $rc
+}
+
+if [ -n "$check" ]; then
+	run "$1" "$2"
+else
+	secs=${1:-300}
+	run plain "$secs"; a=$?
+	run race "$secs"; b=$?
+	[ $a -eq 0 ] && [ $b -eq 0 ]
+fi
