@@ -97,13 +97,13 @@ step selector.rejects_other_major      sel_fails 0x00020000 ''
 # 3. sparse: the library is clean, and the __guest annotation bites.
 sparse_lib() {
 	local o
-	o=$(sparse -Wno-unknown-attribute -I"$top/abi" -I"$top/hypervisor-stub/include" \
+	o=$(sparse -Wsparse-all -Wno-unknown-attribute -Wno-undef -I"$top/abi" -I"$top/hypervisor-stub/include" \
 		"$top"/hypervisor-stub/lib/*.c 2>&1)
 	[ -z "$o" ] || { echo "$o"; return 1; }
 }
 sparse_bites() {
 	local o
-	o=$(sparse -Wno-unknown-attribute -I"$top/abi" -I"$top/hypervisor-stub/include" \
+	o=$(sparse -Wsparse-all -Wno-unknown-attribute -Wno-undef -I"$top/abi" -I"$top/hypervisor-stub/include" \
 		-I"$top/hypervisor-stub/lib" "$top/tests/host/sparse-fixture.c" 2>&1)
 	echo "$o"
 	grep -q 'dereference of noderef' <<<"$o" && grep -q 'cast removes address space' <<<"$o"
