@@ -63,17 +63,24 @@
 	__PVX_FIELD(F, 1, 0, pvx_vcpu_shared, steal_ns,      56,  8)
 
 /* The compile-time checks, generated from the lists above. */
+#ifdef __cplusplus
+#define __PVX_STATIC_ASSERT	static_assert
+#define __PVX_ALIGNOF		alignof
+#else
+#define __PVX_STATIC_ASSERT	_Static_assert
+#define __PVX_ALIGNOF		_Alignof
+#endif
 #define __PVX_ASSERT_FIELD(since, s, f, off, sz)				\
-	_Static_assert(__builtin_offsetof(struct s, f) == (off),		\
+	__PVX_STATIC_ASSERT(__builtin_offsetof(struct s, f) == (off),		\
 		       "PVX ABI: offset of " #s "." #f);			\
-	_Static_assert(sizeof(((struct s *)0)->f) == (sz),			\
+	__PVX_STATIC_ASSERT(sizeof(((struct s *)0)->f) == (sz),			\
 		       "PVX ABI: size of " #s "." #f);
 #define __PVX_FIELD_SIZE(since, s, f, off, sz)	+ (sz)
 #define __PVX_ASSERT_STRUCT(since, s, align)				\
 	PVX_LAYOUT_##s(__PVX_ASSERT_FIELD)					\
-	_Static_assert(sizeof(struct s) == 0 PVX_LAYOUT_##s(__PVX_FIELD_SIZE),	\
+	__PVX_STATIC_ASSERT(sizeof(struct s) == 0 PVX_LAYOUT_##s(__PVX_FIELD_SIZE),	\
 		       "PVX ABI: size of struct " #s " (a field is not listed)"); \
-	_Static_assert(_Alignof(struct s) == (align),				\
+	__PVX_STATIC_ASSERT(__PVX_ALIGNOF(struct s) == (align),				\
 		       "PVX ABI: alignment of struct " #s);
 
 PVX_LAYOUT_STRUCTS(__PVX_ASSERT_STRUCT)

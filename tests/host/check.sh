@@ -78,6 +78,18 @@ STUB
 }
 step headers.uapi_clean uapi_clean
 
+# The kernel's uapi header test compiles with -std=c90; a C++ VMM may include pvxhv.h.
+c90_ok() {
+	printf '#include <pvx/abi.h>\ntypedef int pvx_header_test_t;\n' |
+		$cc -std=c90 -Wall -Werror -I"$top/abi" -x c -c - -o /dev/null
+}
+cxx_ok() {
+	printf '#include <pvxhv.h>\n' | g++ -std=c++11 -Wall -Wextra -Werror \
+		-I"$top/abi" -I"$top/hypervisor-stub/include" -x c++ -c - -o /dev/null
+}
+step headers.c90_uapi_test c90_ok
+step headers.cxx cxx_ok
+
 # The interface selector hides what is newer than the selected version.
 sel() {	# sel VERSION SNIPPET
 	printf '#include <pvx/abi.h>\nint f(void);\nint f(void) { %s; return 0; }\n' "$2" |
