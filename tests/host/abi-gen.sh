@@ -11,8 +11,8 @@
 #                     rewritten: changing a frozen version needs a new major.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
-out=$top/build/host/abi
-doc=$top/Documentation/abi
+out=${PVX_ABI_OUT:-$top/build/host/abi}
+doc=${PVX_ABI_DOC:-$top/Documentation/abi}	# overridden by the self-test
 mode=${1:-check}
 cc=${HOST_CC:-gcc}
 mkdir -p "$out"

@@ -126,6 +126,21 @@ step sparse.guest_pointer_enforced sparse_bites
 # 4. Generated docs and frozen layouts.
 "$top/tests/host/abi-gen.sh" check
 
+# ...and the checks bite: on a scratch copy with one frozen line changed
+# and one table edited, abi-gen.sh must report both.
+freeze_bites() {
+	local d=$log/freeze
+	rm -rf "$d"; mkdir -p "$d/results"
+	cp -r "$top/Documentation/abi" "$d/doc"
+	sed -i 's/^field pvx_negotiate.features offset=8 size=8$/field pvx_negotiate.features offset=8 size=4/' "$d/doc/layout/1.0.txt"
+	echo "edited" >> "$d/doc/generated/errors.rst"
+	PVX_ABI_DOC=$d/doc PVX_ABI_OUT=$d/out PVX_RESULTS=$d/results "$top/tests/host/abi-gen.sh" check
+	grep -q '^FAIL abi.layout.1.0 -- frozen ABI 1.0 changed' "$d/results/check-host.txt" &&
+		grep -q '^FAIL abi.doc.errors' "$d/results/check-host.txt" &&
+		[ "$(grep -c '^FAIL' "$d/results/check-host.txt")" -eq 2 ]
+}
+step abi.freeze_and_docs_checks_bite freeze_bites
+
 # 5. Unit tests under ASan + UBSan: one result per test case.
 if step build.test-unit mk "$out/test-unit"; then
 	"$out/test-unit" > "$log/unit.log" 2>&1

@@ -169,11 +169,11 @@ static struct {
 	unsigned int	n;
 	size_t		bytes;
 	bool		overflow;
-	struct { uint64_t epoch, gpa; size_t len, at; bool store; } e[LOG_MAX];
+	struct { uint64_t epoch, gpa; size_t len, at; } e[LOG_MAX];
 	uint8_t		data[LOG_BYTES];
 } flog;
 
-static void log_access(uint64_t gpa, const void *buf, size_t len, bool store)
+static void log_fetch(uint64_t gpa, const void *buf, size_t len)
 {
 	if (!flog.on)
 		return;
@@ -185,7 +185,6 @@ static void log_access(uint64_t gpa, const void *buf, size_t len, bool store)
 	flog.e[flog.n].gpa = gpa;
 	flog.e[flog.n].len = len;
 	flog.e[flog.n].at = flog.bytes;
-	flog.e[flog.n].store = store;
 	memcpy(flog.data + flog.bytes, buf, len);
 	flog.bytes += len;
 	flog.n++;
@@ -194,7 +193,7 @@ static void log_access(uint64_t gpa, const void *buf, size_t len, bool store)
 void pvxhv_test_fetch(void *opaque, uint64_t gpa, const void *copy, size_t len)
 {
 	(void)opaque;
-	log_access(gpa, copy, len, false);
+	log_fetch(gpa, copy, len);
 }
 
 void pvxhv_test_store(void *opaque, uint64_t gpa, const void *src, size_t len)
@@ -326,8 +325,6 @@ static void check_no_double_fetch(void)
 {
 	for (unsigned int i = 0; i < flog.n; i++) {
 		for (unsigned int j = i + 1; j < flog.n && flog.e[j].epoch == flog.e[i].epoch; j++) {
-			if (flog.e[i].store || flog.e[j].store)
-				continue;
 			if (flog.e[i].gpa < flog.e[j].gpa + flog.e[j].len &&
 			    flog.e[j].gpa < flog.e[i].gpa + flog.e[i].len) {
 				fprintf(stderr, "double fetch in one dispatch: [%#lx+%zu] and [%#lx+%zu]\n",
@@ -345,13 +342,11 @@ static bool patch_fetched(struct fvm *vm)
 	for (unsigned int i = 0; i < flog.n; i++) {
 		uint8_t *h;
 
-		if (flog.e[i].store)
-			continue;
 		h = fvm_host(vm, flog.e[i].gpa, flog.e[i].len);
 		FVM_ASSERT(vm, h);
 		/* Two dispatches (multicall entries) copied one byte differently. */
 		for (unsigned int j = 0; j < i; j++)
-			if (!flog.e[j].store && flog.e[j].gpa < flog.e[i].gpa + flog.e[i].len &&
+			if (flog.e[j].gpa < flog.e[i].gpa + flog.e[i].len &&
 			    flog.e[i].gpa < flog.e[j].gpa + flog.e[j].len)
 				return false;
 		memcpy(h, flog.data + flog.e[i].at, flog.e[i].len);
