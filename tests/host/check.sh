@@ -169,6 +169,13 @@ install_smoke() {
 }
 step install.pkg_config install_smoke
 
+# The bench's calls give the results it expects (natively, no valgrind).
+bench_smoke() {
+	mk "$out/bench-hv" || return 1
+	"$out/bench-hv" list | while read -r kind; do "$out/bench-hv" "$kind" 10 || exit 1; done
+}
+step bench.kinds_behave bench_smoke
+
 # 7. Fuzzing (libFuzzer, clang-14, ASan+UBSan): bounded campaigns.
 if step build.fuzz-hv mk "$out/fuzz-hv"; then
 	"$top/tests/host/fuzz.sh" --check plain "$fuzz_seconds"
