@@ -78,7 +78,9 @@ struct pvxhv_ops {
 	 * Guest memory, used when pvxhv_config.regions is empty.  Copy len
 	 * bytes at gpa; return 0, or -1 if any byte is not guest RAM.  The
 	 * library validates ranges before calling and calls read once per
-	 * guest structure.
+	 * guest structure.  Without regions the library learns that a range
+	 * is not RAM only when an access fails (register_shared_page then
+	 * succeeds and later refreshes are dropped): prefer regions.
 	 */
 	int (*read_guest)(void *opaque, uint64_t gpa, void *dst, size_t len);
 	int (*write_guest)(void *opaque, uint64_t gpa, const void *src, size_t len);
