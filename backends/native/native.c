@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pvx native backend: every op as the machine does it.
+ *
+ * The functions pvx_native_<op>() and the table pvx_native_ops are
+ * generated from PVX_OPS(): each is an out-of-line copy of the mainline
+ * native helper named in the op's @native column.  The patcher never calls
+ * them for ops that have an inline template; they exist for sites without
+ * one (a direct call), for the callee-save thunks, and as the values a
+ * backend leaves in struct pvx_ops for the ops it does not override.
+ */
+#include <linux/export.h>
+#include <linux/reboot.h>
+#include <kunit/visibility.h>
+#include <asm/io.h>
+#include <asm/msr.h>
+#include <asm/paravirt.h>
+#include <asm/processor.h>
+#include <asm/pvx_backend.h>
+#include <asm/special_insns.h>
+#include <asm/timer.h>
+#include <asm/tlbflush.h>
+
+/* Native meaning of the ops mainline has no helper for. */
+static u64 pvx_no_steal_clock(int cpu)
+{
+	return 0;
+}
+
+static void pvx_spin_wait(u8 *ptr, u8 val)
+{
+}
+
+static void pvx_spin_kick(int cpu)
+{
+}
+
+static bool pvx_vcpu_not_preempted(long cpu)
+{
+	return false;
+}
+
+/* Natively the kernel's own console drivers do the work. */
+static void pvx_no_console_write(const char *buf, unsigned int len)
+{
+}
+
+static void pvx_machine_shutdown(int reason, int code)
+{
+	if (reason == PVX_SHUTDOWN_REBOOT)
+		machine_restart(NULL);
+	machine_power_off();
+}
+
+/*
+ * Callee-save sites may sit in noinstr code (irq flags, CR2), so their
+ * natives are noinstr.  Sites without a template call pvx_native_<op>()
+ * directly, modules' sites included, hence the exports.
+ */
+#define __PVX_NATIVE_ATTR_SITE_CS	noinstr
+#define __PVX_NATIVE_ATTR_SITE_C
+#define __PVX_NATIVE_ATTR_HOOK
+#define __PVX_NATIVE_ATTR_PLAT
+#define __PVX_NATIVE_EXPORT_SITE_CS(n)
+#define __PVX_NATIVE_EXPORT_SITE_C(n)	EXPORT_SYMBOL(pvx_native_##n);
+#define __PVX_NATIVE_EXPORT_HOOK(n)
+#define __PVX_NATIVE_EXPORT_PLAT(n)
+
+/**
+ * DOC: pvx_native_<op>()
+ *
+ * One function per op, generated from PVX_OPS(), with the op's prototype:
+ * it returns what the mainline helper in the op's @native column returns.
+ * The SITE_C ones are exported: a module's site without an inline template
+ * starts as a direct call to its op's native function.
+ */
+#define __PVX_NATIVE_FN(g, n, kind, r, na, p, a, native, ...)		\
+	__visible __PVX_NATIVE_ATTR_##kind r pvx_native_##n p		\
+	{								\
+		return native a;					\
+	}								\
+	__PVX_NATIVE_EXPORT_##kind(n)
+PVX_OPS(__PVX_NATIVE_FN)
+
+#define __PVX_NATIVE_THUNK_SITE_CS(n)	PV_CALLEE_SAVE_REGS_THUNK(pvx_native_##n);
+#define __PVX_NATIVE_THUNK_SITE_C(n)
+#define __PVX_NATIVE_THUNK_HOOK(n)
+#define __PVX_NATIVE_THUNK_PLAT(n)
+#define __PVX_NATIVE_THUNK(g, n, kind, ...) __PVX_NATIVE_THUNK_##kind(n)
+PVX_OPS(__PVX_NATIVE_THUNK)
+
+#define __PVX_NATIVE_INIT_SITE_CS(g, n)	.g.n = PVX_CALLEE_SAVE(pvx_native_##n),
+#define __PVX_NATIVE_INIT_SITE_C(g, n)	.g.n = pvx_native_##n,
+#define __PVX_NATIVE_INIT_HOOK		__PVX_NATIVE_INIT_SITE_C
+#define __PVX_NATIVE_INIT_PLAT		__PVX_NATIVE_INIT_SITE_C
+#define __PVX_NATIVE_INIT(g, n, kind, ...) __PVX_NATIVE_INIT_##kind(g, n)
+
+/**
+ * pvx_native_ops - the native implementation of every op
+ *
+ * The patcher compares a backend's ops with these: an op still equal to
+ * its native value is written inline where it has a template.
+ */
+const struct pvx_ops pvx_native_ops = {
+	PVX_OPS(__PVX_NATIVE_INIT)
+};
+EXPORT_SYMBOL_IF_KUNIT(pvx_native_ops);
+
+/**
+ * pvx_native_backend - the machine itself
+ *
+ * Never detected (priority 0): it is what pvx falls back to.
+ */
+const struct pvx_backend pvx_native_backend = {
+	.name = "native",
+};
+EXPORT_SYMBOL_IF_KUNIT(pvx_native_backend);
+
+/**
+ * pvx_nop() - marker for a void op a backend wants removed
+ *
+ * A backend sets an op to PVX_NOP()/PVX_NOP_CS and the patcher writes
+ * NOPs at its sites; it is never called from a patched site.
+ */
+__visible noinstr void pvx_nop(void)
+{
+}
+PV_CALLEE_SAVE_REGS_THUNK(pvx_nop);
+EXPORT_SYMBOL_IF_KUNIT(pvx_nop);
+EXPORT_SYMBOL_IF_KUNIT(__raw_callee_save_pvx_nop);
