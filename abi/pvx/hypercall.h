@@ -51,17 +51,30 @@
  * errno values; a hypercall returns the negated value, e.g. -PVX_EINVAL.
  */
 #define PVX_ERRORS(X) \
-	__PVX_ITEM(X, 1, 0, PVX_EPERM,            1, "Not permitted now: any hypercall but negotiate before a successful negotiate.") \
-	__PVX_ITEM(X, 1, 0, PVX_ESRCH,            3, "A vCPU id is out of range (>= the number of vCPUs the host serves).") \
-	__PVX_ITEM(X, 1, 0, PVX_E2BIG,            7, "A length or count exceeds its documented maximum.") \
-	__PVX_ITEM(X, 1, 0, PVX_EFAULT,          14, "A guest-physical range wraps around or is not entirely guest RAM.") \
-	__PVX_ITEM(X, 1, 0, PVX_EINVAL,          22, "Reserved bits or unused argument registers are not zero, a value is out of its domain, or a structure is misaligned or crosses a page.") \
-	__PVX_ITEM(X, 1, 0, PVX_ELOOP,           40, "A multicall entry is itself a multicall, or a call that may not be batched.") \
-	__PVX_ITEM(X, 1, 0, PVX_ENOSYS,          38, "Unknown hypercall number, or a hypercall newer than the negotiated version.") \
-	__PVX_ITEM(X, 1, 0, PVX_EPROTONOSUPPORT, 93, "negotiate: the host does not serve the requested major version.") \
-	__PVX_ITEM(X, 1, 0, PVX_EOPNOTSUPP,      95, "The hypercall needs a feature that was not negotiated.") \
-	__PVX_ITEM(X, 1, 0, PVX_ETIMEDOUT,      110, "block: the deadline has already passed.") \
-	__PVX_ITEM(X, 1, 0, PVX_EALREADY,       114, "negotiate: this guest has already negotiated.")
+	__PVX_ITEM(X, 1, 0, PVX_EPERM,            1, \
+		"Not permitted now: any hypercall but negotiate before a successful negotiate.") \
+	__PVX_ITEM(X, 1, 0, PVX_ESRCH,            3, \
+		"A vCPU id is out of range (>= the number of vCPUs the host serves).") \
+	__PVX_ITEM(X, 1, 0, PVX_E2BIG,            7, \
+		"A length or count exceeds its documented maximum.") \
+	__PVX_ITEM(X, 1, 0, PVX_EFAULT,          14, \
+		"A guest-physical range wraps around or is not entirely guest RAM.") \
+	__PVX_ITEM(X, 1, 0, PVX_EINVAL,          22, \
+		"Reserved bits or unused argument registers are not zero, " \
+			"a value is out of its domain, " \
+			"or a structure is misaligned or crosses a page.") \
+	__PVX_ITEM(X, 1, 0, PVX_ELOOP,           40, \
+		"A multicall entry is itself a multicall, or a call that may not be batched.") \
+	__PVX_ITEM(X, 1, 0, PVX_ENOSYS,          38, \
+		"Unknown hypercall number, or a hypercall newer than the negotiated version.") \
+	__PVX_ITEM(X, 1, 0, PVX_EPROTONOSUPPORT, 93, \
+		"negotiate: the host does not serve the requested major version.") \
+	__PVX_ITEM(X, 1, 0, PVX_EOPNOTSUPP,      95, \
+		"The hypercall needs a feature that was not negotiated.") \
+	__PVX_ITEM(X, 1, 0, PVX_ETIMEDOUT,      110, \
+		"block: the deadline has already passed.") \
+	__PVX_ITEM(X, 1, 0, PVX_EALREADY,       114, \
+		"negotiate: this guest has already negotiated.")
 
 #define __PVX_ERROR_ENUM(since, name, value, doc)	name = value,
 enum pvx_error {
@@ -74,18 +87,26 @@ enum pvx_error {
  * returns the accepted subset.
  */
 #define PVX_FEATURES(X) \
-	__PVX_ITEM(X, 1, 0, PVX_FEATURE_BIT_SHARED_PAGE, 0, "register_shared_page and the per-vCPU time record.") \
-	__PVX_ITEM(X, 1, 0, PVX_FEATURE_BIT_STEAL_TIME,  1, "Steal time and the preempted flag in the shared page.") \
-	__PVX_ITEM(X, 1, 0, PVX_FEATURE_BIT_FLUSH_TLB,   2, "flush_tlb: remote TLB flush that skips preempted vCPUs.") \
-	__PVX_ITEM(X, 1, 0, PVX_FEATURE_BIT_CONSOLE,     3, "console_write.") \
-	__PVX_ITEM(X, 1, 0, PVX_FEATURE_BIT_TIMER,       4, "set_timer: a one-shot per-vCPU timer delivered as an interrupt vector.") \
-	__PVX_ITEM(X, 1, 0, PVX_FEATURE_BIT_MULTICALL,   5, "multicall: several hypercalls in one exit.") \
-	__PVX_ITEM(X, 1, 1, PVX_FEATURE_BIT_PV_IPI,      6, "send_ipi: interrupts to up to 64 vCPUs in one hypercall.")
+	__PVX_ITEM(X, 1, 0, PVX_FEATURE_BIT_SHARED_PAGE, 0, \
+		"register_shared_page and the per-vCPU time record.") \
+	__PVX_ITEM(X, 1, 0, PVX_FEATURE_BIT_STEAL_TIME,  1, \
+		"Steal time and the preempted flag in the shared page.") \
+	__PVX_ITEM(X, 1, 0, PVX_FEATURE_BIT_FLUSH_TLB,   2, \
+		"flush_tlb: remote TLB flush that skips preempted vCPUs.") \
+	__PVX_ITEM(X, 1, 0, PVX_FEATURE_BIT_CONSOLE,     3, \
+		"console_write.") \
+	__PVX_ITEM(X, 1, 0, PVX_FEATURE_BIT_TIMER,       4, \
+		"set_timer: a one-shot per-vCPU timer delivered as an interrupt vector.") \
+	__PVX_ITEM(X, 1, 0, PVX_FEATURE_BIT_MULTICALL,   5, \
+		"multicall: several hypercalls in one exit.") \
+	__PVX_ITEM(X, 1, 1, PVX_FEATURE_BIT_PV_IPI,      6, \
+		"send_ipi: interrupts to up to 64 vCPUs in one hypercall.")
 
 #define __PVX_FEATURE_ENUM(since, name, bit, doc)	name = bit,
 enum pvx_feature_bit {
 	PVX_FEATURES(__PVX_FEATURE_ENUM)
 };
+
 #define PVX_FEATURE(name)	((__u64)1 << PVX_FEATURE_BIT_##name)
 
 /* Hypercall flags (column "flags" below). */
@@ -104,7 +125,8 @@ enum pvx_feature_bit {
 		"EFAULT EINVAL EPROTONOSUPPORT EALREADY", \
 		"Offer a version and features; the host answers with what it accepts.") \
 	__PVX_ITEM(X, 1, 0, register_shared_page, 1, 1, PVX_FEATURE(SHARED_PAGE), 0, \
-		"a0: page-aligned GPA of the calling vCPU's struct pvx_vcpu_shared page, or PVX_GPA_NONE to unregister", \
+		"a0: page-aligned GPA of the calling vCPU's struct pvx_vcpu_shared page, " \
+			"or PVX_GPA_NONE to unregister", \
 		"0", \
 		"EFAULT EINVAL", \
 		"Register the calling vCPU's shared page; the host fills it at once.") \
@@ -124,22 +146,27 @@ enum pvx_feature_bit {
 		"ESRCH", \
 		"Wake a vCPU from block, or make its next block return at once.") \
 	__PVX_ITEM(X, 1, 0, flush_tlb, 5, 2, PVX_FEATURE(FLUSH_TLB), PVX_HCF_BATCH, \
-		"a0: GPA of a bitmap of __u64 words (bit n = vCPU n); a1: number of bits, 1..PVX_MAX_VCPUS", \
+		"a0: GPA of a bitmap of __u64 words (bit n = vCPU n); " \
+			"a1: number of bits, 1..PVX_MAX_VCPUS", \
 		"number of vCPUs whose flush was deferred because they were preempted", \
 		"EFAULT EINVAL ESRCH", \
-		"Flush the TLBs of the vCPUs in the mask; preempted vCPUs are not interrupted, they flush before they next run.") \
+		"Flush the TLBs of the vCPUs in the mask; " \
+			"preempted vCPUs are not interrupted, they flush before they next run.") \
 	__PVX_ITEM(X, 1, 0, console_write, 6, 2, PVX_FEATURE(CONSOLE), PVX_HCF_BATCH, \
 		"a0: GPA of the bytes; a1: length, 0..PVX_CONSOLE_MAX, within one page", \
 		"the number of bytes written", \
 		"EFAULT EINVAL E2BIG", \
 		"Write bytes to the hypervisor console.") \
 	__PVX_ITEM(X, 1, 0, set_timer, 7, 2, PVX_FEATURE(TIMER), PVX_HCF_BATCH, \
-		"a0: absolute deadline in guest time (ns), 0 cancels; a1: vector, PVX_VECTOR_MIN..255 (0 when cancelling)", \
+		"a0: absolute deadline in guest time (ns), 0 cancels; " \
+			"a1: vector, PVX_VECTOR_MIN..255 (0 when cancelling)", \
 		"0", \
 		"EINVAL", \
-		"Arm (or cancel) the calling vCPU's one-shot timer; at the deadline the vector is injected.") \
+		"Arm (or cancel) the calling vCPU's one-shot timer; " \
+			"at the deadline the vector is injected.") \
 	__PVX_ITEM(X, 1, 0, multicall, 8, 2, PVX_FEATURE(MULTICALL), 0, \
-		"a0: GPA of an array of struct pvx_multicall_entry; a1: count, 0..PVX_MULTICALL_MAX", \
+		"a0: GPA of an array of struct pvx_multicall_entry; " \
+			"a1: count, 0..PVX_MULTICALL_MAX", \
 		"0; each entry's result field holds that call's result", \
 		"EFAULT EINVAL E2BIG (per entry: ELOOP and any error of the call)", \
 		"Run several hypercalls in order in one exit.") \
@@ -149,7 +176,8 @@ enum pvx_feature_bit {
 		"EINVAL", \
 		"Power off, reboot or report a crash, with an exit code.") \
 	__PVX_ITEM(X, 1, 1, send_ipi, 10, 3, PVX_FEATURE(PV_IPI), PVX_HCF_BATCH, \
-		"a0: bitmap, bit n = vCPU a1+n; a1: first vCPU id; a2: vector, PVX_VECTOR_MIN..255", \
+		"a0: bitmap, bit n = vCPU a1+n; a1: first vCPU id; " \
+			"a2: vector, PVX_VECTOR_MIN..255", \
 		"the number of vCPUs interrupted", \
 		"EINVAL ESRCH", \
 		"Inject a vector into up to 64 vCPUs.")
@@ -161,9 +189,12 @@ enum pvx_hypercall {
 
 /* Shutdown reasons: X(since, name, value, description). */
 #define PVX_SHUTDOWN_REASONS(X) \
-	__PVX_ITEM(X, 1, 0, PVX_SHUTDOWN_POWEROFF, 0, "Orderly power off; the exit code is the guest's verdict.") \
-	__PVX_ITEM(X, 1, 0, PVX_SHUTDOWN_REBOOT,   1, "Reboot: the host resets the guest (or exits with the code).") \
-	__PVX_ITEM(X, 1, 0, PVX_SHUTDOWN_CRASH,    2, "The guest crashed (panic); the exit code says why.")
+	__PVX_ITEM(X, 1, 0, PVX_SHUTDOWN_POWEROFF, 0, \
+		"Orderly power off; the exit code is the guest's verdict.") \
+	__PVX_ITEM(X, 1, 0, PVX_SHUTDOWN_REBOOT,   1, \
+		"Reboot: the host resets the guest (or exits with the code).") \
+	__PVX_ITEM(X, 1, 0, PVX_SHUTDOWN_CRASH,    2, \
+		"The guest crashed (panic); the exit code says why.")
 
 #define __PVX_SHUTDOWN_ENUM(since, name, value, doc)	name = value,
 enum pvx_shutdown_reason {
@@ -199,7 +230,7 @@ struct pvx_multicall_entry {
 	__u32		nr;
 	__u32		flags;
 	__aligned_u64	args[PVX_HC_MAX_ARGS];
-	__s64		result __attribute__((aligned(8)));
+	__s64		result;	/* at 48, behind args: 8-aligned everywhere */
 };
 
 #endif /* _UAPI_PVX_HYPERCALL_H */

@@ -62,27 +62,32 @@
 	__PVX_FIELD(F, 1, 0, pvx_vcpu_shared, pad1,          53,  3) \
 	__PVX_FIELD(F, 1, 0, pvx_vcpu_shared, steal_ns,      56,  8)
 
-/* The compile-time checks, generated from the lists above. */
+/*
+ * The compile-time checks, generated from the lists above.  A list expands
+ * to a run of checks with nothing between them, so each check brings the
+ * ';' that ends the declaration before it: the run starts behind a first
+ * assertion and the ';' after PVX_LAYOUT_STRUCTS() ends its last check.
+ */
 #ifdef __cplusplus
-#define __PVX_STATIC_ASSERT	static_assert
-#define __PVX_ALIGNOF		alignof
+#define __PVX_STATIC_ASSERT(cond, msg)	static_assert(cond, msg)
 #else
-#define __PVX_STATIC_ASSERT	_Static_assert
-#define __PVX_ALIGNOF		_Alignof
+#define __PVX_STATIC_ASSERT(cond, msg)	_Static_assert(cond, msg)
 #endif
+#define __PVX_LAYOUT_CHECK(cond, msg)	; __PVX_STATIC_ASSERT(cond, msg)
 #define __PVX_ASSERT_FIELD(since, s, f, off, sz)				\
-	__PVX_STATIC_ASSERT(__builtin_offsetof(struct s, f) == (off),		\
-		       "PVX ABI: offset of " #s "." #f);			\
-	__PVX_STATIC_ASSERT(sizeof(((struct s *)0)->f) == (sz),			\
-		       "PVX ABI: size of " #s "." #f);
+	__PVX_LAYOUT_CHECK(__builtin_offsetof(struct s, f) == (off),		\
+			   "PVX ABI: offset of " #s "." #f)			\
+	__PVX_LAYOUT_CHECK(sizeof(((struct s *)0)->f) == (sz),			\
+			   "PVX ABI: size of " #s "." #f)
 #define __PVX_FIELD_SIZE(since, s, f, off, sz)	+ (sz)
-#define __PVX_ASSERT_STRUCT(since, s, align)				\
+#define __PVX_ASSERT_STRUCT(since, s, align)					\
 	PVX_LAYOUT_##s(__PVX_ASSERT_FIELD)					\
-	__PVX_STATIC_ASSERT(sizeof(struct s) == 0 PVX_LAYOUT_##s(__PVX_FIELD_SIZE),	\
-		       "PVX ABI: size of struct " #s " (a field is not listed)"); \
-	__PVX_STATIC_ASSERT(__PVX_ALIGNOF(struct s) == (align),				\
-		       "PVX ABI: alignment of struct " #s);
+	__PVX_LAYOUT_CHECK(sizeof(struct s) == 0 PVX_LAYOUT_##s(__PVX_FIELD_SIZE),	\
+			   "PVX ABI: size of struct " #s " (a field is not listed)")	\
+	__PVX_LAYOUT_CHECK(__alignof__(struct s) == (align),			\
+			   "PVX ABI: alignment of struct " #s)
 
-PVX_LAYOUT_STRUCTS(__PVX_ASSERT_STRUCT)
+__PVX_STATIC_ASSERT(sizeof(__u64) == 8, "PVX ABI: __u64 is 8 bytes")
+PVX_LAYOUT_STRUCTS(__PVX_ASSERT_STRUCT);
 
 #endif /* _UAPI_PVX_LAYOUT_H */

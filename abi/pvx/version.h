@@ -28,7 +28,8 @@
 /* The newest interface these headers describe. */
 #define PVX_ABI_VERSION_MAJOR		1
 #define PVX_ABI_VERSION_MINOR		1
-#define PVX_ABI_VERSION_LATEST		PVX_ABI_VERSION(PVX_ABI_VERSION_MAJOR, PVX_ABI_VERSION_MINOR)
+#define PVX_ABI_VERSION_LATEST \
+	PVX_ABI_VERSION(PVX_ABI_VERSION_MAJOR, PVX_ABI_VERSION_MINOR)
 
 #ifndef __PVX_INTERFACE_VERSION__
 #define __PVX_INTERFACE_VERSION__	PVX_ABI_VERSION_LATEST
@@ -43,7 +44,7 @@
 
 /* True when the selected interface includes version major.minor. */
 #define PVX_INTERFACE_HAS(major, minor) \
-	(__PVX_INTERFACE_VERSION__ >= PVX_ABI_VERSION(major, minor))
+	(PVX_ABI_VERSION(major, minor) <= __PVX_INTERFACE_VERSION__)
 
 /*
  * Version-gated list entries.  Every list in these headers (hypercalls,
