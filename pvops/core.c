@@ -48,7 +48,7 @@ static const struct pvx_backend *const pvx_backends[] = {
 };
 
 static const struct pvx_backend *pvx_backend __ro_after_init;
-static const struct pvx_backend *pvx_candidate __initdata;
+static const struct pvx_backend *pvx_candidate;
 static u32 pvx_abi __ro_after_init;
 static struct pvx_patch_stats pvx_boot_stats __ro_after_init;
 static u64 pvx_boot_ns __ro_after_init;
@@ -205,6 +205,7 @@ __visible bool pvx_vcpu_is_preempted_call(long cpu)
 {
 	return static_call(pvx_vcpu_is_preempted)(cpu);
 }
+
 PV_CALLEE_SAVE_REGS_THUNK(pvx_vcpu_is_preempted_call);
 #endif
 
@@ -365,12 +366,10 @@ void pvx_module_sites(struct module *mod, void *start, unsigned long size)
 		pr_warn("module %s: %u of %u sites not patched\n", mod->name,
 			st.state[PVX_SITE_UNPATCHED], st.sites);
 
+	/* Without memory the sites stay patched, just not listed. */
 	m = kmalloc(sizeof(*m), GFP_KERNEL);
-	if (!m) {
-		pr_warn("module %s: sites patched but not listed (no memory)\n",
-			mod->name);
+	if (!m)
 		return;
-	}
 	m->mod = mod;
 	m->start = first;
 	m->end = end;
@@ -398,15 +397,12 @@ void pvx_module_unload(struct module *mod)
 }
 
 /**
- * pvx_for_each_site() - visit every site, core and modules
- * @fn: called per site with its module (NULL for the kernel image);
- *	a non-zero return stops the walk
- * @data: passed to @fn
+ * pvx_walk_sites() - visit every site, core and modules
+ * @v: the visitor
  *
- * Return: what the last @fn call returned.
+ * Return: what the last @v->visit() call returned.
  */
-int pvx_for_each_site(int (*fn)(struct pvx_site *s, struct module *mod,
-				void *data), void *data)
+int pvx_walk_sites(struct pvx_site_visitor *v)
 {
 	struct pvx_mod_sites *m;
 	struct pvx_site *s, *sites;
@@ -415,16 +411,16 @@ int pvx_for_each_site(int (*fn)(struct pvx_site *s, struct module *mod,
 
 	sites = pvx_core_sites(&n);
 	for (s = sites; s < sites + n && !ret; s++)
-		ret = fn(s, NULL, data);
+		ret = v->visit(v, s, NULL);
 
 	mutex_lock(&pvx_mod_lock);
 	list_for_each_entry(m, &pvx_mod_list, list)
 		for (s = m->start; s < m->end && !ret; s++)
-			ret = fn(s, m->mod, data);
+			ret = v->visit(v, s, m->mod);
 	mutex_unlock(&pvx_mod_lock);
 	return ret;
 }
-EXPORT_SYMBOL_IF_KUNIT(pvx_for_each_site);
+EXPORT_SYMBOL_IF_KUNIT(pvx_walk_sites);
 
 /**
  * pvx_site_text_gone() - has the code around a site been freed?

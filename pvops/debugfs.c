@@ -11,9 +11,15 @@
 #include <linux/seq_file.h>
 #include <asm/pvx_backend.h>
 
-static int pvx_site_show(struct pvx_site *s, struct module *mod, void *data)
+struct pvx_sites_show {
+	struct pvx_site_visitor v;
+	struct seq_file *m;
+};
+
+static int pvx_site_show(struct pvx_site_visitor *v, struct pvx_site *s,
+			 struct module *mod)
 {
-	struct seq_file *m = data;
+	struct seq_file *m = container_of(v, struct pvx_sites_show, v)->m;
 	void *addr = pvx_site_addr(s);
 
 	seq_printf(m, "%pS op=%s state=%s len=%u", addr, pvx_op_name(s->op),
@@ -27,7 +33,9 @@ static int pvx_site_show(struct pvx_site *s, struct module *mod, void *data)
 
 static int pvx_sites_show(struct seq_file *m, void *unused)
 {
-	return pvx_for_each_site(pvx_site_show, m);
+	struct pvx_sites_show show = { .v.visit = pvx_site_show, .m = m };
+
+	return pvx_walk_sites(&show.v);
 }
 DEFINE_SHOW_ATTRIBUTE(pvx_sites);
 

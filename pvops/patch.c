@@ -37,9 +37,6 @@
  */
 #define __PVX_TMPL_ASM(g, n, kind, r, na, p, a, native, hdr, tmpl, ex)	\
 	"pvx_tmpl_" #n ":\n\t" tmpl "\npvx_tmpl_" #n "_end:\n"
-#define __PVX_TMPL_DECL(g, n, ...)					\
-	extern const u8 pvx_tmpl_##n[], pvx_tmpl_##n##_end[];
-PVX_OPS(__PVX_TMPL_DECL)
 
 static void __used pvx_templates(void)
 {

@@ -145,6 +145,7 @@ static __always_inline r pvx_##n p					\
 {									\
 	return __PVX_SITE_CS(n, r, na, a, tmpl, ex);			\
 }
+
 #define __PVX_ACCESSOR_SITE_C(g, n, r, na, p, a, native, tmpl, ex)	\
 static __always_inline r pvx_##n p					\
 {									\
@@ -158,6 +159,7 @@ static __always_inline r pvx_##n p					\
 {									\
 	return native a;						\
 }
+
 #define __PVX_ACCESSOR_SITE_CS __PVX_ACCESSOR_NATIVE
 #define __PVX_ACCESSOR_SITE_C __PVX_ACCESSOR_NATIVE
 
@@ -173,7 +175,7 @@ static __always_inline r pvx_##n p					\
  * header tokens with the usual probe trick.
  */
 #define __PVX_SECOND(a, b, ...)		b
-#define __PVX_PROBE(...)		__PVX_SECOND(__VA_ARGS__, 0, )
+#define __PVX_PROBE(...)		__PVX_SECOND(__VA_ARGS__, 0)
 #define __PVX_SAME_irqflags_irqflags		~, 1
 #define __PVX_SAME_special_insns_special_insns	~, 1
 #define __PVX_SAME_msr_msr			~, 1

@@ -39,7 +39,7 @@ struct pvx_callee_save {
 	((struct pvx_callee_save){ .func = __raw_callee_save_##fn })
 
 #define __PVX_FIELD_SITE_CS(g, n, r, na, p, ...)	struct pvx_callee_save n;
-#define __PVX_FIELD_SITE_C(g, n, r, na, p, ...)		r (*n)p;
+#define __PVX_FIELD_SITE_C(g, n, r, na, p, ...)		r(*n)p;
 #define __PVX_FIELD_HOOK				__PVX_FIELD_SITE_C
 #define __PVX_FIELD_PLAT				__PVX_FIELD_SITE_C
 #define __PVX_FIELD(g, n, kind, ...)	__PVX_FIELD_##kind(g, n, __VA_ARGS__)
@@ -115,13 +115,19 @@ struct pvx_patch_stats {
 PVX_OPS(__PVX_NATIVE_DECL)
 #undef __PVX_NATIVE_DECL
 
+/* Each op's template bytes, emitted once by the patcher (patch.c). */
+#define __PVX_TMPL_DECL(g, n, ...)					\
+	extern const u8 pvx_tmpl_##n[], pvx_tmpl_##n##_end[];
+PVX_OPS(__PVX_TMPL_DECL)
+#undef __PVX_TMPL_DECL
+
 extern const struct pvx_ops pvx_native_ops;
 extern const struct pvx_backend pvx_native_backend;
 extern struct pvx_ops pvx_ops;
 
 /* Marks a void op a backend wants removed: the patcher NOPs its sites. */
 void pvx_nop(void);
-extern void __raw_callee_save_pvx_nop(void);
+void __raw_callee_save_pvx_nop(void);
 #define PVX_NOP_CS	((struct pvx_callee_save){ .func = __raw_callee_save_pvx_nop })
 #define PVX_NOP(type)	((type)pvx_nop)
 
@@ -159,8 +165,18 @@ enum pvx_shutdown_reason {
 struct seq_file;
 void pvx_print_status(struct seq_file *m);
 const struct pvx_patch_stats *pvx_boot_stats_get(void);
-int pvx_for_each_site(int (*fn)(struct pvx_site *s, struct module *mod,
-				void *data), void *data);
+/**
+ * struct pvx_site_visitor - a walk over every site (pvx_walk_sites())
+ * @visit: called per site with its module (NULL for the kernel image);
+ *	a non-zero return stops the walk.  Embed the visitor in a context
+ *	and use container_of().
+ */
+struct pvx_site_visitor {
+	int (*visit)(struct pvx_site_visitor *v, struct pvx_site *s,
+		     struct module *mod);
+};
+
+int pvx_walk_sites(struct pvx_site_visitor *v);
 bool pvx_site_text_gone(const struct pvx_site *s, struct module *mod);
 unsigned int pvx_count_table_calls(void);
 

@@ -52,34 +52,36 @@ static void pvx_machine_shutdown(int reason, int code)
 	machine_power_off();
 }
 
-/*
- * Callee-save sites may sit in noinstr code (irq flags, CR2), so their
- * natives are noinstr.  Sites without a template call pvx_native_<op>()
- * directly, modules' sites included, hence the exports.
- */
-#define __PVX_NATIVE_ATTR_SITE_CS	noinstr
-#define __PVX_NATIVE_ATTR_SITE_C
-#define __PVX_NATIVE_ATTR_HOOK
-#define __PVX_NATIVE_ATTR_PLAT
-#define __PVX_NATIVE_EXPORT_SITE_CS(n)
-#define __PVX_NATIVE_EXPORT_SITE_C(n)	EXPORT_SYMBOL(pvx_native_##n);
-#define __PVX_NATIVE_EXPORT_HOOK(n)
-#define __PVX_NATIVE_EXPORT_PLAT(n)
+#define __PVX_NATIVE_FN(g, n, kind, r, na, p, a, native, ...)		\
+	__PVX_NATIVE_FN_##kind(n, r, p, a, native)
+
+#define __PVX_NATIVE_BODY(attr, n, r, p, a, native)			\
+	__visible attr r pvx_native_##n p				\
+	{								\
+		return native a;					\
+	}
+
+#define __PVX_NATIVE_FN_SITE_CS(n, r, p, a, native)			\
+	__PVX_NATIVE_BODY(noinstr, n, r, p, a, native)
+
+#define __PVX_NATIVE_FN_SITE_C(n, r, p, a, native)			\
+	__PVX_NATIVE_BODY(, n, r, p, a, native)				\
+	EXPORT_SYMBOL(pvx_native_##n);
+
+#define __PVX_NATIVE_FN_HOOK(n, r, p, a, native)			\
+	__PVX_NATIVE_BODY(, n, r, p, a, native)
+
+#define __PVX_NATIVE_FN_PLAT __PVX_NATIVE_FN_HOOK
 
 /**
  * DOC: pvx_native_<op>()
  *
  * One function per op, generated from PVX_OPS(), with the op's prototype:
  * it returns what the mainline helper in the op's @native column returns.
- * The SITE_C ones are exported: a module's site without an inline template
- * starts as a direct call to its op's native function.
+ * Callee-save sites may sit in noinstr code (irq flags, CR2), so their
+ * natives are noinstr.  Sites without a template call pvx_native_<op>()
+ * directly, modules' sites included, hence the exports of SITE_C ops.
  */
-#define __PVX_NATIVE_FN(g, n, kind, r, na, p, a, native, ...)		\
-	__visible __PVX_NATIVE_ATTR_##kind r pvx_native_##n p		\
-	{								\
-		return native a;					\
-	}								\
-	__PVX_NATIVE_EXPORT_##kind(n)
 PVX_OPS(__PVX_NATIVE_FN)
 
 #define __PVX_NATIVE_THUNK_SITE_CS(n)	PV_CALLEE_SAVE_REGS_THUNK(pvx_native_##n);
@@ -125,6 +127,7 @@ EXPORT_SYMBOL_IF_KUNIT(pvx_native_backend);
 __visible noinstr void pvx_nop(void)
 {
 }
-PV_CALLEE_SAVE_REGS_THUNK(pvx_nop);
 EXPORT_SYMBOL_IF_KUNIT(pvx_nop);
+
+PV_CALLEE_SAVE_REGS_THUNK(pvx_nop);
 EXPORT_SYMBOL_IF_KUNIT(__raw_callee_save_pvx_nop);

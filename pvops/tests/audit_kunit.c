@@ -10,14 +10,16 @@
 #include <asm/pvx_backend.h>
 
 struct audit {
+	struct pvx_site_visitor v;
 	struct kunit *test;
 	unsigned int sites, checked, gone;
 	unsigned int state[PVX_SITE_NR_STATES];
 };
 
-static int audit_site(struct pvx_site *s, struct module *mod, void *data)
+static int audit_site(struct pvx_site_visitor *v, struct pvx_site *s,
+		      struct module *mod)
 {
-	struct audit *a = data;
+	struct audit *a = container_of(v, struct audit, v);
 	struct kunit *test = a->test;
 
 	a->sites++;
@@ -42,9 +44,9 @@ static int audit_site(struct pvx_site *s, struct module *mod, void *data)
 
 static void pvx_audit_every_site_patched(struct kunit *test)
 {
-	struct audit a = { .test = test };
+	struct audit a = { .v.visit = audit_site, .test = test };
 
-	pvx_for_each_site(audit_site, &a);
+	pvx_walk_sites(&a.v);
 	kunit_info(test, "sites=%u checked=%u freed=%u inline=%u direct=%u nop=%u\n",
 		   a.sites, a.checked, a.gone, a.state[PVX_SITE_INLINE],
 		   a.state[PVX_SITE_DIRECT], a.state[PVX_SITE_NOP]);
@@ -85,6 +87,7 @@ static struct kunit_suite pvx_audit_suite = {
 	.name = "pvx_audit",
 	.test_cases = pvx_audit_cases,
 };
+
 kunit_test_suite(pvx_audit_suite);
 
 MODULE_DESCRIPTION("KUnit audit of every pvx site");

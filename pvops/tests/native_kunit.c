@@ -120,6 +120,7 @@ static struct kunit_suite pvx_native_suite = {
 	.name = "pvx_native",
 	.test_cases = pvx_native_cases,
 };
+
 kunit_test_suite(pvx_native_suite);
 
 MODULE_DESCRIPTION("KUnit tests for the pvx native backend");

@@ -38,12 +38,12 @@ static __pvx_test_text int test_site_write_msr_safe(unsigned int msr)
 /* Fake backend functions. */
 static unsigned int fake_irq_disable_calls;
 
-__visible void pvx_test_fake_irq_disable(void);
-__visible void pvx_test_fake_irq_disable(void)
+static __used void pvx_test_fake_irq_disable(void)
 {
 	fake_irq_disable_calls++;
 	native_irq_disable();
 }
+
 PV_CALLEE_SAVE_REGS_THUNK(pvx_test_fake_irq_disable);
 
 #define FAKE_MSR_VALUE 0x1234567890abcdefULL
@@ -54,13 +54,15 @@ static u64 fake_read_msr(unsigned int msr)
 }
 
 struct site_ctx {
+	struct pvx_site_visitor v;
 	void *start;
 	struct pvx_site *found;
 };
 
-static int find_site(struct pvx_site *s, struct module *mod, void *data)
+static int find_site(struct pvx_site_visitor *v, struct pvx_site *s,
+		     struct module *mod)
 {
-	struct site_ctx *c = data;
+	struct site_ctx *c = container_of(v, struct site_ctx, v);
 	u8 *addr = pvx_site_addr(s);
 
 	if (addr >= (u8 *)c->start && addr < (u8 *)c->start + 64 &&
@@ -72,9 +74,9 @@ static int find_site(struct pvx_site *s, struct module *mod, void *data)
 /* The (first) site inside a test function. */
 static struct pvx_site *site_of(struct kunit *test, void *fn)
 {
-	struct site_ctx c = { .start = fn };
+	struct site_ctx c = { .v.visit = find_site, .start = fn };
 
-	pvx_for_each_site(find_site, &c);
+	pvx_walk_sites(&c.v);
 	KUNIT_ASSERT_NOT_NULL_MSG(test, c.found, "no site in %ps", fn);
 	return c.found;
 }
@@ -300,6 +302,7 @@ static struct kunit_suite pvx_patcher_suite = {
 	.name = "pvx_patcher",
 	.test_cases = pvx_patcher_cases,
 };
+
 kunit_test_suite(pvx_patcher_suite);
 
 MODULE_DESCRIPTION("KUnit tests for the pvx site patcher");

@@ -13,11 +13,11 @@ static u32 prio_low(void) { return 5; }
 static u32 prio_high(void) { return 10; }
 static u32 prio_none(void) { return 0; }
 
-__visible void pvx_test_sel_irq_disable(void);
-__visible void pvx_test_sel_irq_disable(void)
+static __used void pvx_test_sel_irq_disable(void)
 {
 	native_irq_disable();
 }
+
 PV_CALLEE_SAVE_REGS_THUNK(pvx_test_sel_irq_disable);
 
 static int init_ok(struct pvx_ops *ops, u32 *abi)
@@ -39,12 +39,15 @@ static int init_fail(struct pvx_ops *ops, u32 *abi)
 static const struct pvx_backend be_low = {
 	.name = "low", .detect = prio_low, .init = init_ok,
 };
+
 static const struct pvx_backend be_high = {
 	.name = "high", .detect = prio_high, .init = init_fail,
 };
+
 static const struct pvx_backend be_twin = {
 	.name = "twin", .detect = prio_high, .init = init_ok,
 };
+
 static const struct pvx_backend be_absent = {
 	.name = "absent", .detect = prio_none, .init = init_ok,
 };
@@ -165,6 +168,7 @@ static struct kunit_suite pvx_selection_suite = {
 	.name = "pvx_selection",
 	.test_cases = pvx_selection_cases,
 };
+
 kunit_test_suite(pvx_selection_suite);
 
 MODULE_DESCRIPTION("KUnit tests for pvx backend selection");
