@@ -22,6 +22,7 @@
 #include <linux/mutex.h>
 #include <linux/pm.h>
 #include <linux/math64.h>
+#include <linux/sched/clock.h>
 #include <linux/slab.h>
 #include <linux/static_call.h>
 #include <linux/seq_file.h>
@@ -36,9 +37,10 @@
 #include <asm/tsc.h>
 
 /**
- * pvx_ops - the live ops table: what the patcher patched the sites for
+ * DOC: pvx_ops
  *
- * Filled once at boot by the chosen backend; nothing calls through it.
+ * The live ops table: what the patcher patched the sites for.  Filled once
+ * at boot by the chosen backend; nothing calls through it.
  */
 struct pvx_ops pvx_ops __ro_after_init;
 EXPORT_SYMBOL_IF_KUNIT(pvx_ops);
@@ -274,9 +276,10 @@ void __init pvx_apply(void)
 {
 	struct pvx_site *sites;
 	unsigned int n;
-	u64 t0;
+	u64 t0, c0;
 
 	t0 = rdtsc_ordered();
+	c0 = local_clock();
 	if (!pvx_backend) {
 		/* Detection chose native, or another hypervisor won it. */
 		if (!pvx_candidate || x86_hyper_type != X86_HYPER_NATIVE)
@@ -288,9 +291,12 @@ void __init pvx_apply(void)
 
 	sites = pvx_core_sites(&n);
 	pvx_patch_sites(sites, sites + n, &pvx_ops, true, &pvx_boot_stats);
-	/* local_clock() is still jiffies-based here: count TSC cycles. */
-	pvx_boot_ns = tsc_khz ? mul_u64_u32_div(rdtsc_ordered() - t0,
-						NSEC_PER_MSEC, tsc_khz) : 0;
+	/* local_clock() may still tick in jiffies here: prefer the TSC. */
+	if (tsc_khz)
+		pvx_boot_ns = mul_u64_u32_div(rdtsc_ordered() - t0,
+					      NSEC_PER_MSEC, tsc_khz);
+	else
+		pvx_boot_ns = local_clock() - c0;
 
 	pvx_print_status(NULL);
 }

@@ -58,16 +58,22 @@ PVX_GROUPS(__PVX_GROUP_STRUCT)
  * @lock: pv spinlock wait/kick, vcpu_is_preempted
  * @platform: console, shutdown
  *
- * Generated from PVX_OPS() in asm/pvx_ops.h.
+ * The group structs are generated from PVX_OPS_<group>() in asm/pvx_ops.h.
  */
 struct pvx_ops {
-#define __PVX_GROUP_MEMBER(g) struct pvx_##g##_ops g;
-	PVX_GROUPS(__PVX_GROUP_MEMBER)
-#undef __PVX_GROUP_MEMBER
+	struct pvx_irq_ops irq;
+	struct pvx_cpu_ops cpu;
+	struct pvx_mmu_ops mmu;
+	struct pvx_time_ops time;
+	struct pvx_lock_ops lock;
+	struct pvx_platform_ops platform;
 };
 
-/* Every op field is one pointer wide; the group lists must cover PVX_OPS. */
+/* Every op field is one pointer wide: the groups above cover PVX_OPS(). */
+#define __PVX_GROUP_SIZE(g) + sizeof(struct pvx_##g##_ops)
 static_assert(sizeof(struct pvx_ops) == PVX_NR_OPS * sizeof(void *));
+static_assert(sizeof(struct pvx_ops) == 0 PVX_GROUPS(__PVX_GROUP_SIZE));
+#undef __PVX_GROUP_SIZE
 
 /**
  * struct pvx_backend - a platform pvx can run on
@@ -90,6 +96,7 @@ struct pvx_backend {
  * @PVX_SITE_DIRECT: a direct call into the backend, NOP padded
  * @PVX_SITE_NOP: NOPs only
  * @PVX_SITE_UNPATCHED: refused (length, bytes or clobbers not as expected)
+ * @PVX_SITE_NR_STATES: number of states
  */
 enum pvx_site_state {
 	PVX_SITE_PENDING,

@@ -98,10 +98,11 @@ PVX_OPS(__PVX_NATIVE_THUNK)
 #define __PVX_NATIVE_INIT(g, n, kind, ...) __PVX_NATIVE_INIT_##kind(g, n)
 
 /**
- * pvx_native_ops - the native implementation of every op
+ * DOC: pvx_native_ops
  *
- * The patcher compares a backend's ops with these: an op still equal to
- * its native value is written inline where it has a template.
+ * The native implementation of every op.  The patcher compares a backend's
+ * ops with these: an op still equal to its native value is written inline
+ * where it has a template.
  */
 const struct pvx_ops pvx_native_ops = {
 	PVX_OPS(__PVX_NATIVE_INIT)
@@ -109,9 +110,10 @@ const struct pvx_ops pvx_native_ops = {
 EXPORT_SYMBOL_IF_KUNIT(pvx_native_ops);
 
 /**
- * pvx_native_backend - the machine itself
+ * DOC: pvx_native_backend
  *
- * Never detected (priority 0): it is what pvx falls back to.
+ * The machine itself.  Never detected (priority 0): it is what pvx falls
+ * back to.
  */
 const struct pvx_backend pvx_native_backend = {
 	.name = "native",
@@ -129,5 +131,10 @@ __visible noinstr void pvx_nop(void)
 }
 EXPORT_SYMBOL_IF_KUNIT(pvx_nop);
 
+/**
+ * DOC: __raw_callee_save_pvx_nop
+ *
+ * The callee-save form of pvx_nop(), what PVX_NOP_CS holds.
+ */
 PV_CALLEE_SAVE_REGS_THUNK(pvx_nop);
 EXPORT_SYMBOL_IF_KUNIT(__raw_callee_save_pvx_nop);

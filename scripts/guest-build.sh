@@ -1,0 +1,109 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Build the pvx guest: one bzImage used everywhere (KUnit under kunit.py,
+# the QEMU boot test, pvx-hv), its out-of-tree KUnit module and an
+# initramfs holding the project's init.
+#
+#   KDIR set:   build from that kernel tree (the series already applied,
+#               or jury-rigged with scripts/jury-rig.sh)
+#   KDIR unset: make the series (scripts/series.sh), apply it with git am
+#               to a fresh clone of the pristine linux-source-6.12 tree
+#               (build/guest-src) and build that
+#
+# Outputs in build/guest/: bzImage, initrd.cpio, pvx_kunit.ko, ksrc (a
+# symlink to the tree built), and build/guest-obj (the O= directory).
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+out=$top/build/guest
+obj=$top/build/guest-obj
+jobs=$(nproc)
+
+step() { echo "guest: [$(date +%T)] $*"; }
+timed() {
+	local t0=$SECONDS what=$1
+	shift
+	step "$what ..."
+	"$@"
+	step "$what done in $((SECONDS - t0))s"
+}
+
+"$top/scripts/deps.sh" guest
+mkdir -p "$out"
+export CCACHE_DIR=${CCACHE_DIR:-$top/build/ccache}
+
+# Everything the guest is made from; unchanged inputs, nothing to do.
+inputs_hash() {
+	(cd "$top" && cat $("$top/scripts/kernel-files.sh" | awk '{ print $1 }') \
+		scripts/series/* scripts/cocci/pvx-convert.cocci tests/guest/* \
+		scripts/guest-build.sh scripts/series.sh scripts/kernel-files.map) |
+		sha256sum | cut -d' ' -f1
+}
+stamp="${KDIR:-series}:$(inputs_hash)"
+if [ -z "${KDIR:-}" ] && [ -f "$out/stamp" ] && [ "$(cat "$out/stamp")" = "$stamp" ] &&
+   [ -f "$out/bzImage" ] && [ -f "$out/initrd.cpio" ]; then
+	step "up to date ($out/bzImage)"
+	exit 0
+fi
+rm -f "$out/stamp"
+
+if [ -n "${KDIR:-}" ]; then
+	ksrc=$(realpath "$KDIR")
+	[ -f "$ksrc/arch/x86/pvx/core.c" ] ||
+		{ echo "guest: $ksrc has no pvx (apply build/series or run scripts/jury-rig.sh)" >&2; exit 1; }
+else
+	timed "series (scripts/series.sh)" "$top/scripts/series.sh" "$top/build/series"
+	ksrc=$top/build/guest-src
+	apply() {
+		rm -rf "$ksrc"
+		git clone -q --shared "$("$top/scripts/ksrc.sh")" "$ksrc"
+		git -C "$ksrc" -c user.name=pvx -c user.email=pvx@localhost \
+			am -q $(ls "$top"/build/series/*.patch | grep -v /0000-cover-letter.patch)
+	}
+	timed "git am the series onto pristine linux-source-6.12" apply
+fi
+ln -sfn "$ksrc" "$out/ksrc"
+
+configure() {
+	mkdir -p "$obj"
+	make -s -C "$ksrc" O="$obj" ARCH=x86_64 tinyconfig >/dev/null
+	"$ksrc/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" \
+		"$top/tests/guest/guest.config" >/dev/null
+	make -s -C "$ksrc" O="$obj" ARCH=x86_64 olddefconfig
+	local missing=0 l
+	for l in $(grep '^CONFIG_' "$top/tests/guest/guest.config"); do
+		grep -qx "$l" "$obj/.config" || { echo "guest: config lost $l" >&2; missing=1; }
+	done
+	return $missing
+}
+timed "configure (tinyconfig + tests/guest/guest.config)" configure
+
+kbuild() {
+	make -s -C "$ksrc" O="$obj" ARCH=x86_64 CC="ccache gcc" -j"$jobs" bzImage modules
+}
+timed "build bzImage with $jobs jobs (ccache in ${CCACHE_DIR})" kbuild
+cp "$obj/arch/x86/boot/bzImage" "$out/bzImage"
+
+modbuild() {
+	rm -rf "$top/build/guest-mod"
+	cp -r "$top/pvops/tests" "$top/build/guest-mod"
+	make -s -C "$ksrc" O="$obj" ARCH=x86_64 CC="ccache gcc" M="$top/build/guest-mod" modules
+	cp "$top/build/guest-mod/pvx_kunit.ko" "$out/pvx_kunit.ko"
+}
+timed "out-of-tree KUnit module (make -C <ksrc> M=pvops/tests)" modbuild
+
+initrd() {
+	gcc -static -Os -Wall -Wextra -Werror -o "$out/init" "$top/tests/guest/init.c"
+	cat > "$out/initrd.list" <<LIST
+dir /dev 0755 0 0
+nod /dev/console 0600 0 0 c 5 1
+dir /proc 0755 0 0
+dir /sys 0755 0 0
+file /init $out/init 0755 0 0
+file /pvx_kunit.ko $out/pvx_kunit.ko 0644 0 0
+LIST
+	"$obj/usr/gen_init_cpio" "$out/initrd.list" > "$out/initrd.cpio"
+}
+timed "initramfs (tests/guest/init.c)" initrd
+echo "$stamp" > "$out/stamp"
+step "built $(du -h "$out/bzImage" | cut -f1) bzImage from $ksrc"
