@@ -36,3 +36,8 @@ run:
 
 check-guest:
 	@scripts/guest-check.sh
+
+# Every patch of the series builds on its own (one kernel build per patch).
+.PHONY: series-check
+series-check: series
+	@scripts/series-build-each.sh
