@@ -29,6 +29,7 @@
 #include <linux/string.h>
 #include <linux/unaligned.h>
 #include <kunit/visibility.h>
+#include <pvx/abi.h>
 #include <asm/hypervisor.h>
 #include <asm/paravirt.h>
 #include <asm/pvx_backend.h>
@@ -317,10 +318,14 @@ void pvx_print_status(struct seq_file *m)
 		  st->state[PVX_SITE_INLINE], st->state[PVX_SITE_DIRECT],
 		  st->state[PVX_SITE_NOP], st->state[PVX_SITE_UNPATCHED],
 		  div_u64(pvx_boot_ns, NSEC_PER_USEC));
-	if (m)
-		seq_printf(m, "%s\n", line);
-	else
+	if (!m) {
 		pr_info("%s\n", line);
+		return;
+	}
+	seq_printf(m, "%s\n", line);
+	/* The PVX ABI these headers describe (a backend negotiates down). */
+	seq_printf(m, "abi_headers=%u.%u\n", PVX_ABI_VERSION_MAJOR,
+		   PVX_ABI_VERSION_MINOR);
 }
 
 /**

@@ -130,7 +130,9 @@ static void check_boot_line(void)
 
 	check(read_file("/sys/kernel/debug/pvx/status", status, sizeof(status)) &&
 	      !parse_line(status, &d) && !memcmp(&d, &l, sizeof(d)),
-	      "debugfs_status", "%.120s", status);
+	      "debugfs_status", "%.*s", (int)strcspn(status, "\n"), status);
+	check(strstr(status, "\nabi_headers=1.") != NULL, "abi_headers",
+	      "%s", strstr(status, "abi_headers=") ?: "missing");
 	unpatched = count_sites("state=unpatched", &total);
 	check(total == l.sites && unpatched == 0, "debugfs_sites",
 	      "%u lines, %u unpatched", total, unpatched);
