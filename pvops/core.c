@@ -214,6 +214,13 @@ PV_CALLEE_SAVE_REGS_THUNK(pvx_vcpu_is_preempted_call);
 
 #define pvx_changed(ops, g, n) ((ops)->g.n != pvx_native_ops.g.n)
 
+/* The pv_ops hooks have the names and types of the pvx ops they take. */
+#define pvx_install_pv_op(ops, g, n)					\
+	do {								\
+		if (pvx_changed(ops, g, n))				\
+			pv_ops.g.n = (ops)->g.n;			\
+	} while (0)
+
 /*
  * Hand the backend's functions to the hooks mainline already has.  pv_ops
  * call sites are turned into direct calls by apply_alternatives(), which
@@ -221,20 +228,13 @@ PV_CALLEE_SAVE_REGS_THUNK(pvx_vcpu_is_preempted_call);
  */
 static void __init pvx_install_hooks(const struct pvx_ops *ops)
 {
-	if (pvx_changed(ops, irq, safe_halt))
-		pv_ops.irq.safe_halt = ops->irq.safe_halt;
-	if (pvx_changed(ops, irq, halt))
-		pv_ops.irq.halt = ops->irq.halt;
-	if (pvx_changed(ops, cpu, io_delay))
-		pv_ops.cpu.io_delay = ops->cpu.io_delay;
-	if (pvx_changed(ops, mmu, flush_tlb_user))
-		pv_ops.mmu.flush_tlb_user = ops->mmu.flush_tlb_user;
-	if (pvx_changed(ops, mmu, flush_tlb_kernel))
-		pv_ops.mmu.flush_tlb_kernel = ops->mmu.flush_tlb_kernel;
-	if (pvx_changed(ops, mmu, flush_tlb_one_user))
-		pv_ops.mmu.flush_tlb_one_user = ops->mmu.flush_tlb_one_user;
-	if (pvx_changed(ops, mmu, flush_tlb_multi))
-		pv_ops.mmu.flush_tlb_multi = ops->mmu.flush_tlb_multi;
+	pvx_install_pv_op(ops, irq, safe_halt);
+	pvx_install_pv_op(ops, irq, halt);
+	pvx_install_pv_op(ops, cpu, io_delay);
+	pvx_install_pv_op(ops, mmu, flush_tlb_user);
+	pvx_install_pv_op(ops, mmu, flush_tlb_kernel);
+	pvx_install_pv_op(ops, mmu, flush_tlb_one_user);
+	pvx_install_pv_op(ops, mmu, flush_tlb_multi);
 	if (pvx_changed(ops, time, sched_clock))
 		paravirt_set_sched_clock(ops->time.sched_clock);
 	if (pvx_changed(ops, time, steal_clock))

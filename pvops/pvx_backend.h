@@ -13,6 +13,8 @@
 #include <linux/types.h>
 #include <linux/build_bug.h>
 #include <asm/pvx.h>
+/* enum pvx_shutdown_reason: the shutdown op's reason is the ABI's */
+#include <pvx/hypercall.h>
 
 /* How an op is reached; the @kind column of PVX_OPS(). */
 enum pvx_op_kind {
@@ -38,14 +40,14 @@ struct pvx_callee_save {
 #define PVX_CALLEE_SAVE(fn)						\
 	((struct pvx_callee_save){ .func = __raw_callee_save_##fn })
 
-#define __PVX_FIELD_SITE_CS(g, n, r, na, p, ...)	struct pvx_callee_save n;
-#define __PVX_FIELD_SITE_C(g, n, r, na, p, ...)		r(*n)p;
-#define __PVX_FIELD_HOOK				__PVX_FIELD_SITE_C
-#define __PVX_FIELD_PLAT				__PVX_FIELD_SITE_C
-#define __PVX_FIELD(g, n, kind, ...)	__PVX_FIELD_##kind(g, n, __VA_ARGS__)
+#define __PVX_OPS_FIELD_SITE_CS(g, n, r, na, p, ...)	struct pvx_callee_save n;
+#define __PVX_OPS_FIELD_SITE_C(g, n, r, na, p, ...)		r(*n)p;
+#define __PVX_OPS_FIELD_HOOK				__PVX_OPS_FIELD_SITE_C
+#define __PVX_OPS_FIELD_PLAT				__PVX_OPS_FIELD_SITE_C
+#define __PVX_OPS_FIELD(g, n, kind, ...)	__PVX_OPS_FIELD_##kind(g, n, __VA_ARGS__)
 
 #define __PVX_GROUP_STRUCT(g)						\
-	struct pvx_##g##_ops { PVX_OPS_##g(__PVX_FIELD) };
+	struct pvx_##g##_ops { PVX_OPS_##g(__PVX_OPS_FIELD) };
 PVX_GROUPS(__PVX_GROUP_STRUCT)
 #undef __PVX_GROUP_STRUCT
 
@@ -161,12 +163,6 @@ static inline void *pvx_site_addr(const struct pvx_site *s)
 {
 	return (void *)&s->addr + s->addr;
 }
-
-/* The reason argument of the shutdown op. */
-enum pvx_shutdown_reason {
-	PVX_SHUTDOWN_POWEROFF,
-	PVX_SHUTDOWN_REBOOT,
-};
 
 /* Core (core.c), also used by debugfs and the KUnit suites. */
 struct seq_file;
