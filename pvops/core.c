@@ -20,7 +20,8 @@
 #include <linux/list.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
-#include <linux/pm.h>
+#include <linux/notifier.h>
+#include <linux/reboot.h>
 #include <linux/math64.h>
 #include <linux/sched/clock.h>
 #include <linux/slab.h>
@@ -197,9 +198,14 @@ static struct console pvx_console = {
 	.index	= -1,
 };
 
-static void pvx_power_off(void)
+static bool pvx_shutdown_on __ro_after_init;
+
+/* Power-off and restart go to the backend's shutdown op. */
+static int pvx_sys_off(struct sys_off_data *data)
 {
-	static_call(pvx_shutdown)(PVX_SHUTDOWN_POWEROFF, 0);
+	static_call(pvx_shutdown)(data->mode == SYS_OFF_MODE_RESTART ?
+				  PVX_SHUTDOWN_REBOOT : PVX_SHUTDOWN_POWEROFF, 0);
+	return NOTIFY_DONE;
 }
 
 #ifdef CONFIG_PARAVIRT_SPINLOCKS
@@ -237,8 +243,11 @@ static void __init pvx_install_hooks(const struct pvx_ops *ops)
 	pvx_install_pv_op(ops, mmu, flush_tlb_multi);
 	if (pvx_changed(ops, time, sched_clock))
 		paravirt_set_sched_clock(ops->time.sched_clock);
-	if (pvx_changed(ops, time, steal_clock))
+	if (pvx_changed(ops, time, steal_clock)) {
 		static_call_update(pv_steal_clock, ops->time.steal_clock);
+		static_key_slow_inc(&paravirt_steal_enabled);
+		static_key_slow_inc(&paravirt_steal_rq_enabled);
+	}
 #ifdef CONFIG_PARAVIRT_SPINLOCKS
 	if (pvx_changed(ops, lock, wait) && pvx_changed(ops, lock, kick)) {
 		__pv_init_lock_hash();
@@ -263,7 +272,7 @@ static void __init pvx_install_hooks(const struct pvx_ops *ops)
 	}
 	if (pvx_changed(ops, platform, shutdown)) {
 		static_call_update(pvx_shutdown, ops->platform.shutdown);
-		pm_power_off = pvx_power_off;
+		pvx_shutdown_on = true;
 	}
 }
 
@@ -347,12 +356,26 @@ static int __init pvx_console_init(void)
 }
 console_initcall(pvx_console_init);
 
+static int __init pvx_sys_off_init(void)
+{
+	if (!pvx_shutdown_on)
+		return 0;
+	register_sys_off_handler(SYS_OFF_MODE_POWER_OFF, SYS_OFF_PRIO_FIRMWARE,
+				 pvx_sys_off, NULL);
+	register_sys_off_handler(SYS_OFF_MODE_RESTART, SYS_OFF_PRIO_FIRMWARE,
+				 pvx_sys_off, NULL);
+	return 0;
+}
+arch_initcall(pvx_sys_off_init);
+
 /* Module sites: patched at load, listed until unload. */
 struct pvx_mod_sites {
 	struct list_head list;
 	struct module *mod;
 	struct pvx_site *start;
 	struct pvx_site *end;
+	unsigned long init_start;	/* the module's init text, freed */
+	unsigned long init_end;		/* once the module is live */
 };
 
 static LIST_HEAD(pvx_mod_list);
@@ -384,6 +407,8 @@ void pvx_module_sites(struct module *mod, void *start, unsigned long size)
 	m->mod = mod;
 	m->start = first;
 	m->end = end;
+	m->init_start = (unsigned long)mod->mem[MOD_INIT_TEXT].base;
+	m->init_end = m->init_start + mod->mem[MOD_INIT_TEXT].size;
 	mutex_lock(&pvx_mod_lock);
 	list_add_tail(&m->list, &pvx_mod_list);
 	mutex_unlock(&pvx_mod_lock);
@@ -417,43 +442,32 @@ int pvx_walk_sites(struct pvx_site_visitor *v)
 {
 	struct pvx_mod_sites *m;
 	struct pvx_site *s, *sites;
+	unsigned long addr;
 	unsigned int n;
+	bool gone;
 	int ret = 0;
 
 	sites = pvx_core_sites(&n);
-	for (s = sites; s < sites + n && !ret; s++)
-		ret = v->visit(v, s, NULL);
+	for (s = sites; s < sites + n && !ret; s++) {
+		addr = (unsigned long)pvx_site_addr(s);
+		gone = system_state >= SYSTEM_FREEING_INITMEM &&
+		       is_kernel_inittext(addr);
+		ret = v->visit(v, s, gone);
+	}
 
 	mutex_lock(&pvx_mod_lock);
-	list_for_each_entry(m, &pvx_mod_list, list)
-		for (s = m->start; s < m->end && !ret; s++)
-			ret = v->visit(v, s, m->mod);
+	list_for_each_entry(m, &pvx_mod_list, list) {
+		for (s = m->start; s < m->end && !ret; s++) {
+			addr = (unsigned long)pvx_site_addr(s);
+			gone = m->mod->state == MODULE_STATE_LIVE &&
+			       addr >= m->init_start && addr < m->init_end;
+			ret = v->visit(v, s, gone);
+		}
+	}
 	mutex_unlock(&pvx_mod_lock);
 	return ret;
 }
 EXPORT_SYMBOL_IF_KUNIT(pvx_walk_sites);
-
-/**
- * pvx_site_text_gone() - has the code around a site been freed?
- * @s: the site
- * @mod: its module, or NULL for the kernel image
- *
- * Init code is freed after boot (or after a module's init); its sites
- * were patched like any other but their bytes can no longer be read.
- *
- * Return: true if the site's text is gone.
- */
-bool pvx_site_text_gone(const struct pvx_site *s, struct module *mod)
-{
-	unsigned long addr = (unsigned long)pvx_site_addr(s);
-
-	if (mod)
-		return within_module_init(addr, mod) &&
-		       mod->state == MODULE_STATE_LIVE;
-	return system_state >= SYSTEM_FREEING_INITMEM &&
-	       is_kernel_inittext(addr);
-}
-EXPORT_SYMBOL_IF_KUNIT(pvx_site_text_gone);
 
 static bool pvx_insn_hits_table(const u8 *p)
 {

@@ -17,14 +17,14 @@ struct pvx_sites_show {
 };
 
 static int pvx_site_show(struct pvx_site_visitor *v, struct pvx_site *s,
-			 struct module *mod)
+			 bool gone)
 {
 	struct seq_file *m = container_of(v, struct pvx_sites_show, v)->m;
 	void *addr = pvx_site_addr(s);
 
 	seq_printf(m, "%pS op=%s state=%s len=%u", addr, pvx_op_name(s->op),
 		   pvx_state_name(s->state), s->len);
-	if (pvx_site_text_gone(s, mod))
+	if (gone)
 		seq_puts(m, " bytes=freed\n");
 	else
 		seq_printf(m, " bytes=%*phN\n", s->len, addr);

@@ -170,17 +170,16 @@ void pvx_print_status(struct seq_file *m);
 const struct pvx_patch_stats *pvx_boot_stats_get(void);
 /**
  * struct pvx_site_visitor - a walk over every site (pvx_walk_sites())
- * @visit: called per site with its module (NULL for the kernel image);
- *	a non-zero return stops the walk.  Embed the visitor in a context
- *	and use container_of().
+ * @visit: called per site; @gone is true when the site's text was init
+ *	code since freed (its bytes must not be read).  A non-zero return
+ *	stops the walk.  Embed the visitor in a context and use
+ *	container_of().
  */
 struct pvx_site_visitor {
-	int (*visit)(struct pvx_site_visitor *v, struct pvx_site *s,
-		     struct module *mod);
+	int (*visit)(struct pvx_site_visitor *v, struct pvx_site *s, bool gone);
 };
 
 int pvx_walk_sites(struct pvx_site_visitor *v);
-bool pvx_site_text_gone(const struct pvx_site *s, struct module *mod);
 unsigned int pvx_count_table_calls(void);
 
 /* Boot and module hooks, called from alternative.c and module.c. */

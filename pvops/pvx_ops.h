@@ -6,7 +6,7 @@
  * the call-site wrappers pvx_<name>() (asm/pvx.h), the native backend, the
  * op names used by debugfs and the boot line, the native templates the
  * patcher writes, the Coccinelle conversion rules and the table in
- * Documentation/pvx/ops.rst (both made by scripts/pvx-ops-gen.sh).
+ * Documentation/pvx/ops-table.rst (both made by scripts/pvx-ops-gen.sh).
  *
  * Each group list expands X(group, name, kind, ret, nargs, params, args,
  * native, header, template, extable):

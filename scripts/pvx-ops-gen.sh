@@ -4,7 +4,7 @@
 # Derive artefacts from the single op list, pvops/pvx_ops.h:
 #   pvx-ops-gen.sh list      one line per op: group name kind native header
 #   pvx-ops-gen.sh cocci     the Coccinelle rule converting native helpers
-#   pvx-ops-gen.sh rst       the op table of Documentation/pvx/ops.rst
+#   pvx-ops-gen.sh rst       the op table of Documentation/pvx/ops-table.rst
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 
@@ -82,7 +82,7 @@ rst() {
 		cpp -P -I "$top/pvops" - | sed "s/PVXEND/\n/g" | sed -n 's/^ *PVXOP //p' |
 		while read -r g n k nat rest; do
 			t=${rest#PVXT }
-			t=$(printf '%s' "$t" | sed 's/" *"//g; s/^"//; s/"$//; s/%%/%/g; s/\\n/; /g; s/770[12]: //g')
+			t=$(printf '%s' "$t" | sed 's/" *"//g; s/^"//; s/"$//; s/%%/%/g; s/\\n/; /g; s/770[12]: *//g; s/; *$//')
 			[ -n "$t" ] && t="\`\`$t\`\`" || t="(direct call)"
 			case $k in HOOK|PLAT) t="--";; esac
 			printf '   * - %s\n     - %s\n     - %s\n     - ``%s``\n     - %s\n' "$g" "$n" "$k" "$nat" "$t"

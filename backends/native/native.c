@@ -64,9 +64,19 @@ static void pvx_machine_shutdown(int reason, int code)
 #define __PVX_NATIVE_FN_SITE_CS(n, r, p, a, native)			\
 	__PVX_NATIVE_BODY(noinstr, n, r, p, a, native)
 
+/*
+ * Exported as mainline exports (or inlines) the helper: GPL-only where
+ * mainline's own export is, listed here by op.
+ */
+#define __PVX_NATIVE_GPL_write_cr4		~, 1
+#define __PVX_NATIVE_EXPORT_0(n)		EXPORT_SYMBOL(pvx_native_##n)
+#define __PVX_NATIVE_EXPORT_1(n)		EXPORT_SYMBOL_GPL(pvx_native_##n)
+#define ___PVX_NATIVE_EXPORT(gpl, n)		__PVX_NATIVE_EXPORT_##gpl(n)
+#define __PVX_NATIVE_EXPORT(gpl, n)		___PVX_NATIVE_EXPORT(gpl, n)
+
 #define __PVX_NATIVE_FN_SITE_C(n, r, p, a, native)			\
 	__PVX_NATIVE_BODY(, n, r, p, a, native)				\
-	EXPORT_SYMBOL(pvx_native_##n);
+	__PVX_NATIVE_EXPORT(__PVX_PROBE(__PVX_NATIVE_GPL_##n), n);
 
 #define __PVX_NATIVE_FN_HOOK(n, r, p, a, native)			\
 	__PVX_NATIVE_BODY(, n, r, p, a, native)

@@ -17,7 +17,7 @@ struct audit {
 };
 
 static int audit_site(struct pvx_site_visitor *v, struct pvx_site *s,
-		      struct module *mod)
+		      bool gone)
 {
 	struct audit *a = container_of(v, struct audit, v);
 	struct kunit *test = a->test;
@@ -30,7 +30,7 @@ static int audit_site(struct pvx_site_visitor *v, struct pvx_site *s,
 			      s->state == PVX_SITE_NOP,
 			      "site %pS (%s) is %s", pvx_site_addr(s),
 			      pvx_op_name(s->op), pvx_state_name(s->state));
-	if (pvx_site_text_gone(s, mod)) {
+	if (gone) {
 		a->gone++;
 		return 0;
 	}

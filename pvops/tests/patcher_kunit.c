@@ -60,7 +60,7 @@ struct site_ctx {
 };
 
 static int find_site(struct pvx_site_visitor *v, struct pvx_site *s,
-		     struct module *mod)
+		     bool gone)
 {
 	struct site_ctx *c = container_of(v, struct site_ctx, v);
 	u8 *addr = pvx_site_addr(s);
