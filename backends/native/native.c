@@ -69,14 +69,22 @@ static void pvx_machine_shutdown(int reason, int code)
  * mainline's own export is, listed here by op.
  */
 #define __PVX_NATIVE_GPL_write_cr4		~, 1
-#define __PVX_NATIVE_EXPORT_0(n)		EXPORT_SYMBOL(pvx_native_##n)
-#define __PVX_NATIVE_EXPORT_1(n)		EXPORT_SYMBOL_GPL(pvx_native_##n)
-#define ___PVX_NATIVE_EXPORT(gpl, n)		__PVX_NATIVE_EXPORT_##gpl(n)
-#define __PVX_NATIVE_EXPORT(gpl, n)		___PVX_NATIVE_EXPORT(gpl, n)
 
-#define __PVX_NATIVE_FN_SITE_C(n, r, p, a, native)			\
+#define __PVX_NATIVE_FN_SITE_C_0(n, r, p, a, native)			\
 	__PVX_NATIVE_BODY(, n, r, p, a, native)				\
-	__PVX_NATIVE_EXPORT(__PVX_PROBE(__PVX_NATIVE_GPL_##n), n);
+	EXPORT_SYMBOL(pvx_native_##n);
+
+#define __PVX_NATIVE_FN_SITE_C_1(n, r, p, a, native)			\
+	__PVX_NATIVE_BODY(, n, r, p, a, native)				\
+	EXPORT_SYMBOL_GPL(pvx_native_##n);
+
+#define ___PVX_NATIVE_FN_SITE_C(gpl, ...)				\
+	__PVX_NATIVE_FN_SITE_C_##gpl(__VA_ARGS__)
+#define __PVX_NATIVE_FN_SITE_C_GPL(gpl, ...)				\
+	___PVX_NATIVE_FN_SITE_C(gpl, __VA_ARGS__)
+#define __PVX_NATIVE_FN_SITE_C(n, ...)					\
+	__PVX_NATIVE_FN_SITE_C_GPL(__PVX_PROBE(__PVX_NATIVE_GPL_##n), n,	\
+				   __VA_ARGS__)
 
 #define __PVX_NATIVE_FN_HOOK(n, r, p, a, native)			\
 	__PVX_NATIVE_BODY(, n, r, p, a, native)
