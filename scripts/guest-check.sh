@@ -89,6 +89,15 @@ comm -13 "$logs/cocci-report.txt" "$logs/cocci-allow.txt" > "$logs/cocci-stale.t
 [ -s "$logs/cocci-report.txt" ] && [ ! -s "$logs/cocci-new.txt" ] && [ ! -s "$logs/cocci-stale.txt" ]
 ok $? cocci.allowlist "$(wc -l < "$logs/cocci-report.txt") calls, new: $(paste -sd, "$logs/cocci-new.txt"), stale: $(paste -sd, "$logs/cocci-stale.txt")"
 
+# Coccinelle does not see inside asm(): the raw instructions get their own list.
+python3 "$top/scripts/raw-privileged-asm.py" "$ksrc" > "$logs/raw-asm.txt"
+grep -v '^#' "$top/scripts/cocci/raw-asm-allowlist.txt" | sed 's/ *#.*//' | grep . |
+	sort -u > "$logs/raw-asm-allow.txt"
+comm -23 "$logs/raw-asm.txt" "$logs/raw-asm-allow.txt" > "$logs/raw-asm-new.txt"
+comm -13 "$logs/raw-asm.txt" "$logs/raw-asm-allow.txt" > "$logs/raw-asm-stale.txt"
+[ -s "$logs/raw-asm.txt" ] && [ ! -s "$logs/raw-asm-new.txt" ] && [ ! -s "$logs/raw-asm-stale.txt" ]
+ok $? raw_asm.allowlist "$(wc -l < "$logs/raw-asm.txt") file/instruction pairs, new: $(paste -sd, "$logs/raw-asm-new.txt"), stale: $(paste -sd, "$logs/raw-asm-stale.txt")"
+
 # --- KUnit, by the tree's own kunit.py, in QEMU TCG -------------------------
 kunit_record() {	# $1: prefix, $2: json file
 	python3 - "$1" "$2" <<'PY' | while read -r verdict name; do r "$verdict" "$name"; done
