@@ -40,8 +40,11 @@ expect() {
 img=$out/img
 rm -rf "$img"
 mkdir -p "$img"
+cc -std=c11 -Wall -Wextra -Werror -I "$here/../../abi" -o "$img/abi-consts" \
+	"$here/abi-consts.c" && "$img/abi-consts" > "$img/abi.inc" ||
+	fail "build-abi-consts" "cannot generate the test guests' ABI constants"
 for g in triple hang pvx-exit; do
-	as --32 -o "$img/$g.o" "$here/guest-$g.s" &&
+	as --32 -I "$img" -o "$img/$g.o" "$here/guest-$g.s" &&
 	objcopy -O binary -j .text "$img/$g.o" "$img/$g.bin" &&
 	python3 "$here/mkbzimage.py" "$img/$g.bin" "$img/$g.bzImage" ||
 		fail "build-$g" "cannot build test guest $g"

@@ -1,0 +1,25 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Print the PVX ABI values the assembly test guests use, as GAS .set
+ * lines, so they are taken from abi/ and never written twice.  Built
+ * against the 1.0 interface: the test guest speaks 1.0.
+ */
+#define __PVX_INTERFACE_VERSION__ 0x00010000
+#include <stddef.h>
+#include <stdio.h>
+#include <pvx/abi.h>
+
+#define SET(name, value) printf(".set %s, %lu\n", name, (unsigned long)(value))
+
+int main(void)
+{
+	SET("PVX_CPUID_TRANSPORT_LEAF", PVX_CPUID_SCAN_FIRST + PVX_CPUID_LEAF_TRANSPORT);
+	SET("PVX_NEGOTIATE_SIZE", sizeof(struct pvx_negotiate));
+	SET("PVX_NEGOTIATE_VERSION", offsetof(struct pvx_negotiate, version));
+	SET("PVX_NEGOTIATE_FEATURES", offsetof(struct pvx_negotiate, features));
+	SET("PVX_VERSION_1_0", PVX_ABI_VERSION(1, 0));
+	SET("PVX_HC_NEGOTIATE", PVX_HC_negotiate);
+	SET("PVX_HC_SHUTDOWN", PVX_HC_shutdown);
+	SET("PVX_SHUTDOWN_POWEROFF", PVX_SHUTDOWN_POWEROFF);
+	return 0;
+}
