@@ -82,6 +82,9 @@ struct pvx_site {
 	".skip " __stringify(PVX_SITE_MIN_LEN) " - (7709b - 7700b), 0x90\n\t" \
 	".endif\n"							\
 	"7708:\n\t"							\
+	".if (7708b - 7700b) > " __stringify(PVX_SITE_MAX_LEN) "\n\t"	\
+	".error \"pvx site longer than PVX_SITE_MAX_LEN\"\n\t"		\
+	".endif\n\t"							\
 	".pushsection .pvx_sites, \"aw\"\n\t"				\
 	".balign 4\n\t"							\
 	".long 7700b - .\n\t"						\
