@@ -17,16 +17,12 @@
 #include <linux/console.h>
 #include <linux/init.h>
 #include <linux/kernel.h>
-#include <linux/list.h>
-#include <linux/module.h>
-#include <linux/mutex.h>
+#include <linux/math64.h>
 #include <linux/notifier.h>
 #include <linux/reboot.h>
-#include <linux/math64.h>
 #include <linux/sched/clock.h>
-#include <linux/slab.h>
-#include <linux/static_call.h>
 #include <linux/seq_file.h>
+#include <linux/static_call.h>
 #include <linux/string.h>
 #include <linux/unaligned.h>
 #include <kunit/visibility.h>
@@ -34,9 +30,11 @@
 #include <asm/hypervisor.h>
 #include <asm/paravirt.h>
 #include <asm/pvx_backend.h>
-#include <asm/qspinlock.h>
 #include <asm/sections.h>
 #include <asm/tsc.h>
+#ifdef CONFIG_PARAVIRT_SPINLOCKS
+#include <asm/qspinlock.h>
+#endif
 
 /**
  * DOC: pvx_ops
@@ -368,70 +366,6 @@ static int __init pvx_sys_off_init(void)
 }
 arch_initcall(pvx_sys_off_init);
 
-/* Module sites: patched at load, listed until unload. */
-struct pvx_mod_sites {
-	struct list_head list;
-	struct module *mod;
-	struct pvx_site *start;
-	struct pvx_site *end;
-	unsigned long init_start;	/* the module's init text, freed */
-	unsigned long init_end;		/* once the module is live */
-};
-
-static LIST_HEAD(pvx_mod_list);
-static DEFINE_MUTEX(pvx_mod_lock);
-
-/**
- * pvx_module_sites() - patch a module's sites before it runs
- * @mod: the module being loaded
- * @start: its .pvx_sites section
- * @size: the section's size in bytes
- */
-void pvx_module_sites(struct module *mod, void *start, unsigned long size)
-{
-	struct pvx_patch_stats st = {};
-	struct pvx_mod_sites *m;
-
-	struct pvx_site *first = start;
-	struct pvx_site *end = first + size / sizeof(*first);
-
-	pvx_patch_sites(first, end, &pvx_ops, true, &st);
-	if (st.state[PVX_SITE_UNPATCHED])
-		pr_warn("module %s: %u of %u sites not patched\n", mod->name,
-			st.state[PVX_SITE_UNPATCHED], st.sites);
-
-	/* Without memory the sites stay patched, just not listed. */
-	m = kmalloc(sizeof(*m), GFP_KERNEL);
-	if (!m)
-		return;
-	m->mod = mod;
-	m->start = first;
-	m->end = end;
-	m->init_start = (unsigned long)mod->mem[MOD_INIT_TEXT].base;
-	m->init_end = m->init_start + mod->mem[MOD_INIT_TEXT].size;
-	mutex_lock(&pvx_mod_lock);
-	list_add_tail(&m->list, &pvx_mod_list);
-	mutex_unlock(&pvx_mod_lock);
-}
-
-/**
- * pvx_module_unload() - forget a module's sites
- * @mod: the module going away
- */
-void pvx_module_unload(struct module *mod)
-{
-	struct pvx_mod_sites *m, *tmp;
-
-	mutex_lock(&pvx_mod_lock);
-	list_for_each_entry_safe(m, tmp, &pvx_mod_list, list) {
-		if (m->mod == mod) {
-			list_del(&m->list);
-			kfree(m);
-		}
-	}
-	mutex_unlock(&pvx_mod_lock);
-}
-
 /**
  * pvx_walk_sites() - visit every site, core and modules
  * @v: the visitor
@@ -440,7 +374,6 @@ void pvx_module_unload(struct module *mod)
  */
 int pvx_walk_sites(struct pvx_site_visitor *v)
 {
-	struct pvx_mod_sites *m;
 	struct pvx_site *s, *sites;
 	unsigned long addr;
 	unsigned int n;
@@ -454,18 +387,7 @@ int pvx_walk_sites(struct pvx_site_visitor *v)
 		       is_kernel_inittext(addr);
 		ret = v->visit(v, s, gone);
 	}
-
-	mutex_lock(&pvx_mod_lock);
-	list_for_each_entry(m, &pvx_mod_list, list) {
-		for (s = m->start; s < m->end && !ret; s++) {
-			addr = (unsigned long)pvx_site_addr(s);
-			gone = m->mod->state == MODULE_STATE_LIVE &&
-			       addr >= m->init_start && addr < m->init_end;
-			ret = v->visit(v, s, gone);
-		}
-	}
-	mutex_unlock(&pvx_mod_lock);
-	return ret;
+	return ret ?: pvx_walk_module_sites(v);
 }
 EXPORT_SYMBOL_IF_KUNIT(pvx_walk_sites);
 

@@ -185,13 +185,22 @@ unsigned int pvx_count_table_calls(void);
 /* Boot and module hooks, called from alternative.c and module.c. */
 #ifdef CONFIG_PVX
 void pvx_apply(void);
-void pvx_module_sites(struct module *mod, void *start, unsigned long size);
-void pvx_module_unload(struct module *mod);
 #else
 static inline void pvx_apply(void) { }
+#endif
+
+#if defined(CONFIG_PVX) && defined(CONFIG_MODULES)
+void pvx_module_sites(struct module *mod, void *start, unsigned long size);
+void pvx_module_unload(struct module *mod);
+int pvx_walk_module_sites(struct pvx_site_visitor *v);
+#else
 static inline void pvx_module_sites(struct module *mod, void *start,
 				    unsigned long size) { }
 static inline void pvx_module_unload(struct module *mod) { }
+static inline int pvx_walk_module_sites(struct pvx_site_visitor *v)
+{
+	return 0;
+}
 #endif
 
 #endif /* _ASM_X86_PVX_BACKEND_H */

@@ -44,6 +44,23 @@ if [ -z "${KDIR:-}" ]; then
 	r PASS series.git_am "$n patches applied to pristine linux-source-6.12"
 fi
 
+# --- the same tree in the other configuration: UP, no modules ---------------
+variant() {
+	local vobj=$top/build/guest-variant-obj
+	mkdir -p "$vobj"
+	make -s -C "$ksrc" O="$vobj" ARCH=x86_64 tinyconfig >/dev/null &&
+	{ grep -vE 'CONFIG_(MODULES|MODULE_UNLOAD|SMP|NR_CPUS|PARAVIRT_SPINLOCKS)[= ]' \
+		"$top/tests/guest/guest.config"
+	  printf '# CONFIG_MODULES is not set\n# CONFIG_SMP is not set\n'; } > "$vobj/variant.config" &&
+	"$ksrc/scripts/kconfig/merge_config.sh" -m -O "$vobj" "$vobj/.config" "$vobj/variant.config" >/dev/null &&
+	make -s -C "$ksrc" O="$vobj" ARCH=x86_64 olddefconfig &&
+	grep -q '^CONFIG_PVX=y' "$vobj/.config" && ! grep -qE '^CONFIG_(MODULES|SMP)=y' "$vobj/.config" &&
+	make -s -C "$ksrc" O="$vobj" ARCH=x86_64 CC="ccache gcc" -j"$(nproc)" vmlinux
+}
+t0=$SECONDS
+variant > "$logs/variant.log" 2>&1
+ok $? build.variant_up_nomodules "CONFIG_PVX with SMP=n, MODULES=n: vmlinux in $((SECONDS - t0))s"
+
 # --- the series: checkpatch --strict per patch -------------------------------
 if [ -z "${KDIR:-}" ]; then
 	for p in $(ls "$top"/build/series/*.patch | grep -v /0000-cover-letter.patch); do
