@@ -168,36 +168,60 @@ static bool pvx_native_form(const struct pvx_site *s,
 }
 
 /*
+ * The bytes the patcher writes for @state: the template, a call to
+ * @target or nothing, then optimal NOPs to the site's length.
+ */
+static bool pvx_patched_form(const struct pvx_site *s,
+			     const struct pvx_op_desc *d,
+			     enum pvx_site_state state, const u8 *addr,
+			     const void *target, u8 *buf)
+{
+	unsigned int head;
+
+	switch (state) {
+	case PVX_SITE_INLINE:
+		head = pvx_tmpl_len(d);
+		if (!head)
+			return false;
+		memcpy(buf, d->tmpl, head);
+		break;
+	case PVX_SITE_DIRECT:
+		if (!pvx_make_call(buf, addr, target))
+			return false;
+		head = CALL_LEN;
+		break;
+	case PVX_SITE_NOP:
+		head = 0;
+		break;
+	default:
+		return false;
+	}
+	pvx_fill_nops(buf + head, s->len - head);
+	return true;
+}
+
+/*
  * Are the bytes at the site what the patcher left there (or what the
  * compiler emitted)?  Anything else means the record is stale or the text
- * was changed behind our back: do not touch it.
+ * was changed behind our back: do not touch it.  A direct site may call
+ * any target: the one it had is read back from its rel32.
  */
 static bool pvx_site_known(const struct pvx_site *s,
 			   const struct pvx_op_desc *d, const u8 *addr)
 {
-	unsigned int tl = pvx_tmpl_len(d);
 	u8 buf[PVX_SITE_MAX_LEN];
+	const void *target = NULL;
 
 	if (pvx_native_form(s, d, addr, buf) && !memcmp(addr, buf, s->len))
 		return true;
 
-	switch (s->state) {
-	case PVX_SITE_INLINE:
-		if (!tl)
+	if (s->state == PVX_SITE_DIRECT) {
+		if (addr[0] != CALL_OPCODE)
 			return false;
-		memcpy(buf, d->tmpl, tl);
-		pvx_fill_nops(buf + tl, s->len - tl);
-		return !memcmp(addr, buf, s->len);
-	case PVX_SITE_DIRECT:
-		pvx_fill_nops(buf, s->len - CALL_LEN);
-		return addr[0] == CALL_OPCODE &&
-		       !memcmp(addr + CALL_LEN, buf, s->len - CALL_LEN);
-	case PVX_SITE_NOP:
-		pvx_fill_nops(buf, s->len);
-		return !memcmp(addr, buf, s->len);
-	default:
-		return false;
+		target = addr + CALL_LEN + get_unaligned((s32 *)(addr + 1));
 	}
+	return pvx_patched_form(s, d, s->state, addr, target, buf) &&
+	       !memcmp(addr, buf, s->len);
 }
 
 /*
@@ -240,18 +264,14 @@ static const char *pvx_plan(const struct pvx_site *s,
 	if (target == nop) {
 		if (!d->is_void)
 			return "NOP requested for an op with a result";
-		pvx_fill_nops(buf, s->len);
 		*state = PVX_SITE_NOP;
 	} else if (tl && target == pvx_op_target(&pvx_native_ops, s->op)) {
-		memcpy(buf, d->tmpl, tl);
-		pvx_fill_nops(buf + tl, s->len - tl);
 		*state = PVX_SITE_INLINE;
 	} else {
-		if (!pvx_make_call(buf, addr, target))
-			return "target out of rel32 range";
-		pvx_fill_nops(buf + CALL_LEN, s->len - CALL_LEN);
 		*state = PVX_SITE_DIRECT;
 	}
+	if (!pvx_patched_form(s, d, *state, addr, target, buf))
+		return "target out of rel32 range";
 	return NULL;
 }
 
