@@ -36,7 +36,8 @@ export CCACHE_DIR=${CCACHE_DIR:-$top/build/ccache}
 inputs_hash() {
 	(cd "$top" && cat $("$top/scripts/kernel-files.sh" | awk '{ print $1 }') \
 		scripts/series/* scripts/cocci/pvx-convert.cocci tests/guest/* \
-		scripts/guest-build.sh scripts/series.sh scripts/kernel-files.map) |
+		scripts/guest-build.sh scripts/guest-config.sh scripts/series.sh \
+		scripts/kernel-files.map) |
 		sha256sum | cut -d' ' -f1
 }
 stamp="${KDIR:-series}:$(inputs_hash)"
@@ -58,25 +59,14 @@ else
 		rm -rf "$ksrc"
 		git clone -q --shared "$("$top/scripts/ksrc.sh")" "$ksrc"
 		git -C "$ksrc" -c user.name=pvx -c user.email=pvx@localhost \
-			am -q $(ls "$top"/build/series/*.patch | grep -v /0000-cover-letter.patch)
+			am -q $(sed "s|^|$top/build/series/|" "$top/build/series/series")
 	}
 	timed "git am the series onto pristine linux-source-6.12" apply
 fi
 ln -sfn "$ksrc" "$out/ksrc"
 
-configure() {
-	mkdir -p "$obj"
-	make -s -C "$ksrc" O="$obj" ARCH=x86_64 tinyconfig >/dev/null
-	"$ksrc/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" \
-		"$top/tests/guest/guest.config" >/dev/null
-	make -s -C "$ksrc" O="$obj" ARCH=x86_64 olddefconfig
-	local missing=0 l
-	for l in $(grep '^CONFIG_' "$top/tests/guest/guest.config"); do
-		grep -qx "$l" "$obj/.config" || { echo "guest: config lost $l" >&2; missing=1; }
-	done
-	return $missing
-}
-timed "configure (tinyconfig + tests/guest/guest.config)" configure
+timed "configure (tinyconfig + tests/guest/guest.config)" \
+	"$top/scripts/guest-config.sh" "$ksrc" "$obj" "$top/tests/guest/guest.config"
 
 kbuild() {
 	make -s -C "$ksrc" O="$obj" ARCH=x86_64 CC="ccache gcc" -j"$jobs" bzImage modules

@@ -40,7 +40,7 @@ fi
 r PASS build "bzImage, out-of-tree module and initramfs"
 ksrc=$(readlink -f "$out/ksrc")
 if [ -z "${KDIR:-}" ]; then
-	n=$(ls "$top"/build/series/*.patch | grep -vc /0000-cover-letter.patch)
+	n=$(wc -l < "$top/build/series/series")
 	r PASS series.git_am "$n patches applied to pristine linux-source-6.12"
 fi
 
@@ -48,12 +48,10 @@ fi
 variant() {
 	local vobj=$top/build/guest-variant-obj
 	mkdir -p "$vobj"
-	make -s -C "$ksrc" O="$vobj" ARCH=x86_64 tinyconfig >/dev/null &&
 	{ grep -vE 'CONFIG_(MODULES|MODULE_UNLOAD|SMP|NR_CPUS|PARAVIRT_SPINLOCKS)[= ]' \
 		"$top/tests/guest/guest.config"
 	  printf '# CONFIG_MODULES is not set\n# CONFIG_SMP is not set\n'; } > "$vobj/variant.config" &&
-	"$ksrc/scripts/kconfig/merge_config.sh" -m -O "$vobj" "$vobj/.config" "$vobj/variant.config" >/dev/null &&
-	make -s -C "$ksrc" O="$vobj" ARCH=x86_64 olddefconfig &&
+	"$top/scripts/guest-config.sh" "$ksrc" "$vobj" "$vobj/variant.config" &&
 	grep -q '^CONFIG_PVX=y' "$vobj/.config" && ! grep -qE '^CONFIG_(MODULES|SMP)=y' "$vobj/.config" &&
 	make -s -C "$ksrc" O="$vobj" ARCH=x86_64 CC="ccache gcc" -j"$(nproc)" vmlinux
 }
@@ -63,7 +61,7 @@ ok $? build.variant_up_nomodules "CONFIG_PVX with SMP=n, MODULES=n: vmlinux in $
 
 # --- the series: checkpatch --strict per patch -------------------------------
 if [ -z "${KDIR:-}" ]; then
-	for p in $(ls "$top"/build/series/*.patch | grep -v /0000-cover-letter.patch); do
+	for p in $(sed "s|^|$top/build/series/|" "$top/build/series/series"); do
 		name=$(basename "$p" .patch)
 		perl "$ksrc/scripts/checkpatch.pl" --strict --no-tree --ignore "$CP_IGNORE" \
 			--show-types -q "$p" > "$logs/checkpatch-$name.log" 2>&1

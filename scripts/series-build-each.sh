@@ -13,7 +13,7 @@ work=$top/build/series-each
 obj=$top/build/series-each-obj
 export CCACHE_DIR=${CCACHE_DIR:-$top/build/ccache}
 [ -d "$series" ] || "$top/scripts/series.sh" "$series"
-mapfile -t patches < <(ls "$series"/*.patch | grep -v /0000-cover-letter.patch)
+mapfile -t patches < <(sed "s|^|$series/|" "$series/series")
 
 rm -rf "$work" "$obj"
 git clone -q --shared "$pristine" "$work"

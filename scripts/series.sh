@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Write the pvx patch series for the pristine tree to OUT (git format-patch,
-# cover letter first).  Each patch is made in a clone of the pristine tree:
+# cover letter first, and OUT/series listing the patches in order).  Each patch is made in a clone of the pristine tree:
 # the project files scripts/kernel-files.map assigns to it, the changes to
 # existing kernel files in scripts/series/NN-*.diff, and for the conversion
 # patch the Coccinelle rule run over the files in NN-*.files.
@@ -59,4 +59,6 @@ s = s.replace('*** SUBJECT HERE ***', msg[0].strip())
 s = s.replace('*** BLURB HERE ***', msg[1].strip() + '\n\nSigned-off-by: pvx developers <pvx-devel@lists.example.org>')
 open(path, 'w').write(s)
 PY
-echo "series: $(ls "$out" | wc -l) files in $out"
+# The patches in order, cover letter excluded (quilt's series file).
+ls "$out" | grep -E '^[0-9]{4}-' | grep -v '^0000-cover-letter.patch$' > "$out/series"
+echo "series: $(wc -l < "$out/series") patches and a cover letter in $out"
