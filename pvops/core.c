@@ -1,69 +1,101 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * pvx core: backend selection, the live ops table, the hooks mainline
- * already has, and the boot step that patches every site.
+ * pvx core: one x86 hypervisor entry for every pvx backend.
  *
- * Boot order:
- *  1. early boot runs with every site in its native form;
- *  2. mainline's hypervisor detection calls pvx_detect(), which asks each
- *     backend's detect() (or obeys pvx=) and picks a candidate;
- *  3. pvx_init_platform() lets the candidate fill struct pvx_ops, falling
- *     back to native on any failure;
- *  4. alternative_instructions() calls pvx_apply() before secondary CPUs
- *     start: hooks are installed and every site is patched once.
+ * Detection scans the backends (or obeys pvx=); init_platform lets the
+ * chosen one negotiate and installs its ops into mainline's own hooks,
+ * each at its boot step (asm/pvx_ops.h):
+ *
+ *  PLATFORM  init_platform: sched_clock (with an offset), steal clock,
+ *            halt, TLB flush, the PARAVIRT_XXL ops and their group's
+ *            native condition (X86_FEATURE_PV_*)
+ *  APIC      x86_platform.apic_post_init: the IPI callbacks
+ *  SMP       smp_prepare_boot_cpu: pv spinlocks and vcpu_is_preempted,
+ *            before alternative_instructions() calls paravirt_set_cap()
+ *  CONSOLE   console_init: the backend's console
+ *  LATE      arch_initcall: shutdown, the steal-time keys, the boot line
+ *
+ * Mainline's alternatives then make every pv_ops call site the native
+ * instruction or a direct call into the backend.  Any op the backend does
+ * not implement, or whose feature the host did not grant, stays native.
  */
 #define pr_fmt(fmt) "pvx: " fmt
 
+#include <linux/bitmap.h>
 #include <linux/console.h>
+#include <linux/cpuhotplug.h>
 #include <linux/init.h>
 #include <linux/kernel.h>
-#include <linux/math64.h>
 #include <linux/notifier.h>
+#include <linux/panic_notifier.h>
 #include <linux/reboot.h>
 #include <linux/sched/clock.h>
+#include <linux/serial_core.h>
 #include <linux/seq_file.h>
+#include <linux/smp.h>
 #include <linux/static_call.h>
 #include <linux/string.h>
-#include <linux/unaligned.h>
-#include <kunit/visibility.h>
-#include <pvx/abi.h>
+#include <pvx/version.h>
+#include <asm/apic.h>
+#include <asm/cmdline.h>
 #include <asm/hypervisor.h>
 #include <asm/paravirt.h>
-#include <asm/pvx_backend.h>
-#include <asm/sections.h>
-#include <asm/tsc.h>
+#include <asm/pvx.h>
+#include <asm/reboot.h>
+#include <asm/setup.h>
+#include <asm/timer.h>
+#include <asm/x86_init.h>
 #ifdef CONFIG_PARAVIRT_SPINLOCKS
 #include <asm/qspinlock.h>
 #endif
 
-/**
- * DOC: pvx_ops
- *
- * The live ops table: what the patcher patched the sites for.  Filled once
- * at boot by the chosen backend; nothing calls through it.
- */
-struct pvx_ops pvx_ops __ro_after_init;
-EXPORT_SYMBOL_IF_KUNIT(pvx_ops);
-
 static const struct pvx_backend *const pvx_backends[] = {
-	&pvx_native_backend,
+#ifdef CONFIG_PVX_FAKE_BACKEND
+	&pvx_fake_backend,
+#endif
 };
 
+#define __PVX_OP_NAME(op, step, type)	[PVX_OP_##op] = #op,
+static const char *const pvx_op_names[PVX_NR_OPS] = {
+	PVX_OPS(__PVX_OP_NAME)
+};
+
+#undef __PVX_OP_NAME
+
+#define __PVX_OP_STEP(op, step, type)	[PVX_OP_##op] = PVX_STEP_##step,
+static const u8 pvx_op_steps[PVX_NR_OPS] = {
+	PVX_OPS(__PVX_OP_STEP)
+};
+
+#undef __PVX_OP_STEP
+
+static const struct pvx_backend *pvx_candidate __ro_after_init;
 static const struct pvx_backend *pvx_backend __ro_after_init;
-static const struct pvx_backend *pvx_candidate;
-static u32 pvx_abi __ro_after_init;
-static struct pvx_patch_stats pvx_boot_stats __ro_after_init;
-static u64 pvx_boot_ns __ro_after_init;
+static struct pvx_negotiated pvx_neg __ro_after_init;
+static DECLARE_BITMAP(pvx_pv, PVX_NR_OPS) __ro_after_init;
+static bool pvx_started __initdata;
 
-static char pvx_param[16] __initdata;
-
-static int __init pvx_setup(char *arg)
+/**
+ * pvx_op_name() - the name of an op
+ * @op: the op
+ *
+ * Return: its name in asm/pvx_ops.h, as used by the boot line and debugfs.
+ */
+const char *pvx_op_name(enum pvx_op op)
 {
-	if (arg)
-		strscpy(pvx_param, arg, sizeof(pvx_param));
-	return 0;
+	return op < PVX_NR_OPS ? pvx_op_names[op] : "?";
 }
-early_param("pvx", pvx_setup);
+
+/**
+ * pvx_op_step() - the boot step at which an op is installed
+ * @op: the op
+ *
+ * Return: its enum pvx_step, PVX_NR_STEPS for an unknown op.
+ */
+enum pvx_step pvx_op_step(enum pvx_op op)
+{
+	return op < PVX_NR_OPS ? pvx_op_steps[op] : PVX_NR_STEPS;
+}
 
 static void pvx_warn_param(const struct pvx_backend *const *list,
 			   unsigned int n, const char *param)
@@ -74,7 +106,7 @@ static void pvx_warn_param(const struct pvx_backend *const *list,
 	for (i = 0; i < n; i++)
 		len += scnprintf(names + len, sizeof(names) - len, ", %s",
 				 list[i]->name);
-	pr_warn("unknown pvx=%s (valid: auto%s); using auto selection\n",
+	pr_warn("unknown pvx=%s (valid: auto, native%s); using auto selection\n",
 		param, names);
 }
 
@@ -82,29 +114,41 @@ static void pvx_warn_param(const struct pvx_backend *const *list,
  * pvx_choose() - pick the backend to run on
  * @list: the backends
  * @n: how many
- * @param: the pvx= value: "auto", a backend name, or NULL/empty for auto
- * @prio: set to the winner's priority (U32_MAX when forced by @param)
+ * @param: the pvx= value: "auto", "native", a backend name, or NULL or
+ *	empty for auto
+ * @prio: set to the winner's priority, 0 for native
  *
  * Auto selection asks each backend's detect() and takes the highest
- * priority (the first one on a tie); nothing above 0 means native.
- * An unknown @param is warned about, naming the valid values, and ignored.
+ * priority (the first on a tie); nothing above 0 means native.  A backend
+ * named by @param is taken if its detect() finds its platform, or if it
+ * has no detect(); otherwise pvx says so once and runs native.  An
+ * unknown @param is warned about, naming the valid values, and ignored.
  *
- * Return: the chosen backend, never NULL.
+ * Return: the chosen backend, or NULL for native.
  */
 const struct pvx_backend *pvx_choose(const struct pvx_backend *const *list,
 				     unsigned int n, const char *param,
 				     u32 *prio)
 {
-	const struct pvx_backend *best = &pvx_native_backend;
+	const struct pvx_backend *best = NULL;
 	u32 p, best_prio = 0;
 	unsigned int i;
 
+	*prio = 0;
+	if (param && !strcmp(param, "native"))
+		return NULL;
 	if (param && *param && strcmp(param, "auto")) {
 		for (i = 0; i < n; i++) {
-			if (!strcmp(list[i]->name, param)) {
-				*prio = U32_MAX;
-				return list[i];
+			if (strcmp(list[i]->name, param))
+				continue;
+			p = list[i]->detect ? list[i]->detect() : U32_MAX;
+			if (!p) {
+				pr_info("pvx=%s: no %s hypervisor found; running native\n",
+					param, param);
+				return NULL;
 			}
+			*prio = p;
+			return list[i];
 		}
 		pvx_warn_param(list, n, param);
 	}
@@ -119,74 +163,209 @@ const struct pvx_backend *pvx_choose(const struct pvx_backend *const *list,
 	*prio = best_prio;
 	return best;
 }
-EXPORT_SYMBOL_IF_KUNIT(pvx_choose);
 
 /**
- * pvx_init_backend() - let a backend fill the ops table
+ * pvx_negotiate() - let a backend negotiate, and check its answer
  * @b: the backend
- * @ops: filled with the native ops plus @b's overrides
- * @abi: set to the ABI version @b negotiated (major << 16 | minor), or 0
+ * @neg: filled with what it agreed with its host
  *
- * The backend works on a copy preloaded with the native ops, so a failing
- * init() leaves nothing half-done behind.
+ * The host's answer is not trusted: an ABI version above @b->abi_max or
+ * a feature @b never asks for is refused like a failed init().
  *
- * Return: @b, or the native backend if @b's init() failed.
+ * Return: 0, or a negative errno (one message said why); @neg is then
+ * zeroed and pvx runs native.
  */
-const struct pvx_backend *pvx_init_backend(const struct pvx_backend *b,
-					   struct pvx_ops *ops, u32 *abi)
+int pvx_negotiate(const struct pvx_backend *b, struct pvx_negotiated *neg)
 {
-	struct pvx_ops tmp = pvx_native_ops;
-	u32 v = 0;
-	int ret;
+	int ret = 0;
 
-	*abi = 0;
-	*ops = pvx_native_ops;
-	if (b->init) {
-		ret = b->init(&tmp, &v);
-		if (ret) {
-			pr_err("backend %s failed to initialize (%d); running native\n",
-			       b->name, ret);
-			return &pvx_native_backend;
-		}
+	memset(neg, 0, sizeof(*neg));
+	if (b->init)
+		ret = b->init(neg);
+	if (ret) {
+		pr_err("%s: init failed (%d); running native\n", b->name, ret);
+	} else if (neg->abi > b->abi_max) {
+		pr_err("%s: host answered ABI %u.%u, above the %u.%u offered; running native\n",
+		       b->name, neg->abi >> 16, neg->abi & 0xffff,
+		       b->abi_max >> 16, b->abi_max & 0xffff);
+		ret = -EPROTO;
+	} else if (neg->features & ~b->features) {
+		pr_err("%s: host granted features %#llx never offered; running native\n",
+		       b->name, neg->features & ~b->features);
+		ret = -EPROTO;
 	}
-	*ops = tmp;
-	*abi = v;
-	return b;
+	if (ret)
+		memset(neg, 0, sizeof(*neg));
+	return ret;
 }
-EXPORT_SYMBOL_IF_KUNIT(pvx_init_backend);
 
-static u32 __init pvx_detect(void)
+/**
+ * pvx_op_usable() - may an op of a backend be installed
+ * @b: the backend
+ * @neg: what it negotiated
+ * @impl: one of @b's ops
+ *
+ * Return: true if @impl is a known op and every feature bit it needs was
+ * granted.
+ */
+bool pvx_op_usable(const struct pvx_backend *b, const struct pvx_negotiated *neg,
+		   const struct pvx_op_impl *impl)
 {
-	u32 prio;
-
-	pvx_candidate = pvx_choose(pvx_backends, ARRAY_SIZE(pvx_backends),
-				   pvx_param, &prio);
-	return pvx_candidate == &pvx_native_backend ? 0 : prio;
+	return impl->op < PVX_NR_OPS &&
+	       (impl->feature & neg->features) == impl->feature;
 }
 
-static void __init pvx_init_platform(void)
+static const struct pvx_op_impl *pvx_find_op(const struct pvx_backend *b,
+					     enum pvx_op op)
 {
-	pvx_backend = pvx_init_backend(pvx_candidate, &pvx_ops, &pvx_abi);
+	unsigned int i;
+
+	for (i = 0; b && i < b->nr_ops; i++) {
+		if (b->ops[i].op == op && pvx_op_usable(b, &pvx_neg, &b->ops[i]))
+			return &b->ops[i];
+	}
+	return NULL;
 }
 
-const __initconst struct hypervisor_x86 x86_hyper_pvx = {
-	.name			= "pvx",
-	.detect			= pvx_detect,
-	.type			= X86_HYPER_PVX,
-	.init.init_platform	= pvx_init_platform,
-};
+/**
+ * pvx_usable_op() - the backend's implementation of an op, if negotiated
+ * @op: the op
+ *
+ * Return: the implementation, or NULL if the backend has none or the host
+ * did not grant its feature.
+ */
+const struct pvx_op_impl *pvx_usable_op(enum pvx_op op)
+{
+	return pvx_find_op(pvx_backend, op);
+}
 
-/* Ops reached through static calls, not sites. */
-DEFINE_STATIC_CALL(pvx_console_write, pvx_native_console_write);
-DEFINE_STATIC_CALL(pvx_shutdown, pvx_native_shutdown);
-DEFINE_STATIC_CALL(pvx_vcpu_is_preempted, pvx_native_vcpu_is_preempted);
+/**
+ * pvx_active_backend() - the backend pvx runs on
+ *
+ * Return: the backend, or NULL when pvx runs native (or another
+ * hypervisor entry won detection).
+ */
+const struct pvx_backend *pvx_active_backend(void)
+{
+	return pvx_backend;
+}
 
-static bool pvx_console_on __ro_after_init;
+/**
+ * pvx_active_op() - the backend's implementation of an installed op
+ * @op: the op
+ *
+ * Return: the implementation, or NULL if @op is mainline-native.
+ */
+const struct pvx_op_impl *pvx_active_op(enum pvx_op op)
+{
+	return op < PVX_NR_OPS && test_bit(op, pvx_pv) ? pvx_usable_op(op) : NULL;
+}
+
+/* pvx= is read from the command line by pvx_start(), which earlycon=pvx
+ * may call before early parameters are parsed; this only claims it.
+ */
+static int __init pvx_param(char *arg)
+{
+	return 0;
+}
+early_param("pvx", pvx_param);
+
+static bool pvx_steal_acc __ro_after_init = true;
+
+static int __init pvx_parse_no_stealacc(char *arg)
+{
+	pvx_steal_acc = false;
+	return 0;
+}
+early_param("no-steal-acc", pvx_parse_no_stealacc);
+
+/*
+ * Choose the backend and negotiate, once: from detection, or earlier from
+ * earlycon=pvx.  Return the backend's priority, 0 for native.
+ */
+static u32 __init pvx_start(void)
+{
+	static u32 prio __initdata;
+	const struct pvx_backend *b;
+	char param[16] = "";
+
+	if (pvx_started)
+		return prio;
+	pvx_started = true;
+	cmdline_find_option(boot_command_line, "pvx", param, sizeof(param));
+	b = pvx_choose(pvx_backends, ARRAY_SIZE(pvx_backends), param, &prio);
+	if (b && !pvx_negotiate(b, &pvx_neg))
+		pvx_candidate = b;
+	else
+		prio = 0;
+	return prio;
+}
+
+/* sched_clock: the backend's clock, offset so that time does not jump. */
+DEFINE_STATIC_CALL_NULL(pvx_clock_read, native_sched_clock);
+static u64 pvx_clock_offset __ro_after_init;
+static struct pvx_clock_switch pvx_clock_switch __ro_after_init;
+
+static noinstr u64 pvx_sched_clock(void)
+{
+	u64 t = static_call(pvx_clock_read)();
+
+	return t - pvx_clock_offset;
+}
+
+static void __init pvx_set_sched_clock(u64 (*read)(void))
+{
+	u64 before = sched_clock();
+
+	static_call_update(pvx_clock_read, read);
+	pvx_clock_offset = read() - before;
+	paravirt_set_sched_clock(pvx_sched_clock);
+	pvx_clock_switch.before = before;
+	pvx_clock_switch.after = sched_clock();
+}
+
+/**
+ * pvx_clock_switch_get() - sched_clock on both sides of the switch
+ *
+ * Return: the two readings, both 0 if sched_clock stayed native.
+ */
+const struct pvx_clock_switch *pvx_clock_switch_get(void)
+{
+	return &pvx_clock_switch;
+}
+
+#ifdef CONFIG_PARAVIRT_SPINLOCKS
+/* wait and kick go together, with mainline's pv qspinlock slow path. */
+static bool __init pvx_install_locks(void)
+{
+	const struct pvx_op_impl *wait = pvx_usable_op(PVX_OP_wait);
+	const struct pvx_op_impl *kick = pvx_usable_op(PVX_OP_kick);
+
+	if (!wait || !kick || test_bit(PVX_OP_wait, pvx_pv))
+		return false;
+	if (nopvspin || num_possible_cpus() == 1) {
+		pr_info("PV spinlocks disabled (%s)\n",
+			nopvspin ? "nopvspin" : "single CPU");
+		return false;
+	}
+	__pv_init_lock_hash();
+	pv_ops.lock.queued_spin_lock_slowpath = __pv_queued_spin_lock_slowpath;
+	pv_ops.lock.queued_spin_unlock = PV_CALLEE_SAVE(__pv_queued_spin_unlock);
+	pv_ops.lock.wait = wait->fn.wait;
+	pv_ops.lock.kick = kick->fn.kick;
+	__set_bit(PVX_OP_wait, pvx_pv);
+	__set_bit(PVX_OP_kick, pvx_pv);
+	return false;
+}
+#endif
+
+/* Set by earlycon=pvx, then by the console step. */
+static const struct pvx_op_impl *pvx_console_impl __ro_after_init;
 
 static void pvx_console_write(struct console *con, const char *s,
 			      unsigned int n)
 {
-	static_call(pvx_console_write)(s, n);
+	pvx_console_impl->fn.console_write(s, n);
 }
 
 static struct console pvx_console = {
@@ -196,238 +375,336 @@ static struct console pvx_console = {
 	.index	= -1,
 };
 
-static bool pvx_shutdown_on __ro_after_init;
-
-/* Power-off and restart go to the backend's shutdown op. */
-static int pvx_sys_off(struct sys_off_data *data)
+static void pvx_do_shutdown(enum pvx_shutdown_reason why, int code)
 {
-	static_call(pvx_shutdown)(data->mode == SYS_OFF_MODE_RESTART ?
-				  PVX_SHUTDOWN_REBOOT : PVX_SHUTDOWN_POWEROFF, 0);
+	const struct pvx_op_impl *impl = pvx_active_op(PVX_OP_shutdown);
+
+	if (impl)
+		impl->fn.shutdown(why, code);
+}
+
+static int pvx_power_off(struct sys_off_data *data)
+{
+	pvx_do_shutdown(PVX_SHUTDOWN_POWEROFF, 0);
 	return NOTIFY_DONE;
 }
 
-#ifdef CONFIG_PARAVIRT_SPINLOCKS
-__visible bool pvx_vcpu_is_preempted_call(long cpu);
-__visible bool pvx_vcpu_is_preempted_call(long cpu)
+static void (*pvx_native_restart)(char *cmd) __ro_after_init;
+
+static void pvx_restart(char *cmd)
 {
-	return static_call(pvx_vcpu_is_preempted)(cpu);
+	pvx_do_shutdown(PVX_SHUTDOWN_REBOOT, 0);
+	pvx_native_restart(cmd);
 }
 
-PV_CALLEE_SAVE_REGS_THUNK(pvx_vcpu_is_preempted_call);
-#endif
+static int pvx_panic(struct notifier_block *nb, unsigned long event, void *p)
+{
+	pvx_do_shutdown(PVX_SHUTDOWN_CRASH, 0);
+	return NOTIFY_DONE;
+}
 
-#define pvx_changed(ops, g, n) ((ops)->g.n != pvx_native_ops.g.n)
+static struct notifier_block pvx_panic_nb = {
+	.notifier_call	= pvx_panic,
+	.priority	= INT_MIN,	/* after everyone else has reported */
+};
 
-/* The pv_ops hooks have the names and types of the pvx ops they take. */
-#define pvx_install_pv_op(ops, g, n)					\
-	do {								\
-		if (pvx_changed(ops, g, n))				\
-			pv_ops.g.n = (ops)->g.n;			\
-	} while (0)
+static void __init pvx_install_shutdown(void)
+{
+	register_sys_off_handler(SYS_OFF_MODE_POWER_OFF, SYS_OFF_PRIO_FIRMWARE,
+				 pvx_power_off, NULL);
+	pvx_native_restart = machine_ops.restart;
+	machine_ops.restart = pvx_restart;
+	atomic_notifier_chain_register(&panic_notifier_list, &pvx_panic_nb);
+}
 
 /*
- * Hand the backend's functions to the hooks mainline already has.  pv_ops
- * call sites are turned into direct calls by apply_alternatives(), which
- * runs right after pvx_apply(); the static calls patch themselves.
+ * Install one op into its mainline hook.  Return true if it is now the
+ * backend's, false if it stays native.
  */
-static void __init pvx_install_hooks(const struct pvx_ops *ops)
+static bool __init pvx_install(const struct pvx_op_impl *impl)
 {
-	pvx_install_pv_op(ops, irq, safe_halt);
-	pvx_install_pv_op(ops, irq, halt);
-	pvx_install_pv_op(ops, cpu, io_delay);
-	pvx_install_pv_op(ops, mmu, flush_tlb_user);
-	pvx_install_pv_op(ops, mmu, flush_tlb_kernel);
-	pvx_install_pv_op(ops, mmu, flush_tlb_one_user);
-	pvx_install_pv_op(ops, mmu, flush_tlb_multi);
-	if (pvx_changed(ops, time, sched_clock))
-		paravirt_set_sched_clock(ops->time.sched_clock);
-	if (pvx_changed(ops, time, steal_clock)) {
-		static_call_update(pv_steal_clock, ops->time.steal_clock);
-		static_key_slow_inc(&paravirt_steal_enabled);
-		static_key_slow_inc(&paravirt_steal_rq_enabled);
-	}
+	const union pvx_op_fn *fn = &impl->fn;
+
+	switch (impl->op) {
+	case PVX_OP_sched_clock:
+		pvx_set_sched_clock(fn->sched_clock);
+		break;
+	case PVX_OP_steal_clock:
+		static_call_update(pv_steal_clock, fn->steal_clock);
+		break;
+	case PVX_OP_safe_halt:
+		pv_ops.irq.safe_halt = fn->safe_halt;
+		break;
+	case PVX_OP_halt:
+		pv_ops.irq.halt = fn->halt;
+		break;
+	case PVX_OP_flush_tlb_multi:
+		pv_ops.mmu.flush_tlb_multi = fn->flush_tlb_multi;
+		break;
+	case PVX_OP_send_ipi_mask:
+		apic_update_callback(send_IPI_mask, fn->send_ipi_mask);
+		break;
+	case PVX_OP_send_ipi_allbutself:
+		apic_update_callback(send_IPI_allbutself, fn->send_ipi_allbutself);
+		break;
+	case PVX_OP_console_write:
+		pvx_console_impl = impl;
+		register_console(&pvx_console);
+		break;
+	case PVX_OP_shutdown:
+		pvx_install_shutdown();
+		break;
 #ifdef CONFIG_PARAVIRT_SPINLOCKS
-	if (pvx_changed(ops, lock, wait) && pvx_changed(ops, lock, kick)) {
-		__pv_init_lock_hash();
-		pv_ops.lock.queued_spin_lock_slowpath =
-			__pv_queued_spin_lock_slowpath;
-		pv_ops.lock.queued_spin_unlock =
-			PV_CALLEE_SAVE(__pv_queued_spin_unlock);
-		pv_ops.lock.wait = ops->lock.wait;
-		pv_ops.lock.kick = ops->lock.kick;
-	}
-	if (pvx_changed(ops, lock, vcpu_is_preempted)) {
-		static_call_update(pvx_vcpu_is_preempted,
-				   ops->lock.vcpu_is_preempted);
-		pv_ops.lock.vcpu_is_preempted =
-			PV_CALLEE_SAVE(pvx_vcpu_is_preempted_call);
-	}
+	case PVX_OP_wait:
+	case PVX_OP_kick:
+		return pvx_install_locks();
+	case PVX_OP_vcpu_is_preempted:
+		pv_ops.lock.vcpu_is_preempted = fn->vcpu_is_preempted;
+		break;
 #endif
-	if (pvx_changed(ops, platform, console_write)) {
-		static_call_update(pvx_console_write,
-				   ops->platform.console_write);
-		pvx_console_on = true;
+#ifdef CONFIG_PARAVIRT_XXL
+	/* The XXL ops keep their native condition unless their group's is set. */
+	case PVX_OP_save_fl:
+		pv_ops.irq.save_fl = fn->save_fl;
+		setup_force_cpu_cap(X86_FEATURE_PV_IRQ);
+		break;
+	case PVX_OP_irq_disable:
+		pv_ops.irq.irq_disable = fn->irq_disable;
+		setup_force_cpu_cap(X86_FEATURE_PV_IRQ);
+		break;
+	case PVX_OP_irq_enable:
+		pv_ops.irq.irq_enable = fn->irq_enable;
+		setup_force_cpu_cap(X86_FEATURE_PV_IRQ);
+		break;
+	case PVX_OP_read_cr2:
+		pv_ops.mmu.read_cr2 = fn->read_cr2;
+		setup_force_cpu_cap(X86_FEATURE_PV_MMU);
+		break;
+	case PVX_OP_read_msr:
+		pv_ops.cpu.read_msr = fn->read_msr;
+		break;
+	case PVX_OP_write_msr:
+		pv_ops.cpu.write_msr = fn->write_msr;
+		break;
+#endif
+	default:
+		return false;
 	}
-	if (pvx_changed(ops, platform, shutdown)) {
-		static_call_update(pvx_shutdown, ops->platform.shutdown);
-		pvx_shutdown_on = true;
+	return true;
+}
+
+static void __init pvx_install_step(enum pvx_step step)
+{
+	unsigned int i;
+	const struct pvx_op_impl *impl;
+
+	for (i = 0; pvx_backend && i < pvx_backend->nr_ops; i++) {
+		impl = &pvx_backend->ops[i];
+		if (pvx_op_step(impl->op) != step || pvx_usable_op(impl->op) != impl)
+			continue;
+		if (pvx_install(impl))
+			__set_bit(impl->op, pvx_pv);
 	}
 }
 
-/**
- * pvx_apply() - install the chosen backend and patch every core site
- *
- * Called once from alternative_instructions(), before secondary CPUs
- * start, and prints the one pvx line of the boot log.
- */
-void __init pvx_apply(void)
+static bool __init pvx_has_step(enum pvx_step step)
 {
-	struct pvx_site *sites;
-	unsigned int n;
-	u64 t0, c0;
+	unsigned int i;
 
-	t0 = rdtsc_ordered();
-	c0 = local_clock();
-	if (!pvx_backend) {
-		/* Detection chose native, or another hypervisor won it. */
-		if (!pvx_candidate || x86_hyper_type != X86_HYPER_NATIVE)
-			pvx_candidate = &pvx_native_backend;
-		pvx_backend = pvx_init_backend(pvx_candidate, &pvx_ops,
-					       &pvx_abi);
+	for (i = 0; pvx_backend && i < pvx_backend->nr_ops; i++) {
+		if (pvx_op_step(pvx_backend->ops[i].op) == step &&
+		    pvx_usable_op(pvx_backend->ops[i].op))
+			return true;
 	}
-	pvx_install_hooks(&pvx_ops);
+	return false;
+}
 
-	sites = pvx_core_sites(&n);
-	pvx_patch_sites(sites, sites + n, &pvx_ops, true, &pvx_boot_stats);
-	/* local_clock() may still tick in jiffies here: prefer the TSC. */
-	if (tsc_khz)
-		pvx_boot_ns = mul_u64_u32_div(rdtsc_ordered() - t0,
-					      NSEC_PER_MSEC, tsc_khz);
-	else
-		pvx_boot_ns = local_clock() - c0;
+static void __init pvx_apic_post_init(void)
+{
+	pvx_install_step(PVX_STEP_APIC);
+}
 
-	pvx_print_status(NULL);
+#ifdef CONFIG_SMP
+static void __init pvx_smp_prepare_boot_cpu(void)
+{
+	native_smp_prepare_boot_cpu();
+	pvx_install_step(PVX_STEP_SMP);
+}
+#endif
+
+static int pvx_cpu_online(unsigned int cpu)
+{
+	return pvx_backend->cpu_online(cpu);
+}
+
+static int pvx_cpu_down_prepare(unsigned int cpu)
+{
+	unsigned long flags;
+
+	local_irq_save(flags);
+	pvx_backend->cpu_offline();
+	local_irq_restore(flags);
+	return 0;
+}
+
+static void pvx_cpu_offline_ipi(void *unused)
+{
+	pvx_backend->cpu_offline();
+}
+
+/* Reboot and kexec: the host must stop writing memory the next kernel owns. */
+static int pvx_reboot_notify(struct notifier_block *nb, unsigned long code,
+			     void *unused)
+{
+	if (code == SYS_RESTART)
+		on_each_cpu(pvx_cpu_offline_ipi, NULL, 1);
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block pvx_reboot_nb = {
+	.notifier_call = pvx_reboot_notify,
+};
+
+#ifdef CONFIG_CRASH_DUMP
+static void pvx_crash_shutdown(struct pt_regs *regs)
+{
+	pvx_backend->cpu_offline();
+	native_machine_crash_shutdown(regs);
+}
+#endif
+
+/* Detection chose pvx: its candidate becomes the backend. */
+static void __init pvx_init_platform(void)
+{
+	pvx_start();
+	pvx_backend = pvx_candidate;
+	pvx_install_step(PVX_STEP_PLATFORM);
+	if (pvx_has_step(PVX_STEP_APIC))
+		x86_platform.apic_post_init = pvx_apic_post_init;
+#ifdef CONFIG_SMP
+	if (pvx_has_step(PVX_STEP_SMP))
+		smp_ops.smp_prepare_boot_cpu = pvx_smp_prepare_boot_cpu;
+#endif
+}
+
+static void __init pvx_guest_late_init(void)
+{
+	if (!pvx_backend || !pvx_backend->cpu_offline)
+		return;
+	if (pvx_backend->cpu_online &&
+	    cpuhp_setup_state_nocalls(CPUHP_AP_ONLINE_DYN, "x86/pvx:online",
+				      pvx_cpu_online, pvx_cpu_down_prepare) < 0)
+		pr_err("failed to install cpu hotplug callbacks\n");
+	register_reboot_notifier(&pvx_reboot_nb);
+#ifdef CONFIG_CRASH_DUMP
+	machine_ops.crash_shutdown = pvx_crash_shutdown;
+#endif
+}
+
+static u32 __init pvx_detect(void)
+{
+	return pvx_start();
+}
+
+const __initconst struct hypervisor_x86 x86_hyper_pvx = {
+	.name			= "pvx",
+	.detect			= pvx_detect,
+	.type			= X86_HYPER_PVX,
+	.init.init_platform	= pvx_init_platform,
+	.init.guest_late_init	= pvx_guest_late_init,
+};
+
+#ifdef CONFIG_SERIAL_EARLYCON
+static int __init pvx_earlycon_setup(struct earlycon_device *dev,
+				     const char *opt)
+{
+	pvx_start();
+	pvx_console_impl = pvx_find_op(pvx_candidate, PVX_OP_console_write);
+	if (!pvx_console_impl)
+		return -ENODEV;
+	dev->con->write = pvx_console_write;
+	return 0;
+}
+
+EARLYCON_DECLARE(pvx, pvx_earlycon_setup);
+#endif
+
+static int __init pvx_console_init(void)
+{
+	pvx_install_step(PVX_STEP_CONSOLE);
+	return 0;
+}
+console_initcall(pvx_console_init);
+
+/* The other x86 hypervisor entries, for the boot line. */
+static const char *pvx_platform_name(void)
+{
+	if (pvx_backend)
+		return pvx_backend->name;
+	switch (x86_hyper_type) {
+	case X86_HYPER_KVM:
+		return "kvm";
+	case X86_HYPER_XEN_PV:
+		return "xen_pv";
+	case X86_HYPER_XEN_HVM:
+		return "xen_hvm";
+	case X86_HYPER_VMWARE:
+		return "vmware";
+	case X86_HYPER_MS_HYPERV:
+		return "hyperv";
+	case X86_HYPER_JAILHOUSE:
+		return "jailhouse";
+	case X86_HYPER_ACRN:
+		return "acrn";
+	default:
+		return "native";
+	}
 }
 
 /**
  * pvx_print_status() - the pvx boot line
  * @m: a seq_file to print to, or NULL for the kernel log
+ *
+ * backend, negotiated ABI, transport and features, then the ops that are
+ * the backend's (pv=) and those that stayed mainline-native (native=).
  */
 void pvx_print_status(struct seq_file *m)
 {
-	const struct pvx_patch_stats *st = &pvx_boot_stats;
-	char line[160];
+	char line[512];
+	unsigned int op, len, pv = 0, native = 0;
 
-	scnprintf(line, sizeof(line),
-		  "backend=%s abi=%u.%u sites=%u inline=%u direct=%u nop=%u unpatched=%u time_us=%llu",
-		  pvx_backend ? pvx_backend->name : "none",
-		  pvx_abi >> 16, pvx_abi & 0xffff, st->sites,
-		  st->state[PVX_SITE_INLINE], st->state[PVX_SITE_DIRECT],
-		  st->state[PVX_SITE_NOP], st->state[PVX_SITE_UNPATCHED],
-		  div_u64(pvx_boot_ns, NSEC_PER_USEC));
-	if (!m) {
-		pr_info("%s\n", line);
-		return;
+	len = scnprintf(line, sizeof(line),
+			"backend=%s abi=%u.%u transport=%s features=%#llx pv=",
+			pvx_platform_name(), pvx_neg.abi >> 16,
+			pvx_neg.abi & 0xffff, pvx_neg.transport ?: "none",
+			pvx_neg.features);
+	for (op = 0; op < PVX_NR_OPS; op++)
+		if (test_bit(op, pvx_pv))
+			len += scnprintf(line + len, sizeof(line) - len, "%s%s",
+					 pv++ ? "," : "", pvx_op_name(op));
+	len += scnprintf(line + len, sizeof(line) - len, "%s native=",
+			 pv ? "" : "none");
+	for (op = 0; op < PVX_NR_OPS; op++)
+		if (!test_bit(op, pvx_pv))
+			len += scnprintf(line + len, sizeof(line) - len, "%s%s",
+					 native++ ? "," : "", pvx_op_name(op));
+	if (!m)
+		pr_info("%s%s\n", line, native ? "" : "none");
+	else
+		seq_printf(m, "%s%s\nabi_headers=%u.%u\n", line,
+			   native ? "" : "none", PVX_ABI_VERSION_MAJOR,
+			   PVX_ABI_VERSION_MINOR);
+}
+
+static int __init pvx_late_init(void)
+{
+	pvx_install_step(PVX_STEP_LATE);
+	if (test_bit(PVX_OP_steal_clock, pvx_pv)) {
+		static_key_slow_inc(&paravirt_steal_enabled);
+		if (pvx_steal_acc)
+			static_key_slow_inc(&paravirt_steal_rq_enabled);
 	}
-	seq_printf(m, "%s\n", line);
-	/* The PVX ABI these headers describe (a backend negotiates down). */
-	seq_printf(m, "abi_headers=%u.%u\n", PVX_ABI_VERSION_MAJOR,
-		   PVX_ABI_VERSION_MINOR);
-}
-
-/**
- * pvx_boot_stats_get() - the counts of the boot-time patching pass
- *
- * Return: the counts pvx_apply() printed.
- */
-const struct pvx_patch_stats *pvx_boot_stats_get(void)
-{
-	return &pvx_boot_stats;
-}
-EXPORT_SYMBOL_IF_KUNIT(pvx_boot_stats_get);
-
-static int __init pvx_console_init(void)
-{
-	if (pvx_console_on)
-		register_console(&pvx_console);
+	pvx_print_status(NULL);
 	return 0;
 }
-console_initcall(pvx_console_init);
-
-static int __init pvx_sys_off_init(void)
-{
-	if (!pvx_shutdown_on)
-		return 0;
-	register_sys_off_handler(SYS_OFF_MODE_POWER_OFF, SYS_OFF_PRIO_FIRMWARE,
-				 pvx_sys_off, NULL);
-	register_sys_off_handler(SYS_OFF_MODE_RESTART, SYS_OFF_PRIO_FIRMWARE,
-				 pvx_sys_off, NULL);
-	return 0;
-}
-arch_initcall(pvx_sys_off_init);
-
-/**
- * pvx_walk_sites() - visit every site, core and modules
- * @v: the visitor
- *
- * Return: what the last @v->visit() call returned.
- */
-int pvx_walk_sites(struct pvx_site_visitor *v)
-{
-	struct pvx_site *s, *sites;
-	unsigned long addr;
-	unsigned int n;
-	bool gone;
-	int ret = 0;
-
-	sites = pvx_core_sites(&n);
-	for (s = sites; s < sites + n && !ret; s++) {
-		addr = (unsigned long)pvx_site_addr(s);
-		gone = system_state >= SYSTEM_FREEING_INITMEM &&
-		       is_kernel_inittext(addr);
-		ret = v->visit(v, s, gone);
-	}
-	return ret ?: pvx_walk_module_sites(v);
-}
-EXPORT_SYMBOL_IF_KUNIT(pvx_walk_sites);
-
-static bool pvx_insn_hits_table(const u8 *p)
-{
-	const unsigned long lo = (unsigned long)&pvx_ops;
-	const unsigned long hi = lo + sizeof(pvx_ops);
-	unsigned long t;
-
-	if (p[0] != 0xff)
-		return false;
-	/* call/jmp *disp32(%rip) */
-	if (p[1] == 0x15 || p[1] == 0x25) {
-		t = (unsigned long)(p + 6) + (long)get_unaligned((s32 *)(p + 2));
-		return t >= lo && t < hi;
-	}
-	/* call/jmp *disp32 (absolute, sign-extended) */
-	if ((p[1] == 0x14 || p[1] == 0x24) && p[2] == 0x25) {
-		t = (unsigned long)(long)get_unaligned((s32 *)(p + 3));
-		return t >= lo && t < hi;
-	}
-	return false;
-}
-
-/**
- * pvx_count_table_calls() - indirect calls or jumps through pvx_ops
- *
- * Scans the kernel's text for call/jmp instructions whose memory operand
- * lies inside pvx_ops.  pvx never emits one: after patching, every site
- * is inline, a direct call or NOPs.
- *
- * Return: how many were found.
- */
-unsigned int pvx_count_table_calls(void)
-{
-	const u8 *p;
-	unsigned int found = 0;
-
-	for (p = (const u8 *)_stext; p + 7 <= (const u8 *)_etext; p++)
-		found += pvx_insn_hits_table(p);
-	return found;
-}
-EXPORT_SYMBOL_IF_KUNIT(pvx_count_table_calls);
+arch_initcall(pvx_late_init);

@@ -2,42 +2,21 @@
 /*
  * pvx debugfs: /sys/kernel/debug/pvx/
  *
- *   status  the boot line: backend, ABI, site counts, patch time
- *   sites   one line per site: symbol+offset, op, state, the bytes now there
+ *   status  the boot line, then abi_headers=<the ABI these headers describe>
+ *   ops     one line per op: name, boot step, pv or native
  */
 #include <linux/debugfs.h>
 #include <linux/init.h>
-#include <linux/module.h>
 #include <linux/seq_file.h>
-#include <asm/pvx_backend.h>
+#include <asm/pvx.h>
 
-struct pvx_sites_show {
-	struct pvx_site_visitor v;
-	struct seq_file *m;
+static const char *const pvx_step_names[PVX_NR_STEPS] = {
+	[PVX_STEP_PLATFORM]	= "platform",
+	[PVX_STEP_APIC]		= "apic",
+	[PVX_STEP_SMP]		= "smp",
+	[PVX_STEP_CONSOLE]	= "console",
+	[PVX_STEP_LATE]		= "late",
 };
-
-static int pvx_site_show(struct pvx_site_visitor *v, struct pvx_site *s,
-			 bool gone)
-{
-	struct seq_file *m = container_of(v, struct pvx_sites_show, v)->m;
-	void *addr = pvx_site_addr(s);
-
-	seq_printf(m, "%pS op=%s state=%s len=%u", addr, pvx_op_name(s->op),
-		   pvx_state_name(s->state), s->len);
-	if (gone)
-		seq_puts(m, " bytes=freed\n");
-	else
-		seq_printf(m, " bytes=%*phN\n", s->len, addr);
-	return 0;
-}
-
-static int pvx_sites_show(struct seq_file *m, void *unused)
-{
-	struct pvx_sites_show show = { .v.visit = pvx_site_show, .m = m };
-
-	return pvx_walk_sites(&show.v);
-}
-DEFINE_SHOW_ATTRIBUTE(pvx_sites);
 
 static int pvx_status_show(struct seq_file *m, void *unused)
 {
@@ -46,12 +25,24 @@ static int pvx_status_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(pvx_status);
 
+static int pvx_ops_show(struct seq_file *m, void *unused)
+{
+	unsigned int op;
+
+	for (op = 0; op < PVX_NR_OPS; op++)
+		seq_printf(m, "%s step=%s %s\n", pvx_op_name(op),
+			   pvx_step_names[pvx_op_step(op)],
+			   pvx_active_op(op) ? "pv" : "native");
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(pvx_ops);
+
 static int __init pvx_debugfs_init(void)
 {
 	struct dentry *dir = debugfs_create_dir("pvx", NULL);
 
-	debugfs_create_file("sites", 0400, dir, NULL, &pvx_sites_fops);
 	debugfs_create_file("status", 0444, dir, NULL, &pvx_status_fops);
+	debugfs_create_file("ops", 0444, dir, NULL, &pvx_ops_fops);
 	return 0;
 }
 late_initcall(pvx_debugfs_init);

@@ -37,6 +37,11 @@ run:
 check-guest:
 	@scripts/guest-check.sh
 
+# What pvx costs natively, in instructions (a benchmark: prints, asserts nothing).
+.PHONY: bench-guest
+bench-guest:
+	@scripts/bench-guest.sh
+
 # Every patch of the series builds on its own (one kernel build per patch).
 .PHONY: series-check
 series-check: series

@@ -3,8 +3,8 @@
 #
 # Jury-rig a kernel tree for pvx development: symlink the project's kernel
 # files into it (edits here are built there directly), apply the series'
-# changes to existing kernel files unless already there, and run the
-# Coccinelle conversion (idempotent).  Usage: scripts/jury-rig.sh KDIR
+# changes to existing kernel files unless already there (idempotent).
+# Usage: scripts/jury-rig.sh KDIR
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 kdir=${1:?usage: $0 KDIR}
@@ -23,10 +23,5 @@ for d in "$top"/scripts/series/*.diff; do
 			{ echo "jury-rig: $(basename "$d") does not apply to $kdir" >&2; exit 1; }
 		echo "jury-rig: applied $(basename "$d")"
 	fi
-done
-for f in "$top"/scripts/series/*.files; do
-	# shellcheck disable=SC2046
-	(cd "$kdir" && spatch --sp-file "$top/scripts/cocci/pvx-convert.cocci" -D patch \
-		--include-headers --very-quiet --in-place $(cat "$f") >/dev/null)
 done
 echo "jury-rig: $kdir is ready: make kernel KDIR=$kdir"

@@ -6,7 +6,7 @@
 #     opening KVM at all), so they are safe even on a PVM-backed /dev/kvm;
 #  2. boots, in ONE L1 VM (or on the host's /dev/kvm if it has VT-x/AMD-V):
 #     the guest with personality none on 1 and 2 vCPUs (pvx line with
-#     backend=native and unpatched=0, KUnit via kunit.py parse, PVX-RESULT
+#     backend=native and pv=none, KUnit via kunit.py parse, PVX-RESULT
 #     status=0), and tiny test guests: triple fault, watchdog, a PVX
 #     shutdown hypercall with an exit code.
 # Results: scripts/result.sh check-hv PASS|FAIL NAME; exits 1 on any FAIL.
@@ -112,17 +112,17 @@ sed -n 's/^PVX-L1: //p; s/^run-cases: //p' "$out/console.log"
 
 rc_of() { cat "$out/$1.rc" 2>/dev/null || echo none; }
 
-# A guest boot: status 0, pvx line native/unpatched=0, KUnit, PVX-RESULT.
+# A guest boot: status 0, pvx line native/pv=none, KUnit, PVX-RESULT.
 check_boot() {
 	local name=$1 log=$out/$1.log rc line kunit
 	rc=$(rc_of "$name")
 	[ "$rc" = 0 ] && pass "$name-exit" "pvx-hv exited 0" ||
 		fail "$name-exit" "pvx-hv exited $rc; see $log"
 	line=$(grep -m1 -o 'pvx: backend=.*' "$log" 2>/dev/null)
-	if grep -q 'backend=native' <<<"$line" && grep -qw 'unpatched=0' <<<"$line"; then
+	if grep -q 'backend=native .* pv=none ' <<<"$line"; then
 		pass "$name-pvx-line" "$line"
 	else
-		fail "$name-pvx-line" "want backend=native ... unpatched=0, got '${line:-no pvx line}'"
+		fail "$name-pvx-line" "want backend=native ... pv=none, got '${line:-no pvx line}'"
 	fi
 	if [ -f "$ksrc/tools/testing/kunit/kunit.py" ]; then
 		kunit=$(python3 "$ksrc/tools/testing/kunit/kunit.py" parse "$log" 2>&1)
