@@ -16,6 +16,9 @@ clang=${HOST_CLANG:-clang-14}
 mkdir -p "$out/check"
 log=$out/check
 start_fails=$(grep -c '^FAIL' "$results" 2>/dev/null || true)
+# The soname (host.mk passes it) and the symbol version node (the map).
+sover=${PVXHV_SOVER:-$(sed -n 's/^PVXHV_SOVER[[:space:]]*:=[[:space:]]*//p' "$top/hypervisor-stub/host.mk")}
+vnode=$(sed -n 's/^\(PVXHV_[0-9]*\) {$/\1/p' "$top/hypervisor-stub/lib/libpvxhv.map")
 
 rec() { "$top/scripts/result.sh" "$suite" "$@"; }
 # step NAME CMD...: run CMD, output to $log/NAME.log, record PASS/FAIL.
@@ -37,7 +40,7 @@ exports_ok() {
 	local bad
 	bad=$(nm -g --defined-only "$out/lib/libpvxhv.a" | awk 'NF == 3 {print $3}' | grep -v '^pvxhv_')
 	[ -z "$bad" ] || { echo "internal symbols exported: $bad"; return 1; }
-	bad=$(nm -D --defined-only "$out/lib/libpvxhv.so.1" | awk 'NF == 3 && $3 != "PVXHV_1" {print $3}' | grep -v '^pvxhv_')
+	bad=$(nm -D --defined-only "$out/lib/libpvxhv.so.$sover" | awk -v n="$vnode" 'NF == 3 && $3 != n {print $3}' | grep -v '^pvxhv_')
 	[ -z "$bad" ] || { echo "internal symbols exported: $bad"; return 1; }
 }
 step build.exports exports_ok
@@ -163,7 +166,7 @@ install_smoke() {
 		-o "$log/smoke-shared" $(pkg-config --libs pvxhv) -Wl,-rpath,"$p/lib" || return 1
 	$cc -std=c11 -Wall -Wextra -Werror $(pkg-config --cflags pvxhv) "$top/tests/host/install-smoke.c" \
 		-o "$log/smoke-static" "$p/lib/libpvxhv.a" $(pkg-config --static --libs-only-other pvxhv) || return 1
-	[[ $(ldd "$log/smoke-shared") == *"$p/lib/libpvxhv.so.1"* ]] || return 1
+	[[ $(ldd "$log/smoke-shared") == *"$p/lib/libpvxhv.so.$sover"* ]] || return 1
 	[ "$("$log/smoke-shared")" = "multicall EFAULT $major.$minor" ] &&
 		[ "$("$log/smoke-static")" = "multicall EFAULT $major.$minor" ]
 }
