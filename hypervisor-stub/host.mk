@@ -3,7 +3,8 @@
 # Host side: the PVX ABI headers (abi/) and libpvxhv (hypervisor-stub/lib).
 #
 #   make libpvxhv                 static + shared library under build/host/
-#   make check-host               every host-side test (results: build/results/check-host.txt)
+#   make check-host               every host-side test (results: build/results/check-host.txt),
+#                                 the threaded ones under ASan+UBSan and under TSan (clang)
 #   make fuzz FUZZ_SECONDS=N      longer libFuzzer campaign (plain + racing)
 #   make bench-host               instructions per hypercall (callgrind)
 #   make install PREFIX=/usr/local [DESTDIR=]

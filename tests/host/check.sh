@@ -144,16 +144,29 @@ freeze_bites() {
 }
 step abi.freeze_and_docs_checks_bite freeze_bites
 
-# 5. Unit tests under ASan + UBSan: one result per test case.
-if step build.test-unit mk "$out/test-unit"; then
-	"$out/test-unit" > "$log/unit.log" 2>&1
+# 5. Unit tests under ASan + UBSan, the threaded tests under ASan + UBSan
+# and under TSan: one result per test case.
+run_cases() {	# run_cases LOGNAME BINARY [ENV=VALUE...]
+	local name=$1 bin=$2 rc
+	shift 2
+	env "$@" "$bin" > "$log/$name.log" 2>&1
 	rc=$?
-	while read -r verdict name rest; do
-		case "$verdict" in PASS|FAIL) rec "$verdict" "$name" ${rest:+"${rest#-- }"};; esac
-	done < "$log/unit.log"
-	if [ $rc -ne 0 ] && ! grep -q '^FAIL' "$log/unit.log"; then
-		rec FAIL unit.run "test-unit exited $rc without a verdict: $(grep -m1 -E 'ERROR|runtime error' "$log/unit.log")"
+	while read -r verdict tname rest; do
+		case "$verdict" in PASS|FAIL) rec "$verdict" "$tname" ${rest:+"${rest#-- }"};; esac
+	done < "$log/$name.log"
+	if [ $rc -ne 0 ] && ! grep -q '^FAIL' "$log/$name.log"; then
+		rec FAIL "$name.run" "$(basename "$bin") exited $rc without a verdict: $(grep -m1 -E 'ERROR|WARNING|runtime error|fakevm|libpvxhv' "$log/$name.log")"
 	fi
+}
+if step build.test-unit mk "$out/test-unit"; then
+	run_cases unit "$out/test-unit"
+fi
+if step build.test-threads mk "$out/test-threads"; then
+	run_cases threads "$out/test-threads"
+fi
+if step build.tsan-threads mk "$out/tsan-threads"; then
+	run_cases tsan "$out/tsan-threads" PVX_THREADS_PREFIX=tsan \
+		TSAN_OPTIONS="halt_on_error=1 exitcode=66 second_deadlock_stack=1"
 fi
 
 # 6. Install with pkg-config, link statically and dynamically, run.

@@ -384,35 +384,6 @@ static void test_negotiate_accessor_mode(void)
 	fvm_fini(&vm);
 }
 
-static void *neg_thread(void *arg)
-{
-	uint64_t gpa = (uintptr_t)arg;
-	struct pvx_negotiate n = { .size = sizeof(n), .version = PVX_ABI_VERSION_LATEST };
-
-	memcpy(vm.low + gpa, &n, sizeof(n));
-	return (void *)(intptr_t)fvm_call(&vm, (uint32_t)(gpa / 0x1000) % 4, PVX_HC_negotiate, gpa, 0, 0, 0, 0);
-}
-
-static void test_negotiate_concurrent(void)
-{
-	pthread_t t[4];
-	int ok = 0, already = 0;
-
-	up_raw(NULL);
-	for (int i = 0; i < 4; i++)
-		pthread_create(&t[i], NULL, neg_thread, (void *)(uintptr_t)(0x10000 + i * 0x1000));
-	for (int i = 0; i < 4; i++) {
-		void *r;
-
-		pthread_join(t[i], &r);
-		ok += (intptr_t)r == 0;
-		already += (intptr_t)r == -PVX_EALREADY;
-	}
-	EXPECT_EQ(ok, 1);
-	EXPECT_EQ(already, 3);
-	fvm_fini(&vm);
-}
-
 /* ---- version skew ---- */
 
 static void test_skew_older_guest_minor(void)
@@ -1540,7 +1511,7 @@ static const struct test tests[] = {
 	T(unknown_hypercall), T(before_negotiate), T(reserved_argument_registers),
 	T(vmm_bad_vcpu),
 	T(negotiate_valid), T(negotiate_at_top_of_memory), T(negotiate_bad_struct),
-	T(negotiate_unknown_major), T(negotiate_accessor_mode), T(negotiate_concurrent),
+	T(negotiate_unknown_major), T(negotiate_accessor_mode),
 	T(skew_older_guest_minor), T(skew_newer_guest_minor), T(skew_older_host),
 	T(skew_unknown_feature_bits), T(reset),
 	T(shared_page_valid), T(shared_page_tsc_scale), T(shared_page_hostile),
