@@ -22,6 +22,7 @@
  *			KVM_GET_REGS; copy rax rbx rcx rsi rdi r8 -> regs
  *			pvxhv_hypercall(hv, id, &regs);
  *			kregs.rax = regs.rax; KVM_SET_REGS
+ *			if it called ops->block: halt, unless pvxhv_kicked() (see block)
  *		when the vCPU thread is descheduled/blocked: pvxhv_vcpu_preempt()
  *		when a timer armed through ops->set_timer expires: pvxhv_timer_expired()
  *
