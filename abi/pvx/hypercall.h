@@ -110,6 +110,30 @@ enum pvx_feature_bit {
 
 #define PVX_FEATURE(name)	((__u64)1 << PVX_FEATURE_BIT_##name)
 
+/*
+ * The common checks every hypercall passes first, in this order; the first
+ * that fails is the result: X(since, error, condition).  A call's own
+ * checks (the "checks" column of PVX_HYPERCALLS) follow.  The entry-only
+ * checks apply to the calls of a multicall.
+ */
+#define PVX_COMMON_CHECKS(X) \
+	__PVX_ITEM(X, 1, 0, PVX_EINVAL, \
+		"a multicall entry's flags is not zero (before any other check of the entry)") \
+	__PVX_ITEM(X, 1, 0, PVX_ENOSYS, \
+		"the number (all 64 bits of RAX) names no hypercall of the version the host " \
+			"serves (CPUID base+1 EAX): a call newer than the host is ENOSYS " \
+			"even before negotiate") \
+	__PVX_ITEM(X, 1, 0, PVX_ELOOP, \
+		"a multicall entry's call may not be batched") \
+	__PVX_ITEM(X, 1, 0, PVX_EPERM, \
+		"negotiate has not succeeded (every call but negotiate)") \
+	__PVX_ITEM(X, 1, 0, PVX_ENOSYS, \
+		"the call is newer than the negotiated version") \
+	__PVX_ITEM(X, 1, 0, PVX_EOPNOTSUPP, \
+		"the call's feature was not negotiated") \
+	__PVX_ITEM(X, 1, 0, PVX_EINVAL, \
+		"an argument register the call does not use is not zero")
+
 /* Hypercall flags (column "flags" below). */
 #define PVX_HCF_BATCH		0x1	/* may appear in a multicall entry */
 
@@ -118,8 +142,8 @@ enum pvx_feature_bit {
  * checks, summary).  "feature" is the feature the call needs (0: none).
  *
  * "checks" is the call's own checks, in the order the host makes them
- * after the common ones (Documentation/abi/transport.rst); the first that
- * fails is the result.  Items are separated by "; ", each "WHAT: when":
+ * after the common ones (PVX_COMMON_CHECKS); the first that applies
+ * decides the result.  Items are separated by "; ", each "WHAT: when":
  *
  *	E<CODE>: cond	the call returns -PVX_E<CODE> if cond holds
  *	0: cond		the call succeeds at once (returns 0) if cond holds
@@ -127,9 +151,8 @@ enum pvx_feature_bit {
  *			(EFAULT), is misaligned (EINVAL), crosses a page
  *			(EINVAL), is not entirely guest RAM (EFAULT)
  *
- * The codes a call can return beyond the common ones (EPERM, ENOSYS,
- * EOPNOTSUPP, EINVAL for a non-zero unused argument register) are exactly
- * those its checks name; the tests hold the host to that.
+ * The codes a call can return beyond the common ones are exactly those
+ * its checks name; the tests hold the host to that.
  */
 #define PVX_HYPERCALLS(X) \
 	__PVX_ITEM(X, 1, 0, negotiate, 0, 1, 0, 0, \

@@ -208,6 +208,18 @@ static int rst(const char *what)
 		}
 		return 0;
 	}
+	if (!strcmp(what, "checks")) {
+		int n = 0;
+
+		printf("The common checks, in order (``PVX_COMMON_CHECKS``):\n\n");
+#define CHK(since, err, cond) \
+	printf("#. ``-%s`` if %s (since %u.%u)\n", #err, cond, VER(since)); n++;
+		PVX_COMMON_CHECKS(CHK)
+#undef CHK
+		printf("#. then the hypercall's own checks, in the order listed with it "
+		       "in :doc:`hypercalls`.\n");
+		return n ? 0 : 1;
+	}
 	if (!strcmp(what, "errors")) {
 		printf(".. list-table:: Error codes (returned negated in RAX)\n   :header-rows: 1\n\n");
 		printf("   * - Name\n     - Value\n     - Since\n     - Meaning\n");
@@ -263,6 +275,6 @@ int main(int argc, char **argv)
 		printf("%d %d\n", PVX_ABI_VERSION_MAJOR, PVX_ABI_VERSION_MINOR);
 		return 0;
 	}
-	fprintf(stderr, "usage: abi-gen dump | rst hypercalls|errors|features|shutdown|layout | version\n");
+	fprintf(stderr, "usage: abi-gen dump | rst hypercalls|errors|features|shutdown|layout|checks | version\n");
 	return 2;
 }

@@ -270,8 +270,8 @@ static inline void fvm_fini(struct fvm *vm)
 
 /*
  * Whether r is a result hypercall nr may return: a success, a common error
- * (EPERM, ENOSYS, EOPNOTSUPP, EINVAL) or a code its checks in
- * PVX_HYPERCALLS name ("GUEST" names EFAULT and EINVAL).  An unknown
+ * (PVX_COMMON_CHECKS) or a code its checks in PVX_HYPERCALLS name
+ * ("GUEST" names EFAULT and EINVAL).  An unknown
  * number may only be ENOSYS.
  */
 static inline bool fvm_documented(uint64_t nr, int64_t r)
@@ -295,8 +295,9 @@ static inline bool fvm_documented(uint64_t nr, int64_t r)
 			checks = hcs[i].checks;
 	if (!checks)
 		return false;
-	if (r == -PVX_EPERM || r == -PVX_EOPNOTSUPP || r == -PVX_EINVAL)
-		return true;
+#define FVM_COMMON(since, err, cond) if (r == -err) return true;
+	PVX_COMMON_CHECKS(FVM_COMMON)
+#undef FVM_COMMON
 	for (size_t i = 0; i < sizeof(errs) / sizeof(errs[0]); i++)
 		if (errs[i].value == -r)
 			name = errs[i].name;

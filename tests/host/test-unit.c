@@ -1082,6 +1082,40 @@ static void test_order_send_ipi(void)
 	EXPECT_EQ(vm.injects, 0);
 }
 
+/* The common checks (PVX_COMMON_CHECKS): each pair that can meet, the earlier wins. */
+static void test_order_common_checks(void)
+{
+	struct fvm_opts o = { .abi_version = PVX_ABI_VERSION(1, 0) };
+	const uint64_t m = 0x6000;
+
+	/* newer than the host vs not negotiated; with a bad argument register too */
+	up_raw(&o);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_send_ipi, 0, 0, 0, 1), -PVX_ENOSYS);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_console_write, 0, 0, 1), -PVX_EPERM);	/* EPERM before EINVAL */
+	fvm_fini(&vm);
+	/* newer than negotiated vs feature vs argument registers */
+	up_raw(NULL);
+	EXPECT_EQ(fvm_negotiate(&vm, PVX_ABI_VERSION(1, 0), PVX_FEATURE(MULTICALL)), 0);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_send_ipi, 0, 0, 0, 1), -PVX_ENOSYS);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_console_write, 0, 0, 1), -PVX_EOPNOTSUPP);
+	/* argument registers before the call's own checks */
+	fvm_fini(&vm);
+	up(NULL);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_console_write, 0, PVX_CONSOLE_MAX + 1, 1), -PVX_EINVAL);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_kick_vcpu, 99, 1), -PVX_EINVAL);
+	/* in an entry: flags, then the number, then batchable, then the rest */
+	put_entry(m, 0, 0xbad, 1, 0, 0);
+	put_entry(m, 1, 0xbad, 0, 0, 0);
+	put_entry(m, 2, PVX_HC_block, 0, 0, 7);			/* ELOOP before EINVAL */
+	put_entry(m, 3, PVX_HC_kick_vcpu, 0, 99, 7);		/* EINVAL before ESRCH */
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_multicall, m, 4), 0);
+	EXPECT_EQ(result_of(m, 0), -PVX_EINVAL);
+	EXPECT_EQ(result_of(m, 1), -PVX_ENOSYS);
+	EXPECT_EQ(result_of(m, 2), -PVX_ELOOP);
+	EXPECT_EQ(result_of(m, 3), -PVX_EINVAL);
+	EXPECT_EQ(vm.console_calls + vm.blocks, 0);
+}
+
 /* ---- corner 3: negotiate against an older host: its struct, its size ---- */
 
 static void test_rule_negotiate_answer_is_accepted_version(void)
@@ -1526,7 +1560,7 @@ static const struct test tests[] = {
 	T(order_second_negotiate_bad_struct), T(order_negotiate_range_before_major),
 	T(order_flush_nbits_before_gpa), T(order_flush_reserved_bits_before_missing_vcpus),
 	T(order_console_length_before_gpa), T(order_multicall_count_before_gpa),
-	T(order_entry_flags_first), T(order_send_ipi),
+	T(order_entry_flags_first), T(order_send_ipi), T(order_common_checks),
 	T(rule_negotiate_answer_is_accepted_version), T(rule_newer_number_is_enosys_before_negotiate),
 	T(rule_shared_page_all_ram), T(rule_shared_page_one_owner),
 	T(rule_shared_page_old_record_retired),
