@@ -2,7 +2,10 @@
 #
 # pvx top-level Makefile. Each part of the project contributes its own
 # fragment; `make check` runs every suite they register in CHECK_SUITES
-# and ends with "N passed, N failed".
+# and ends with "N passed, N failed".  A fragment registers a suite NAME
+# by adding it to CHECK_SUITES and writing its body as the target
+# NAME-body; `make NAME` (below) runs that body through scripts/check.sh,
+# so a suite run on its own ends with the same summary line.
 
 TOP	:= $(CURDIR)
 BUILD	:= $(TOP)/build
@@ -22,6 +25,10 @@ deps:
 
 check:
 	@scripts/check.sh $(CHECK_SUITES)
+
+.PHONY: $(CHECK_SUITES) $(CHECK_SUITES:%=%-body)
+$(CHECK_SUITES):
+	@scripts/check.sh --suite $@
 
 help:
 	@echo "pvx: make run | make check"

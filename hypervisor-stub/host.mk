@@ -3,7 +3,8 @@
 # Host side: the PVX ABI headers (abi/) and libpvxhv (hypervisor-stub/lib).
 #
 #   make libpvxhv                 static + shared library under build/host/
-#   make check-host               every host-side test (results: build/results/check-host.txt)
+#   make check-host               every host-side test (results: build/results/check-host.txt),
+#                                 the threaded ones under ASan+UBSan and under TSan (clang)
 #   make fuzz FUZZ_SECONDS=N      longer libFuzzer campaign (plain + racing)
 #   make bench-host               instructions per hypercall (callgrind)
 #   make install PREFIX=/usr/local [DESTDIR=]
@@ -22,7 +23,7 @@ HOST_INC	:= -I$(TOP)/abi -I$(HOST_SRC)/include
 HOST_LIB_SRCS	:= $(wildcard $(HOST_SRC)/lib/*.c)
 HOST_LIB_HDRS	:= $(wildcard $(HOST_SRC)/lib/*.h $(HOST_SRC)/include/*.h $(TOP)/abi/pvx/*.h)
 HOST_LIB_OBJS	:= $(patsubst $(HOST_SRC)/lib/%.c,$(HOST_OUT)/lib/%.o,$(HOST_LIB_SRCS))
-PVXHV_SOVER	:= 1
+PVXHV_SOVER	:= 2
 # The package version follows the ABI it serves (read from the header, not repeated).
 PVXHV_VERSION	:= $(shell sed -n 's/^\#define PVX_ABI_VERSION_MAJOR[[:space:]]*//p' $(TOP)/abi/pvx/version.h).$(shell \
 			sed -n 's/^\#define PVX_ABI_VERSION_MINOR[[:space:]]*//p' $(TOP)/abi/pvx/version.h).0
@@ -73,10 +74,19 @@ install: libpvxhv
 HOST_SAN	:= -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 HOST_TEST_HDRS	:= $(HOST_LIB_HDRS) $(wildcard $(HOST_TESTS)/*.h)
 
-$(HOST_OUT)/test-unit: $(HOST_TESTS)/test-unit.c $(HOST_LIB_SRCS) $(HOST_TEST_HDRS)
+# The unit and thread tests see the library's test hooks (PVXHV_TEST_HOOKS).
+# The thread tests run twice: under ASan + UBSan, and under TSan (clang).
+HOST_TSAN	:= -fsanitize=thread -fno-omit-frame-pointer
+
+$(HOST_OUT)/test-%: $(HOST_TESTS)/test-%.c $(HOST_LIB_SRCS) $(HOST_TEST_HDRS)
 	@mkdir -p $(@D)
-	$(HOST_CC) $(HOST_CSTD) -O1 -g $(HOST_SAN) -pthread $(HOST_INC) -I$(HOST_SRC)/lib \
-		-o $@ $(HOST_TESTS)/test-unit.c $(HOST_LIB_SRCS)
+	$(HOST_CC) $(HOST_CSTD) -O1 -g $(HOST_SAN) -DPVXHV_TEST_HOOKS -pthread $(HOST_INC) \
+		-I$(HOST_SRC)/lib -o $@ $< $(HOST_LIB_SRCS)
+
+$(HOST_OUT)/tsan-%: $(HOST_TESTS)/test-%.c $(HOST_LIB_SRCS) $(HOST_TEST_HDRS)
+	@mkdir -p $(@D)
+	$(HOST_CLANG) $(HOST_CSTD) -O1 -g $(HOST_TSAN) -DPVXHV_TEST_HOOKS -pthread $(HOST_INC) \
+		-I$(HOST_SRC)/lib -o $@ $< $(HOST_LIB_SRCS)
 
 $(HOST_OUT)/abi-gen: $(HOST_TESTS)/abi-gen.c $(HOST_TEST_HDRS)
 	@mkdir -p $(@D)
@@ -95,9 +105,9 @@ $(HOST_OUT)/fuzz-seeds: $(HOST_TESTS)/fuzz-seeds.c $(HOST_TEST_HDRS)
 $(HOST_OUT)/bench-hv: $(HOST_TESTS)/bench-hv.c $(PVXHV_STATIC) $(HOST_TEST_HDRS)
 	$(HOST_CC) $(HOST_CSTD) -O2 -g -pthread $(HOST_INC) -o $@ $< $(PVXHV_STATIC)
 
-check-host:
+check-host-body:
 	@$(TOP)/scripts/deps.sh host
-	@$(HOST_TESTS)/check.sh
+	@PVXHV_SOVER=$(PVXHV_SOVER) $(HOST_TESTS)/check.sh
 
 fuzz: $(HOST_OUT)/fuzz-hv
 	@$(HOST_TESTS)/fuzz.sh $(FUZZ_SECONDS)

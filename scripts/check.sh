@@ -1,23 +1,30 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Run every test suite named on the command line (make targets), each one
-# recording results through scripts/result.sh, then print the summary.
-# A suite whose target fails without recording a failure counts as one
-# failure, so a broken harness can never look green.
+# Run test suites and print the summary "N passed, N failed".
+#
+#   check.sh SUITE...         make check: every suite, then one summary
+#   check.sh --suite SUITE    make SUITE on its own: that suite, its summary
+#
+# A suite is a make target registered in CHECK_SUITES (check-host...); its
+# body is the target SUITE-body, which records results through
+# scripts/result.sh.  The top Makefile routes `make SUITE` here, so a suite
+# run alone ends with the same summary line as `make check`.  A suite whose
+# body fails without recording a failure counts as one failure, so a broken
+# harness can never look green.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-export PVX_RESULTS=$top/build/results
-rm -rf "$PVX_RESULTS"
-mkdir -p "$PVX_RESULTS"
+export PVX_RESULTS=${PVX_RESULTS:-$top/build/results}
 
-start=$(date +%s)
-for suite in "$@"; do
+# run_suite SUITE: make SUITE-body, with the fallback verdicts.
+run_suite() {
+	local suite=$1 t0 rc f
 	t0=$(date +%s)
-	echo "=== check: $suite ($(date +%T))"
-	make -C "$top" --no-print-directory "$suite"
-	rc=$?
 	f=$PVX_RESULTS/$suite.txt
+	rm -f "$f"
+	echo "=== check: $suite ($(date +%T))"
+	make -C "$top" --no-print-directory "$suite-body"
+	rc=$?
 	if [ $rc -ne 0 ] && ! grep -q '^FAIL' "$f" 2>/dev/null; then
 		"$top/scripts/result.sh" "$suite" FAIL "$suite" "target exited $rc"
 	fi
@@ -25,11 +32,33 @@ for suite in "$@"; do
 		"$top/scripts/result.sh" "$suite" FAIL "$suite" "recorded no result"
 	fi
 	echo "=== check: $suite done in $(( $(date +%s) - t0 ))s"
-done
+}
 
-echo "=== summary ($(( $(date +%s) - start ))s)"
-grep -h '^FAIL' "$PVX_RESULTS"/*.txt | sed 's/^/  /'
-pass=$(cat "$PVX_RESULTS"/*.txt | grep -c '^PASS')
-fail=$(cat "$PVX_RESULTS"/*.txt | grep -c '^FAIL')
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+# summary SECONDS FILE...: the failures, then "N passed, N failed"; status.
+summary() {
+	local secs=$1 pass fail
+	shift
+	echo "=== summary (${secs}s)"
+	grep -h '^FAIL' "$@" | sed 's/^/  /'
+	pass=$(cat "$@" | grep -c '^PASS')
+	fail=$(cat "$@" | grep -c '^FAIL')
+	echo "$pass passed, $fail failed"
+	[ "$fail" -eq 0 ]
+}
+
+start=$(date +%s)
+if [ "${1:-}" = --suite ]; then
+	[ $# -eq 2 ] || { echo "usage: $0 --suite SUITE" >&2; exit 2; }
+	mkdir -p "$PVX_RESULTS"
+	run_suite "$2"
+	summary $(( $(date +%s) - start )) "$PVX_RESULTS/$2.txt"
+	exit
+fi
+rm -rf "$PVX_RESULTS"
+mkdir -p "$PVX_RESULTS"
+for suite in "$@"; do
+	run_suite "$suite"
+done
+files=()
+for suite in "$@"; do files+=("$PVX_RESULTS/$suite.txt"); done
+summary $(( $(date +%s) - start )) "${files[@]}"

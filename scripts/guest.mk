@@ -34,7 +34,7 @@ run:
 	@scripts/qemu-boot.sh pvx_expect=native $(CMDLINE) | tee $(BUILD)/run.log
 	@grep -a 'pvx: backend=' $(BUILD)/run.log
 
-check-guest:
+check-guest-body:
 	@scripts/guest-check.sh
 
 # What pvx costs natively, in instructions (a benchmark: prints, asserts nothing).

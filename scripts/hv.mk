@@ -55,6 +55,6 @@ boot-hv: $(HV_BIN) $(hv_deps)
 	@$(TOP)/scripts/l1/boot-hv.sh $(HV_BIN) $(hv_kernel) $(hv_initrd) \
 		$(PERSONALITY) $(CPUS) $(HV_MEM)
 
-check-hv: $(HV_BIN) $(hv_deps)
+check-hv-body: $(HV_BIN) $(hv_deps)
 	@$(TOP)/scripts/deps.sh hv
 	@GUEST_KSRC="$(GUEST_KSRC)" $(TOP)/tests/hv/check-hv.sh $(HV_BIN) $(hv_kernel) $(hv_initrd)

@@ -62,7 +62,8 @@
 	__PVX_ITEM(X, 1, 0, PVX_EINVAL,          22, \
 		"Reserved bits or unused argument registers are not zero, " \
 			"a value is out of its domain, " \
-			"or a structure is misaligned or crosses a page.") \
+			"a structure is misaligned or crosses a page, " \
+			"or a shared page is another vCPU's.") \
 	__PVX_ITEM(X, 1, 0, PVX_ELOOP,           40, \
 		"A multicall entry is itself a multicall, or a call that may not be batched.") \
 	__PVX_ITEM(X, 1, 0, PVX_ENOSYS,          38, \
@@ -72,9 +73,9 @@
 	__PVX_ITEM(X, 1, 0, PVX_EOPNOTSUPP,      95, \
 		"The hypercall needs a feature that was not negotiated.") \
 	__PVX_ITEM(X, 1, 0, PVX_ETIMEDOUT,      110, \
-		"block: the deadline has already passed.") \
+		"block: the deadline is now or has passed.") \
 	__PVX_ITEM(X, 1, 0, PVX_EALREADY,       114, \
-		"negotiate: this guest has already negotiated.")
+		"negotiate: this guest has negotiated already, or another vCPU is negotiating.")
 
 #define __PVX_ERROR_ENUM(since, name, value, doc)	name = value,
 enum pvx_error {
@@ -109,26 +110,67 @@ enum pvx_feature_bit {
 
 #define PVX_FEATURE(name)	((__u64)1 << PVX_FEATURE_BIT_##name)
 
+/*
+ * The common checks every hypercall passes first, in this order; the first
+ * that fails is the result: X(since, error, condition).  A call's own
+ * checks (the "checks" column of PVX_HYPERCALLS) follow.  The entry-only
+ * checks apply to the calls of a multicall.
+ */
+#define PVX_COMMON_CHECKS(X) \
+	__PVX_ITEM(X, 1, 0, PVX_EINVAL, \
+		"a multicall entry's flags is not zero (before any other check of the entry)") \
+	__PVX_ITEM(X, 1, 0, PVX_ENOSYS, \
+		"the number (all 64 bits of RAX) names no hypercall of the version the host " \
+			"serves (CPUID base+1 EAX): a call newer than the host is ENOSYS " \
+			"even before negotiate") \
+	__PVX_ITEM(X, 1, 0, PVX_ELOOP, \
+		"a multicall entry's call may not be batched") \
+	__PVX_ITEM(X, 1, 0, PVX_EPERM, \
+		"negotiate has not succeeded (every call but negotiate)") \
+	__PVX_ITEM(X, 1, 0, PVX_ENOSYS, \
+		"the call is newer than the negotiated version") \
+	__PVX_ITEM(X, 1, 0, PVX_EOPNOTSUPP, \
+		"the call's feature was not negotiated") \
+	__PVX_ITEM(X, 1, 0, PVX_EINVAL, \
+		"an argument register the call does not use is not zero")
+
 /* Hypercall flags (column "flags" below). */
 #define PVX_HCF_BATCH		0x1	/* may appear in a multicall entry */
 
 /*
  * Hypercalls: X(since, name, nr, nargs, feature, flags, args, returns,
- * errors, summary).  "feature" is the feature the call needs (0: none);
- * "errors" lists the codes the call itself can return beyond the common
- * ones (EPERM, ENOSYS, EOPNOTSUPP, EINVAL for unused argument registers).
+ * checks, summary).  "feature" is the feature the call needs (0: none).
+ *
+ * "checks" is the call's own checks, in the order the host makes them
+ * after the common ones (PVX_COMMON_CHECKS); the first that applies
+ * decides the result.  Items are separated by "; ", each "WHAT: when":
+ *
+ *	E<CODE>: cond	the call returns -PVX_E<CODE> if cond holds
+ *	0: cond		the call succeeds at once (returns 0) if cond holds
+ *	GUEST: what	"what" is checked as a guest structure: it wraps
+ *			(EFAULT), is misaligned (EINVAL), crosses a page
+ *			(EINVAL), is not entirely guest RAM (EFAULT)
+ *
+ * The codes a call can return beyond the common ones are exactly those
+ * its checks name; the tests hold the host to that.
  */
 #define PVX_HYPERCALLS(X) \
 	__PVX_ITEM(X, 1, 0, negotiate, 0, 1, 0, 0, \
 		"a0: GPA of struct pvx_negotiate", \
 		"0; the struct holds the accepted version and features", \
-		"EFAULT EINVAL EPROTONOSUPPORT EALREADY", \
+		"EALREADY: a negotiate succeeded before (or is in progress on another vCPU); " \
+		"GUEST: the struct's 1.0 part (its first 16 bytes, 8-aligned); " \
+		"EINVAL: size is below the 1.0 size (16); " \
+		"GUEST: the size bytes the guest declared; " \
+		"EPROTONOSUPPORT: version is of another major than the host's", \
 		"Offer a version and features; the host answers with what it accepts.") \
 	__PVX_ITEM(X, 1, 0, register_shared_page, 1, 1, PVX_FEATURE(SHARED_PAGE), 0, \
 		"a0: page-aligned GPA of the calling vCPU's struct pvx_vcpu_shared page, " \
 			"or PVX_GPA_NONE to unregister", \
 		"0", \
-		"EFAULT EINVAL", \
+		"0: a0 is PVX_GPA_NONE (the old page, if any, is unregistered); " \
+		"GUEST: the whole page (PVX_PAGE_SIZE bytes, PVX_PAGE_SIZE-aligned); " \
+		"EINVAL: the page is another vCPU's registered page", \
 		"Register the calling vCPU's shared page; the host fills it at once.") \
 	__PVX_ITEM(X, 1, 0, sched_yield, 2, 0, 0, PVX_HCF_BATCH, \
 		"none", \
@@ -138,48 +180,62 @@ enum pvx_feature_bit {
 	__PVX_ITEM(X, 1, 0, block, 3, 1, 0, 0, \
 		"a0: absolute deadline in guest time (ns, the time record's clock); 0: none", \
 		"0 after an event, a kick or the deadline", \
-		"ETIMEDOUT", \
+		"ETIMEDOUT: a0 is not 0 and a0 <= now (a pending kick stays pending); " \
+		"0: a kick is pending (it is consumed)", \
 		"Halt the calling vCPU until an interrupt, a kick, or the deadline.") \
 	__PVX_ITEM(X, 1, 0, kick_vcpu, 4, 1, 0, PVX_HCF_BATCH, \
 		"a0: target vCPU id", \
 		"0", \
-		"ESRCH", \
+		"ESRCH: a0 is not below the number of vCPUs (all 64 bits compared)", \
 		"Wake a vCPU from block, or make its next block return at once.") \
 	__PVX_ITEM(X, 1, 0, flush_tlb, 5, 2, PVX_FEATURE(FLUSH_TLB), PVX_HCF_BATCH, \
 		"a0: GPA of a bitmap of __u64 words (bit n = vCPU n); " \
 			"a1: number of bits, 1..PVX_MAX_VCPUS", \
 		"number of vCPUs whose flush was deferred because they were preempted", \
-		"EFAULT EINVAL ESRCH", \
+		"EINVAL: a1 is 0; " \
+		"E2BIG: a1 is above PVX_MAX_VCPUS; " \
+		"GUEST: the bitmap (ceil(a1 / 64) words, 8-aligned); " \
+		"EINVAL: a bit at or above a1 is set; " \
+		"ESRCH: a bit of a vCPU that does not exist is set", \
 		"Flush the TLBs of the vCPUs in the mask; " \
 			"preempted vCPUs are not interrupted, they flush before they next run.") \
 	__PVX_ITEM(X, 1, 0, console_write, 6, 2, PVX_FEATURE(CONSOLE), PVX_HCF_BATCH, \
 		"a0: GPA of the bytes; a1: length, 0..PVX_CONSOLE_MAX, within one page", \
 		"the number of bytes written", \
-		"EFAULT EINVAL E2BIG", \
+		"E2BIG: a1 is above PVX_CONSOLE_MAX; " \
+		"0: a1 is 0 (a0 is not looked at); " \
+		"GUEST: the a1 bytes (any alignment)", \
 		"Write bytes to the hypervisor console.") \
 	__PVX_ITEM(X, 1, 0, set_timer, 7, 2, PVX_FEATURE(TIMER), PVX_HCF_BATCH, \
 		"a0: absolute deadline in guest time (ns), 0 cancels; " \
 			"a1: vector, PVX_VECTOR_MIN..255 (0 when cancelling)", \
 		"0", \
-		"EINVAL", \
+		"EINVAL: a0 is 0 and a1 is not; " \
+		"EINVAL: a0 is not 0 and a1 is not in PVX_VECTOR_MIN..255", \
 		"Arm (or cancel) the calling vCPU's one-shot timer; " \
 			"at the deadline the vector is injected.") \
 	__PVX_ITEM(X, 1, 0, multicall, 8, 2, PVX_FEATURE(MULTICALL), 0, \
 		"a0: GPA of an array of struct pvx_multicall_entry; " \
 			"a1: count, 0..PVX_MULTICALL_MAX", \
 		"0; each entry's result field holds that call's result", \
-		"EFAULT EINVAL E2BIG (per entry: ELOOP and any error of the call)", \
+		"E2BIG: a1 is above PVX_MULTICALL_MAX; " \
+		"0: a1 is 0 (a0 is not looked at); " \
+		"GUEST: the array (a1 entries, 8-aligned)", \
 		"Run several hypercalls in order in one exit.") \
 	__PVX_ITEM(X, 1, 0, shutdown, 9, 2, 0, 0, \
 		"a0: reason (enum pvx_shutdown_reason); a1: exit code, 0..255", \
 		"0 if the host lets the guest continue (it normally does not return)", \
-		"EINVAL", \
+		"EINVAL: a0 is not a shutdown reason; " \
+		"EINVAL: a1 is above 255", \
 		"Power off, reboot or report a crash, with an exit code.") \
 	__PVX_ITEM(X, 1, 1, send_ipi, 10, 3, PVX_FEATURE(PV_IPI), PVX_HCF_BATCH, \
 		"a0: bitmap, bit n = vCPU a1+n; a1: first vCPU id; " \
 			"a2: vector, PVX_VECTOR_MIN..255", \
 		"the number of vCPUs interrupted", \
-		"EINVAL ESRCH", \
+		"EINVAL: a2 is not in PVX_VECTOR_MIN..255; " \
+		"0: a0 is 0 (no vCPU is addressed, a1 is not looked at); " \
+		"ESRCH: a1 is not below the number of vCPUs; " \
+		"ESRCH: a set bit names a vCPU that does not exist", \
 		"Inject a vector into up to 64 vCPUs.")
 
 #define __PVX_HC_ENUM(since, name, nr, ...)	PVX_HC_##name = nr,

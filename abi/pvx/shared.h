@@ -19,9 +19,13 @@
  *		rmb();
  *	} while ((v & 1) || v != READ_ONCE(t->version));
  *
- * with pvx_scale_delta(d) = ((shift < 0 ? d >> -shift : d << shift) *
- * tsc_to_system_mul) >> 32.  If tsc_to_system_mul is 0 the host has no
- * TSC scale: time is system_time, refreshed on every host entry.
+ * with pvx_scale_delta(d) = (d' * tsc_to_system_mul) >> 32, where
+ * d' = shift < 0 ? d >> -shift : d << shift (64 bits) and the product
+ * d' * tsc_to_system_mul is a 64 x 32 -> 96-bit product (at least 96 bits,
+ * e.g. unsigned __int128; pvclock's mul_u64_u32_shr), of which the result
+ * keeps bits 95:32.  A 64-bit product would overflow within seconds.  If
+ * tsc_to_system_mul is 0 the host has no TSC scale: time is system_time,
+ * refreshed on every host entry.
  *
  * Steal time and the preempted flag are guarded by steal_version in the
  * same way.  preempted is non-zero while the vCPU is not running on a

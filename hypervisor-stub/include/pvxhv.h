@@ -22,14 +22,36 @@
  *			KVM_GET_REGS; copy rax rbx rcx rsi rdi r8 -> regs
  *			pvxhv_hypercall(hv, id, &regs);
  *			kregs.rax = regs.rax; KVM_SET_REGS
+ *			if it called ops->block: halt, unless pvxhv_kicked() (see block)
  *		when the vCPU thread is descheduled/blocked: pvxhv_vcpu_preempt()
  *		when a timer armed through ops->set_timer expires: pvxhv_timer_expired()
  *
- * Threads: pvxhv_hypercall(), pvxhv_vcpu_enter() and pvxhv_vcpu_preempt()
- * for vCPU n must be called from one thread at a time (normally n's
- * thread); different vCPUs may call concurrently.  pvxhv_timer_expired()
- * and pvxhv_kick() may be called from any thread.  Callbacks run on the
- * calling thread.
+ * Threads and re-entrancy.  The entry points fall in three groups:
+ *
+ *  vCPU calls      pvxhv_hypercall(), pvxhv_vcpu_enter(), pvxhv_vcpu_preempt()
+ *                  and pvxhv_kicked() for vCPU n: one thread at a time per
+ *                  n (normally n's own thread); different vCPUs may call
+ *                  concurrently.
+ *  any-time calls  pvxhv_kick(), pvxhv_timer_expired(), pvxhv_negotiated(),
+ *                  pvxhv_features(), pvxhv_cpuid() and the name functions:
+ *                  any thread, any time between create and destroy,
+ *                  concurrently with anything, from inside callbacks too.
+ *  life cycle      pvxhv_create(): any thread, calls no callback.
+ *                  pvxhv_reset(): only while no vCPU call runs or is
+ *                  blocked in ops->block for this instance (the VMM pauses
+ *                  its vCPU threads first); any-time calls may race with
+ *                  it and take effect before or after it.  Not from a
+ *                  callback.
+ *                  pvxhv_destroy(): only when no other call on the
+ *                  instance runs or will run (vCPU threads joined, timers
+ *                  that would call pvxhv_timer_expired() cancelled).  Not
+ *                  from a callback.
+ *
+ * Callbacks run on the thread that made the call, synchronously, and
+ * never while the library holds an internal lock: a callback may make any
+ * any-time call, and ops->block may call pvxhv_kicked() for its vCPU.  A
+ * callback must not make a vCPU call for the vCPU whose call is running
+ * it (that breaks the one-thread-per-vCPU rule), nor reset or destroy.
  */
 #ifndef PVXHV_H
 #define PVXHV_H
@@ -44,7 +66,7 @@ extern "C" {
 #endif
 
 /* Version of this library API (not of the guest ABI). */
-#define PVXHV_API_VERSION	1
+#define PVXHV_API_VERSION	2	/* 2: ops->block token, pvxhv_kicked(), ops->guest_ram */
 
 /*
  * The registers of a hypercall, as the guest left them (see the register
@@ -61,10 +83,16 @@ struct pvxhv_regs {
 	uint64_t r8;
 };
 
-/* One range of guest RAM mapped into the VMM. */
+/*
+ * One range of guest RAM mapped into the VMM.  Guest RAM is memory the
+ * guest can read and write (ROM and MMIO are not RAM).  Regions must not
+ * overlap (pvxhv_create() refuses that); they may be adjacent, and a
+ * guest range that spans adjacent regions is RAM like any other.
+ */
 struct pvxhv_mem_region {
 	uint64_t gpa;		/* guest-physical start */
-	uint64_t size;		/* bytes; gpa + size must not wrap */
+	uint64_t size;		/* bytes, > 0; the last byte, gpa + size - 1, must not
+				   wrap: a region may end exactly at 2^64 */
 	void *hva;		/* host address of gpa */
 };
 
@@ -75,13 +103,26 @@ struct pvxhv_mem_region {
  */
 struct pvxhv_ops {
 	/*
-	 * Guest memory, used when pvxhv_config.regions is empty.  Copy len
-	 * bytes at gpa; return 0, or -1 if any byte is not guest RAM.  The
-	 * library validates ranges before calling and calls read once per
-	 * guest structure.  Without regions the library learns that a range
-	 * is not RAM only when an access fails (register_shared_page then
-	 * succeeds and later refreshes are dropped): prefer regions.
+	 * Guest memory, used when pvxhv_config.regions is empty (accessor
+	 * mode; all three are then required).  The guest sees the same
+	 * answers as with regions: wherever the library would look a range
+	 * up in the regions it asks guest_ram() instead, at the same point
+	 * of the same checks.
+	 *
+	 * guest_ram: true if every byte of [gpa, gpa + len) is guest RAM
+	 * (readable and writable); len >= 1, the range does not wrap.
+	 *
+	 * read_guest, write_guest: copy len bytes at gpa.  The library calls
+	 * them only on ranges guest_ram() accepted earlier in the same call
+	 * (or, for the shared page, at its registration), once per guest
+	 * structure for reads.  Return 0 once all len bytes are copied.  They
+	 * may fail (-1) only if the guest memory map changed since; a failing
+	 * write_guest must have written nothing (all or nothing).  The call
+	 * then returns -PVX_EFAULT (negotiate: nothing negotiated; multicall:
+	 * the entries before took effect) or, for a shared page refresh,
+	 * that refresh is dropped.
 	 */
+	bool (*guest_ram)(void *opaque, uint64_t gpa, uint64_t len);
 	int (*read_guest)(void *opaque, uint64_t gpa, void *dst, size_t len);
 	int (*write_guest)(void *opaque, uint64_t gpa, const void *src, size_t len);
 
@@ -91,13 +132,34 @@ struct pvxhv_ops {
 	uint64_t (*guest_tsc)(void *opaque, uint32_t vcpu);
 
 	/*
-	 * Required: halt vcpu until an interrupt is pending, it is kicked,
-	 * or guest time reaches deadline_ns (0: no deadline).  Like "sti;
-	 * hlt".  The VMM may wait here or note it and wait after
-	 * pvxhv_hypercall() returns.
+	 * Required: halt vcpu, like "sti; hlt", until an interrupt is
+	 * pending, pvxhv_kicked(hv, vcpu, token) is true, or guest time
+	 * reaches deadline_ns (0: no deadline).  The VMM may wait here, or
+	 * note the token and wait after pvxhv_hypercall() returns (before
+	 * vcpu's next vCPU call).
+	 *
+	 * The one rule that makes a lost wake-up impossible: check
+	 * pvxhv_kicked() after the point from which ops->kick would wake
+	 * this wait, and before every sleep of it.  E.g. with a mutex and a
+	 * condition variable that ops->kick signals under the mutex:
+	 *
+	 *	lock(m);
+	 *	while (!pvxhv_kicked(hv, vcpu, token) && !irq_pending(vcpu) &&
+	 *	       !deadline_passed(deadline_ns))
+	 *		cond_wait(c, m);	(or a timed wait until the deadline)
+	 *	unlock(m);
+	 *
+	 * A kick is recorded (pvxhv_kicked() sees it) before ops->kick is
+	 * called, so either the check sees it or the sleep is woken.
 	 */
-	void (*block)(void *opaque, uint32_t vcpu, uint64_t deadline_ns);
-	/* Required: wake vcpu if blocked (or make it leave guest mode). */
+	void (*block)(void *opaque, uint32_t vcpu, uint64_t deadline_ns, uint64_t token);
+	/*
+	 * Required: vcpu was kicked; it is already recorded.  Wake vcpu if it
+	 * waits for a block (in or after ops->block); nothing else is needed:
+	 * a kick of a vCPU that is not blocked is remembered by the library
+	 * (sticky until consumed by a block) and its next block returns at
+	 * once.  It may also make vcpu leave guest mode, if the VMM wants.
+	 */
 	void (*kick)(void *opaque, uint32_t vcpu);
 	/* Optional: sched_yield. */
 	void (*yield)(void *opaque, uint32_t vcpu);
@@ -106,8 +168,13 @@ struct pvxhv_ops {
 	/* Optional (TIMER): arm vcpu's one-shot timer; 0 cancels. */
 	void (*set_timer)(void *opaque, uint32_t vcpu, uint64_t deadline_ns);
 	/*
-	 * Optional (FLUSH_TLB): vcpu (running) must flush its TLB before it
-	 * next executes guest code; usually a kick plus a flush on re-entry.
+	 * Optional (FLUSH_TLB): when this returns, vcpu must not execute guest
+	 * code with its old translations: whatever it is doing (the library
+	 * calls this for vCPUs that are running, but one may be descheduled
+	 * meanwhile), it flushes its TLB before it next executes guest code.
+	 * Usually a flush request for its next entry plus a kick out of guest
+	 * mode, waiting until it left.  A flush the library defers instead
+	 * (preempted vCPUs) is reported by pvxhv_vcpu_enter().
 	 */
 	void (*flush_tlb)(void *opaque, uint32_t vcpu);
 	/* Optional (CONSOLE): bytes from the guest, not NUL-terminated. */
@@ -135,7 +202,11 @@ struct pvxhv;
 /* Create an instance; NULL (errno EINVAL/ENOMEM) on a bad config. */
 struct pvxhv *pvxhv_create(const struct pvxhv_config *cfg);
 void pvxhv_destroy(struct pvxhv *hv);
-/* Guest reset: forget negotiation, shared pages, timers. */
+/*
+ * Guest reset: forget negotiation, shared pages (without writing to them:
+ * guest memory is being reset), armed timers, pending kicks and deferred
+ * flushes.  See the threading rules above.
+ */
 void pvxhv_reset(struct pvxhv *hv);
 
 /*
@@ -155,6 +226,12 @@ int64_t pvxhv_hypercall(struct pvxhv *hv, uint32_t vcpu, struct pvxhv_regs *regs
  * vcpu is about to run guest code: refresh its shared page (time, steal
  * time = steal_ns total, preempted = 0).  Returns PVXHV_ENTER_* flags the
  * VMM must honour, or a negative PVX error for a bad vcpu.
+ *
+ * PVXHV_ENTER_FLUSH_TLB reports a flush the library deferred because vcpu
+ * was preempted (pvxhv_vcpu_preempt()); a flush done through
+ * ops->flush_tlb is not reported again.  Only when a flush_tlb races with
+ * vcpu being scheduled in can both happen for one request (one redundant
+ * flush; never a missed one).
  */
 #define PVXHV_ENTER_FLUSH_TLB	0x1	/* flush the vCPU's TLB before running */
 int pvxhv_vcpu_enter(struct pvxhv *hv, uint32_t vcpu, uint64_t steal_ns);
@@ -162,8 +239,21 @@ int pvxhv_vcpu_enter(struct pvxhv *hv, uint32_t vcpu, uint64_t steal_ns);
 int pvxhv_vcpu_preempt(struct pvxhv *hv, uint32_t vcpu);
 /* The timer armed through ops->set_timer for vcpu expired: inject it. */
 int pvxhv_timer_expired(struct pvxhv *hv, uint32_t vcpu);
-/* Kick vcpu from the VMM side (same as the guest's kick_vcpu). */
+/*
+ * Kick vcpu from the VMM side (same as the guest's kick_vcpu): record the
+ * kick, then call ops->kick.  Kicks are sticky: one that finds vcpu not
+ * blocked makes its next block return at once.
+ */
 int pvxhv_kick(struct pvxhv *hv, uint32_t vcpu);
+/*
+ * Inside or after ops->block(..., token): true if vcpu was kicked since
+ * the library handed out token, i.e. the block must not sleep (or must
+ * end).  Returning true consumes those kicks: a later block does not
+ * return early because of them.  A kick the VMM never saw here stays
+ * pending for the next block (a block that ends at its deadline or on an
+ * interrupt consumes none).  A vCPU call; false for a bad vcpu.
+ */
+bool pvxhv_kicked(struct pvxhv *hv, uint32_t vcpu, uint64_t token);
 
 /* Negotiated state: false until the guest negotiated. */
 bool pvxhv_negotiated(const struct pvxhv *hv, uint32_t *version, uint64_t *features);

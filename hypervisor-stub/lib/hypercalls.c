@@ -10,30 +10,51 @@
 
 #include "internal.h"
 
-#define NEGOTIATE_SIZE_1_0	offsetof(struct pvx_negotiate, nr_vcpus)
+/* sizeof(struct pvx_negotiate) in version, from its field list. */
+static uint32_t negotiate_size_in(uint32_t version)
+{
+	uint32_t size = 0;
+
+#define FIELD_END(since, s, f, off, sz) \
+	if (PVX_ABI_MAJOR(since) == PVX_ABI_MAJOR(version) && (since) <= version && \
+	    (off) + (sz) > size) \
+		size = (off) + (sz);
+	PVX_LAYOUT_pvx_negotiate(FIELD_END)
+#undef FIELD_END
+	return size;
+}
 
 static bool vector_ok(uint64_t vector)
 {
 	return vector >= PVX_VECTOR_MIN && vector <= 255;
 }
 
+/*
+ * The checks in the order of PVX_HYPERCALLS.  No lock: the state moves
+ * NONE -> BUSY for the one negotiate that gets past its checks first, so
+ * the write-back (a callback in accessor mode) runs under no lock.
+ */
 int64_t hc_negotiate(struct pvxhv *hv, uint32_t vcpu, const uint64_t *args)
 {
 	const uint64_t gpa = args[0];
+	const uint32_t size_1_0 = negotiate_size_in(PVX_ABI_VERSION(PVX_ABI_VERSION_MAJOR, 0));
 	struct pvx_negotiate n;
 	uint32_t version, size;
 	uint64_t features;
+	unsigned int state = NEG_NONE;
 	int ret;
 
 	(void)vcpu;
+	if (atomic_load(&hv->neg_state) != NEG_NONE)
+		return -PVX_EALREADY;
 	/* Fetch the 1.0 part once; the size it holds decides the rest. */
-	ret = check_guest_struct(hv, gpa, NEGOTIATE_SIZE_1_0, 8);
+	ret = check_guest_struct(hv, gpa, size_1_0, 8);
 	if (ret)
 		return ret;
 	memset(&n, 0, sizeof(n));
-	if (copy_from_guest(hv, &n, gpa_ptr(gpa), NEGOTIATE_SIZE_1_0))
+	if (copy_from_guest(hv, &n, gpa_ptr(gpa), size_1_0))
 		return -PVX_EFAULT;
-	if (n.size < NEGOTIATE_SIZE_1_0)
+	if (n.size < size_1_0)
 		return -PVX_EINVAL;
 	ret = check_guest_struct(hv, gpa, n.size, 8);
 	if (ret)
@@ -41,46 +62,77 @@ int64_t hc_negotiate(struct pvxhv *hv, uint32_t vcpu, const uint64_t *args)
 	if (PVX_ABI_MAJOR(n.version) != PVX_ABI_MAJOR(hv->version))
 		return -PVX_EPROTONOSUPPORT;
 
-	/* Fields a newer guest appended that this host knows are output only. */
-	size = n.size < sizeof(n) ? n.size : (uint32_t)sizeof(n);
+	/*
+	 * The answer is a struct of the accepted version: as many bytes as
+	 * that version has, or as the guest's struct has if it is smaller.
+	 * Fields a newer guest appended that this host knows are output only.
+	 */
 	version = n.version < hv->version ? n.version : hv->version;
 	features = n.features & hv->features & features_known_in(version);
+	size = negotiate_size_in(version);
+	if (n.size < size)
+		size = n.size;
 
-	pthread_mutex_lock(&hv->neg_lock);
-	if (atomic_load(&hv->neg_done)) {
-		pthread_mutex_unlock(&hv->neg_lock);
+	if (!atomic_compare_exchange_strong(&hv->neg_state, &state, NEG_BUSY))
 		return -PVX_EALREADY;
-	}
 	n.size = size;
 	n.version = version;
 	n.features = features;
 	n.nr_vcpus = hv->nr_vcpus;
 	n.max_multicall = PVX_MULTICALL_MAX;
 	if (copy_to_guest(hv, gpa_ptr(gpa), &n, size)) {
-		pthread_mutex_unlock(&hv->neg_lock);
+		atomic_store(&hv->neg_state, NEG_NONE);
 		return -PVX_EFAULT;
 	}
 	hv->neg_version = version;
 	hv->neg_features = features;
-	atomic_store_explicit(&hv->neg_done, 1, memory_order_release);
-	pthread_mutex_unlock(&hv->neg_lock);
+	atomic_store_explicit(&hv->neg_state, NEG_DONE, memory_order_release);
 	return 0;
 }
 
+/* Whether another vCPU owns (or is switching to) page gpa; under reg_lock. */
+static bool page_taken(const struct pvxhv *hv, uint32_t vcpu, uint64_t gpa)
+{
+	for (uint32_t i = 0; i < hv->nr_vcpus; i++)
+		if (i != vcpu && (hv->vcpus[i].shared_gpa == gpa || hv->vcpus[i].shared_claim == gpa))
+			return true;
+	return false;
+}
+
+/*
+ * The old page's record is invalidated while this vCPU still owns it
+ * (claimed under reg_lock), so no other vCPU can have registered it and
+ * be writing it; the writes themselves run under no lock.
+ */
 int64_t hc_register_shared_page(struct pvxhv *hv, uint32_t vcpu, const uint64_t *args)
 {
 	const uint64_t gpa = args[0];
 	struct pvxhv_vcpu *v = &hv->vcpus[vcpu];
+	const uint64_t old = v->shared_gpa;
 	int ret;
 
-	if (gpa == PVX_GPA_NONE) {
-		v->shared_gpa = PVX_GPA_NONE;
-		return 0;
+	if (gpa != PVX_GPA_NONE) {
+		ret = check_guest_struct(hv, gpa, PVX_PAGE_SIZE, PVX_PAGE_SIZE);
+		if (ret)
+			return ret;
+		if (gpa == old) {		/* the same page again: refill it */
+			shared_page_refresh(hv, vcpu);
+			return 0;
+		}
+		hv_lock(&hv->reg_lock);
+		if (page_taken(hv, vcpu, gpa)) {
+			hv_unlock(&hv->reg_lock);
+			return -PVX_EINVAL;
+		}
+		v->shared_claim = gpa;
+		hv_unlock(&hv->reg_lock);
 	}
-	ret = check_guest_struct(hv, gpa, PVX_PAGE_SIZE, PVX_PAGE_SIZE);
-	if (ret)
-		return ret;
+	if (old != PVX_GPA_NONE && pvxhv_negotiated(hv, NULL, NULL))
+		shared_page_invalidate(hv, vcpu, old);
+	hv_lock(&hv->reg_lock);
 	v->shared_gpa = gpa;
+	v->shared_claim = PVX_GPA_NONE;
+	hv_unlock(&hv->reg_lock);
 	shared_page_refresh(hv, vcpu);
 	return 0;
 }
@@ -89,22 +141,32 @@ int64_t hc_sched_yield(struct pvxhv *hv, uint32_t vcpu, const uint64_t *args)
 {
 	(void)args;
 	if (hv->ops.yield)
-		hv->ops.yield(hv->opaque, vcpu);
+		OP(hv, yield)(hv->opaque, vcpu);
 	return 0;
 }
 
+/*
+ * A deadline now or past is ETIMEDOUT and leaves a pending kick pending; a
+ * pending kick (kicks beyond kicks_seen) is consumed and returns at once.
+ * Otherwise ops->block gets the kick count as its token: pvxhv_kicked()
+ * tells it, race-free, whether a kick came since.
+ */
 int64_t hc_block(struct pvxhv *hv, uint32_t vcpu, const uint64_t *args)
 {
 	const uint64_t deadline = args[0];
+	struct pvxhv_vcpu *v = &hv->vcpus[vcpu];
+	uint64_t k;
 
-	if (deadline && deadline <= hv->ops.clock_ns(hv->opaque))
+	if (deadline && deadline <= OP(hv, clock_ns)(hv->opaque))
 		return -PVX_ETIMEDOUT;
-	/* A kick that came before the block makes it return at once. */
-	if (atomic_exchange(&hv->vcpus[vcpu].kick_pending, 0))
+	k = atomic_load(&v->kicks);
+	if (k != atomic_load(&v->kicks_seen)) {
+		atomic_store(&v->kicks_seen, k);
 		return 0;
-	atomic_store(&hv->vcpus[vcpu].preempted, 1);
+	}
+	atomic_store(&v->preempted, 1);
 	shared_page_set_preempted(hv, vcpu, true);
-	hv->ops.block(hv->opaque, vcpu, deadline);
+	OP(hv, block)(hv->opaque, vcpu, deadline, k);
 	return 0;
 }
 
@@ -135,7 +197,7 @@ int64_t hc_flush_tlb(struct pvxhv *hv, uint32_t vcpu, const uint64_t *args)
 	if (copy_from_guest(hv, mask, gpa_ptr(gpa), words * sizeof(uint64_t)))
 		return -PVX_EFAULT;
 
-	/* Validate the whole mask before acting on any of it. */
+	/* Validate the whole mask before acting on any of it: bits >= nbits first. */
 	if (nbits % 64 && (mask[words - 1] >> (nbits % 64)))
 		return -PVX_EINVAL;
 	for (uint32_t w = 0; w < words; w++) {
@@ -146,23 +208,9 @@ int64_t hc_flush_tlb(struct pvxhv *hv, uint32_t vcpu, const uint64_t *args)
 		if (hv->nr_vcpus - w * 64 < 64 && (mask[w] >> (hv->nr_vcpus - w * 64)))
 			return -PVX_ESRCH;
 	}
-	for (uint32_t w = 0; w < words; w++) {
-		for (uint64_t m = mask[w]; m; m &= m - 1) {
-			uint32_t target = w * 64 + (uint32_t)__builtin_ctzll(m);
-			struct pvxhv_vcpu *t = &hv->vcpus[target];
-
-			/*
-			 * Pending before looking at preempted; pvxhv_vcpu_enter()
-			 * clears preempted before taking pending.  Either it sees
-			 * our request or we see it running and flush it now.
-			 */
-			atomic_store(&t->flush_pending, 1);
-			if (atomic_load(&t->preempted))
-				deferred++;
-			else
-				hv->ops.flush_tlb(hv->opaque, target);
-		}
-	}
+	for (uint32_t w = 0; w < words; w++)
+		for (uint64_t m = mask[w]; m; m &= m - 1)
+			deferred += flush_or_defer(hv, w * 64 + (uint32_t)__builtin_ctzll(m));
 	return deferred;
 }
 
@@ -181,7 +229,7 @@ int64_t hc_console_write(struct pvxhv *hv, uint32_t vcpu, const uint64_t *args)
 		return ret;
 	if (copy_from_guest(hv, buf, gpa_ptr(gpa), len))
 		return -PVX_EFAULT;
-	hv->ops.console(hv->opaque, vcpu, buf, len);
+	OP(hv, console)(hv->opaque, vcpu, buf, len);
 	return (int64_t)len;
 }
 
@@ -193,13 +241,13 @@ int64_t hc_set_timer(struct pvxhv *hv, uint32_t vcpu, const uint64_t *args)
 		if (vector)
 			return -PVX_EINVAL;
 		atomic_store(&hv->vcpus[vcpu].timer_vector, 0);
-		hv->ops.set_timer(hv->opaque, vcpu, 0);
+		OP(hv, set_timer)(hv->opaque, vcpu, 0);
 		return 0;
 	}
 	if (!vector_ok(vector))
 		return -PVX_EINVAL;
 	atomic_store(&hv->vcpus[vcpu].timer_vector, (unsigned int)vector);
-	hv->ops.set_timer(hv->opaque, vcpu, deadline);
+	OP(hv, set_timer)(hv->opaque, vcpu, deadline);
 	return 0;
 }
 
@@ -251,7 +299,7 @@ int64_t hc_shutdown(struct pvxhv *hv, uint32_t vcpu, const uint64_t *args)
 	}
 	if (code > 255)
 		return -PVX_EINVAL;
-	hv->ops.shutdown(hv->opaque, vcpu, (uint32_t)reason, (uint32_t)code);
+	OP(hv, shutdown)(hv->opaque, vcpu, (uint32_t)reason, (uint32_t)code);
 	return 0;
 }
 
@@ -271,7 +319,7 @@ int64_t hc_send_ipi(struct pvxhv *hv, uint32_t vcpu, const uint64_t *args)
 	if (63 - __builtin_clzll(bitmap) >= (int)(hv->nr_vcpus - first))
 		return -PVX_ESRCH;
 	for (uint64_t m = bitmap; m; m &= m - 1) {
-		hv->ops.inject(hv->opaque, (uint32_t)first + (uint32_t)__builtin_ctzll(m),
+		OP(hv, inject)(hv->opaque, (uint32_t)first + (uint32_t)__builtin_ctzll(m),
 			       (uint8_t)vector);
 		sent++;
 	}

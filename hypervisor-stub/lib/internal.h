@@ -44,17 +44,24 @@ static inline uint64_t gpa_of(const void __guest *p)
 	return (uint64_t)(__force uintptr_t)p;
 }
 
-/* Per-vCPU state.  Fields marked "own" are touched only by that vCPU's thread. */
+/* Per-vCPU state.  Fields marked "own" are touched only by that vCPU's calls. */
 struct pvxhv_vcpu {
 	atomic_uint	preempted;	/* VMM: not running on a physical CPU */
 	atomic_uint	flush_pending;	/* flush_tlb deferred while preempted */
-	atomic_uint	kick_pending;	/* kick not yet consumed by block */
+	atomic_ullong	kicks;		/* kicks recorded so far (pvxhv_kick) */
+	atomic_ullong	kicks_seen;	/* own: kicks consumed by blocks */
 	atomic_uint	timer_vector;	/* armed one-shot timer's vector, 0: none */
-	uint64_t	shared_gpa;	/* own: registered page or PVX_GPA_NONE */
+	uint64_t	shared_gpa;	/* registered page or PVX_GPA_NONE: written by
+					   own calls under reg_lock, read by them freely
+					   and by other vCPUs under reg_lock */
+	uint64_t	shared_claim;	/* under reg_lock: page being switched to */
 	uint32_t	time_version;	/* own: last seqlock value written */
 	uint32_t	steal_version;	/* own */
 	uint64_t	steal_ns;	/* own */
 };
+
+/* Negotiation states (neg_state). */
+enum { NEG_NONE, NEG_BUSY, NEG_DONE };
 
 struct pvxhv {
 	struct pvxhv_ops	ops;
@@ -69,17 +76,43 @@ struct pvxhv {
 	uint32_t		tsc_mul;
 	int8_t			tsc_shift;
 
+	/* Sorted by gpa, none overlapping (checked at create). */
 	struct pvxhv_mem_region	*regions;
 	uint32_t		nr_regions;
 
-	/* Negotiation: state is published (release) after version/features. */
-	pthread_mutex_t		neg_lock;
-	atomic_uint		neg_done;
+	/*
+	 * Negotiation, without a lock: one negotiate moves NONE -> BUSY, writes
+	 * the guest's struct back (a callback in accessor mode), stores
+	 * neg_version/neg_features and publishes DONE (release); any other
+	 * negotiate meanwhile sees BUSY or DONE and returns EALREADY.
+	 */
+	atomic_uint		neg_state;
 	uint32_t		neg_version;
 	uint64_t		neg_features;
 
+	/* Shared-page ownership (shared_gpa, shared_claim); no callback under it. */
+	pthread_mutex_t		reg_lock;
+
 	struct pvxhv_vcpu	vcpus[];
 };
+
+/*
+ * Every callback is called through OP(): OP(hv, kick)(hv->opaque, vcpu).
+ * Callbacks never run under an internal lock (pvxhv.h); test builds count
+ * the locks a thread holds and stop at a callback made under one.
+ */
+#ifdef PVXHV_TEST_HOOKS
+extern _Thread_local int pvxhv_test_locks_held;
+void pvxhv_test_callback_under_lock(void);
+#define OP(hv, op)	((pvxhv_test_locks_held ? pvxhv_test_callback_under_lock() : (void)0), \
+			 (hv)->ops.op)
+static inline void hv_lock(pthread_mutex_t *m)	{ pthread_mutex_lock(m); pvxhv_test_locks_held++; }
+static inline void hv_unlock(pthread_mutex_t *m) { pvxhv_test_locks_held--; pthread_mutex_unlock(m); }
+#else
+#define OP(hv, op)	((hv)->ops.op)
+static inline void hv_lock(pthread_mutex_t *m)	{ pthread_mutex_lock(m); }
+static inline void hv_unlock(pthread_mutex_t *m) { pthread_mutex_unlock(m); }
+#endif
 
 /* Guest memory: 0 or -PVX_EFAULT.  len may be 0. */
 int copy_from_guest(const struct pvxhv *hv, void *dst, const void __guest *src, size_t len);
@@ -95,6 +128,10 @@ uint64_t features_known_in(uint32_t version);
 /* The shared page. */
 void shared_page_refresh(struct pvxhv *hv, uint32_t vcpu);
 void shared_page_set_preempted(struct pvxhv *hv, uint32_t vcpu, bool preempted);
+void shared_page_invalidate(struct pvxhv *hv, uint32_t vcpu, uint64_t gpa);
+
+/* Deferred TLB flushes (pvxhv.c): flush target now or defer it; true if deferred. */
+bool flush_or_defer(struct pvxhv *hv, uint32_t target);
 
 /* Dispatch. */
 typedef int64_t hc_fn(struct pvxhv *hv, uint32_t vcpu, const uint64_t *args);
@@ -116,11 +153,18 @@ int64_t hv_dispatch(struct pvxhv *hv, uint32_t vcpu, uint64_t nr,
  * library takes of guest memory and every dispatch, to prove that no
  * guest byte is fetched twice for one decision.
  */
+/* Test points: between the two steps of each side of the flush protocol. */
+enum { PVXHV_TP_ENTER_STEP, PVXHV_TP_FLUSH_STEP };
 #ifdef PVXHV_TEST_HOOKS
 void pvxhv_test_fetch(void *opaque, uint64_t gpa, const void *copy, size_t len);
 void pvxhv_test_store(void *opaque, uint64_t gpa, const void *src, size_t len);
 void pvxhv_test_dispatch(void *opaque, uint64_t nr);
+void pvxhv_test_point(void *opaque, int point, uint32_t vcpu);
 #else
+static inline void pvxhv_test_point(void *opaque, int point, uint32_t vcpu)
+{
+	(void)opaque; (void)point; (void)vcpu;
+}
 static inline void pvxhv_test_fetch(void *opaque, uint64_t gpa, const void *copy, size_t len)
 {
 	(void)opaque; (void)gpa; (void)copy; (void)len;

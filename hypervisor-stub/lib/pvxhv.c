@@ -12,6 +12,17 @@
 
 #define NSEC_PER_SEC	1000000000ull
 
+#ifdef PVXHV_TEST_HOOKS
+#include <stdio.h>
+_Thread_local int pvxhv_test_locks_held;
+
+void pvxhv_test_callback_under_lock(void)
+{
+	fprintf(stderr, "libpvxhv: a callback ran under an internal lock\n");
+	abort();
+}
+#endif
+
 /* The dispatch table, indexed by hypercall number, from PVX_HYPERCALLS. */
 #define HC_ENTRY(since_, name_, nr_, nargs_, feature_, flags_, ...)	\
 	[nr_] = { .name = #name_, .fn = hc_##name_, .since = since_,	\
@@ -59,29 +70,74 @@ PVXHV_EXPORT const char *pvxhv_error_name(int64_t err)
 
 /* Guest memory ------------------------------------------------------------ */
 
-static const struct pvxhv_mem_region *find_region(const struct pvxhv *hv,
-						  uint64_t gpa, uint64_t len)
+/*
+ * Region mode: the regions are sorted and do not overlap, so a range that
+ * runs past the end of one region continues only in the next one.  Every
+ * walk below is bounded by nr_regions.
+ */
+static const struct pvxhv_mem_region *region_at(const struct pvxhv *hv, uint64_t gpa)
 {
-	for (uint32_t i = 0; i < hv->nr_regions; i++) {
-		const struct pvxhv_mem_region *r = &hv->regions[i];
+	uint32_t lo = 0, hi = hv->nr_regions;
 
-		/* r->gpa + r->size does not wrap (checked at create). */
-		if (gpa >= r->gpa && gpa - r->gpa <= r->size &&
-		    len <= r->size - (gpa - r->gpa))
-			return r;
+	while (lo < hi) {	/* first region starting above gpa */
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (hv->regions[mid].gpa <= gpa)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
-	return NULL;
+	if (!lo)
+		return NULL;
+	/* r->gpa + r->size - 1 does not wrap (checked at create). */
+	return gpa - hv->regions[lo - 1].gpa < hv->regions[lo - 1].size ? &hv->regions[lo - 1] : NULL;
+}
+
+/*
+ * Walk [gpa, gpa + len) (len >= 1, no wrap) through the regions, copying
+ * each piece into in or out of out when given; false if some byte is not
+ * in a region.  With neither it only checks.
+ */
+static bool regions_walk(const struct pvxhv *hv, uint64_t gpa, uint64_t len,
+			 char *in, const char *out)
+{
+	const struct pvxhv_mem_region *r = region_at(hv, gpa), *end = hv->regions + hv->nr_regions;
+
+	while (r) {
+		uint64_t off = gpa - r->gpa, n = r->size - off < len ? r->size - off : len;
+
+		if (in) {
+			memcpy(in, (const char *)r->hva + off, n);
+			in += n;
+		}
+		if (out) {
+			memcpy((char *)r->hva + off, out, n);
+			out += n;
+		}
+		len -= n;
+		if (!len)
+			return true;
+		gpa += n;		/* = r->gpa + r->size: no wrap, the range does not */
+		r = r + 1 < end && r[1].gpa == gpa ? r + 1 : NULL;
+	}
+	return false;
 }
 
 bool guest_range_is_ram(const struct pvxhv *hv, uint64_t gpa, uint64_t len)
 {
-	if (len && gpa + len - 1 < gpa)		/* wraps */
-		return false;
-	if (!hv->regions)			/* accessor mode: callbacks decide */
+	if (!len)
 		return true;
-	return find_region(hv, gpa, len) != NULL;
+	if (gpa + len - 1 < gpa)		/* wraps */
+		return false;
+	if (!hv->regions)			/* accessor mode: the VMM decides */
+		return OP(hv, guest_ram)(hv->opaque, gpa, len);
+	return regions_walk(hv, gpa, len, NULL, NULL);
 }
 
+/*
+ * A guest structure, in the order of Documentation/abi/transport.rst:
+ * wrap (EFAULT), alignment (EINVAL), page (EINVAL), RAM (EFAULT).
+ */
 int check_guest_struct(const struct pvxhv *hv, uint64_t gpa, uint64_t len, uint64_t align)
 {
 	if (len && gpa + len - 1 < gpa)
@@ -95,23 +151,22 @@ int check_guest_struct(const struct pvxhv *hv, uint64_t gpa, uint64_t len, uint6
 	return 0;
 }
 
+/* All or nothing: nothing is copied unless every byte is RAM. */
 int copy_from_guest(const struct pvxhv *hv, void *dst, const void __guest *src, size_t len)
 {
 	uint64_t gpa = gpa_of(src);
-	const struct pvxhv_mem_region *r;
 
 	if (!len)
 		return 0;
 	if (gpa + len - 1 < gpa)
 		return -PVX_EFAULT;
 	if (!hv->regions) {
-		if (hv->ops.read_guest(hv->opaque, gpa, dst, len))
+		if (OP(hv, read_guest)(hv->opaque, gpa, dst, len))
 			return -PVX_EFAULT;
 	} else {
-		r = find_region(hv, gpa, len);
-		if (!r)
+		if (!regions_walk(hv, gpa, len, NULL, NULL))
 			return -PVX_EFAULT;
-		memcpy(dst, (const char *)r->hva + (gpa - r->gpa), len);
+		regions_walk(hv, gpa, len, dst, NULL);
 	}
 	pvxhv_test_fetch(hv->opaque, gpa, dst, len);
 	return 0;
@@ -120,7 +175,6 @@ int copy_from_guest(const struct pvxhv *hv, void *dst, const void __guest *src, 
 int copy_to_guest(const struct pvxhv *hv, void __guest *dst, const void *src, size_t len)
 {
 	uint64_t gpa = gpa_of(dst);
-	const struct pvxhv_mem_region *r;
 
 	if (!len)
 		return 0;
@@ -128,17 +182,19 @@ int copy_to_guest(const struct pvxhv *hv, void __guest *dst, const void *src, si
 		return -PVX_EFAULT;
 	pvxhv_test_store(hv->opaque, gpa, src, len);
 	if (!hv->regions)
-		return hv->ops.write_guest(hv->opaque, gpa, src, len) ? -PVX_EFAULT : 0;
-	r = find_region(hv, gpa, len);
-	if (!r)
+		return OP(hv, write_guest)(hv->opaque, gpa, src, len) ? -PVX_EFAULT : 0;
+	if (!regions_walk(hv, gpa, len, NULL, NULL))
 		return -PVX_EFAULT;
-	memcpy((char *)r->hva + (gpa - r->gpa), src, len);
+	regions_walk(hv, gpa, len, NULL, src);
 	return 0;
 }
 
 /* Life cycle -------------------------------------------------------------- */
 
-/* pvclock's scale: ns = (tsc_delta << shift) * mul >> 32, as KVM computes it. */
+/*
+ * pvclock's scale, as KVM computes it: ns = (tsc_delta << shift) * mul >> 32
+ * with a 64 x 32-bit product of 96 bits (<pvx/shared.h>).
+ */
 static void time_scale(uint64_t scaled_hz, uint64_t base_hz, int8_t *pshift, uint32_t *pmul)
 {
 	uint64_t tps64 = base_hz, scaled64 = scaled_hz;
@@ -177,6 +233,23 @@ static uint64_t possible_features(const struct pvxhv_ops *ops)
 	return f;
 }
 
+/* Sort the copied regions by gpa (at most 256, from the VMM) and refuse overlaps. */
+static bool regions_sort(struct pvxhv_mem_region *r, uint32_t n)
+{
+	for (uint32_t i = 1; i < n; i++) {
+		struct pvxhv_mem_region x = r[i];
+		uint32_t j = i;
+
+		for (; j && r[j - 1].gpa > x.gpa; j--)
+			r[j] = r[j - 1];
+		r[j] = x;
+	}
+	for (uint32_t i = 1; i < n; i++)
+		if (r[i].gpa - r[i - 1].gpa < r[i - 1].size)	/* starts inside the previous one */
+			return false;
+	return true;
+}
+
 static bool config_ok(const struct pvxhv_config *cfg)
 {
 	const struct pvxhv_ops *ops = cfg->ops;
@@ -208,10 +281,11 @@ static bool config_ok(const struct pvxhv_config *cfg)
 		for (uint32_t i = 0; i < cfg->nr_regions; i++) {
 			const struct pvxhv_mem_region *r = &cfg->regions[i];
 
+			/* The last byte must not wrap: ending at 2^64 is fine. */
 			if (!r->hva || !r->size || r->gpa + r->size - 1 < r->gpa)
 				return false;
 		}
-	} else if (!ops->read_guest || !ops->write_guest) {
+	} else if (!ops->guest_ram || !ops->read_guest || !ops->write_guest) {
 		return false;
 	}
 	return true;
@@ -236,8 +310,14 @@ PVXHV_EXPORT struct pvxhv *pvxhv_create(const struct pvxhv_config *cfg)
 		}
 		memcpy(hv->regions, cfg->regions, cfg->nr_regions * sizeof(*hv->regions));
 		hv->nr_regions = cfg->nr_regions;
+		if (!regions_sort(hv->regions, hv->nr_regions)) {
+			free(hv->regions);
+			free(hv);
+			errno = EINVAL;
+			return NULL;
+		}
 	}
-	if (pthread_mutex_init(&hv->neg_lock, NULL)) {
+	if (pthread_mutex_init(&hv->reg_lock, NULL)) {
 		free(hv->regions);
 		free(hv);
 		errno = ENOMEM;
@@ -262,35 +342,40 @@ PVXHV_EXPORT void pvxhv_destroy(struct pvxhv *hv)
 {
 	if (!hv)
 		return;
-	pthread_mutex_destroy(&hv->neg_lock);
+	pthread_mutex_destroy(&hv->reg_lock);
 	free(hv->regions);
 	free(hv);
 }
 
+/*
+ * No vCPU call runs (pvxhv.h): the "own" fields are ours.  Any-time calls
+ * may race: they only touch atomics (kicks, timer_vector, neg_state).
+ * neg_version and neg_features are left alone: they are read only in
+ * state DONE, which a racing pvxhv_negotiated() may still have seen.
+ */
 PVXHV_EXPORT void pvxhv_reset(struct pvxhv *hv)
 {
-	pthread_mutex_lock(&hv->neg_lock);
-	atomic_store(&hv->neg_done, 0);
-	hv->neg_version = 0;
-	hv->neg_features = 0;
+	atomic_store(&hv->neg_state, NEG_NONE);
+	hv_lock(&hv->reg_lock);
 	for (uint32_t i = 0; i < hv->nr_vcpus; i++) {
 		struct pvxhv_vcpu *v = &hv->vcpus[i];
 
 		atomic_store(&v->preempted, 0);
 		atomic_store(&v->flush_pending, 0);
-		atomic_store(&v->kick_pending, 0);
+		atomic_store(&v->kicks_seen, atomic_load(&v->kicks));	/* forget pending kicks */
 		atomic_store(&v->timer_vector, 0);
 		v->shared_gpa = PVX_GPA_NONE;
+		v->shared_claim = PVX_GPA_NONE;
 		v->time_version = 0;
 		v->steal_version = 0;
 		v->steal_ns = 0;
 	}
-	pthread_mutex_unlock(&hv->neg_lock);
+	hv_unlock(&hv->reg_lock);
 }
 
 PVXHV_EXPORT bool pvxhv_negotiated(const struct pvxhv *hv, uint32_t *version, uint64_t *features)
 {
-	if (!atomic_load_explicit(&hv->neg_done, memory_order_acquire))
+	if (atomic_load_explicit(&hv->neg_state, memory_order_acquire) != NEG_DONE)
 		return false;
 	if (version)
 		*version = hv->neg_version;
@@ -334,10 +419,11 @@ PVXHV_EXPORT bool pvxhv_cpuid(const struct pvxhv *hv, uint32_t leaf, uint32_t ou
 /* Decode and dispatch ----------------------------------------------------- */
 
 /*
- * The checks every hypercall passes, in this order (Documentation/abi):
- * number known (ENOSYS), batchable when batched (ELOOP), negotiated
- * (EPERM), in the negotiated version (ENOSYS), feature negotiated
- * (EOPNOTSUPP), unused argument registers zero (EINVAL).
+ * The checks every hypercall passes, in this order (Documentation/abi/
+ * transport.rst): number known in the version this host serves (ENOSYS),
+ * batchable when batched (ELOOP), negotiated (EPERM), in the negotiated
+ * version (ENOSYS), feature negotiated (EOPNOTSUPP), unused argument
+ * registers zero (EINVAL); then the call's own checks (PVX_HYPERCALLS).
  */
 int64_t hv_dispatch(struct pvxhv *hv, uint32_t vcpu, uint64_t nr,
 		       const uint64_t args[PVX_HC_MAX_ARGS], bool batched)
@@ -347,7 +433,7 @@ int64_t hv_dispatch(struct pvxhv *hv, uint32_t vcpu, uint64_t nr,
 	uint64_t features;
 
 	pvxhv_test_dispatch(hv->opaque, nr);
-	if (nr >= ARRAY_SIZE(hc_table) || !hc_table[nr].fn)
+	if (nr >= ARRAY_SIZE(hc_table) || !hc_table[nr].fn || hc_table[nr].since > hv->version)
 		return -PVX_ENOSYS;
 	d = &hc_table[nr];
 	if (batched && !(d->flags & PVX_HCF_BATCH))
@@ -383,6 +469,62 @@ PVXHV_EXPORT int64_t pvxhv_hypercall(struct pvxhv *hv, uint32_t vcpu, struct pvx
 	return ret;
 }
 
+/* Deferred TLB flushes ------------------------------------------------------ */
+
+/*
+ * A flush of a preempted vCPU is deferred to its next pvxhv_vcpu_enter().
+ * Two flags per vCPU and two sides, each of which writes its own flag and
+ * then reads the other's (Dekker's protocol, sequentially consistent):
+ *
+ *	schedule in (pvxhv_vcpu_enter)		flush (flush_or_defer)
+ *	  publish preempted = 0,		  publish flush_pending = 1,
+ *	  then take flush_pending		  then read preempted: 1 defers
+ *
+ * At least one side sees the other's write, so either the vCPU takes the
+ * flush before it runs, or the flusher sees it running and flushes it
+ * through ops->flush_tlb.  Read before publishing, on either side, and
+ * both can miss: the vCPU runs guest code with stale translations while
+ * the guest was told its flush was deferred.  So neither side writes the
+ * two steps itself: both go through publish_then_read(), which holds the
+ * order in one place.  The test point between the steps lets
+ * tests/host/test-unit.c (enter_flush_order, flush_enter_order) run the
+ * other side there; they fail if the steps are swapped.
+ */
+static unsigned int publish_then_read(struct pvxhv *hv, int point, uint32_t vcpu,
+				      atomic_uint *mine, unsigned int value,
+				      atomic_uint *theirs, bool take)
+{
+	atomic_store(mine, value);			/* 1. publish mine */
+	pvxhv_test_point(hv->opaque, point, vcpu);
+	return take ? atomic_exchange(theirs, 0)	/* 2. then read theirs */
+		    : atomic_load(theirs);
+}
+
+bool flush_or_defer(struct pvxhv *hv, uint32_t target)
+{
+	struct pvxhv_vcpu *t = &hv->vcpus[target];
+
+	/*
+	 * Running: flush it now.  flush_pending is not set, so its next entry
+	 * does not flush again (ops->flush_tlb covers it even if it is
+	 * descheduled meanwhile).
+	 */
+	if (!atomic_load(&t->preempted)) {
+		OP(hv, flush_tlb)(hv->opaque, target);
+		return false;
+	}
+	if (publish_then_read(hv, PVXHV_TP_FLUSH_STEP, target,
+			      &t->flush_pending, 1, &t->preempted, false))
+		return true;
+	/*
+	 * Scheduled in meanwhile: it may or may not have taken the flag, so
+	 * flush it now; if it did not take the flag it flushes once more on
+	 * its next entry (the one redundant flush pvxhv.h mentions).
+	 */
+	OP(hv, flush_tlb)(hv->opaque, target);
+	return false;
+}
+
 /* vCPU state from the VMM -------------------------------------------------- */
 
 PVXHV_EXPORT int pvxhv_vcpu_enter(struct pvxhv *hv, uint32_t vcpu, uint64_t steal_ns)
@@ -394,9 +536,9 @@ PVXHV_EXPORT int pvxhv_vcpu_enter(struct pvxhv *hv, uint32_t vcpu, uint64_t stea
 		return -PVX_ESRCH;
 	v = &hv->vcpus[vcpu];
 	v->steal_ns = steal_ns;
-	/* Clear preempted before looking for deferred flushes (see flush_tlb). */
-	atomic_store(&v->preempted, 0);
-	if (atomic_exchange(&v->flush_pending, 0))
+	/* Running from now on, then take what was deferred (see publish_then_read). */
+	if (publish_then_read(hv, PVXHV_TP_ENTER_STEP, vcpu,
+			      &v->preempted, 0, &v->flush_pending, true))
 		flags |= PVXHV_ENTER_FLUSH_TLB;
 	shared_page_refresh(hv, vcpu);
 	return flags;
@@ -420,17 +562,37 @@ PVXHV_EXPORT int pvxhv_timer_expired(struct pvxhv *hv, uint32_t vcpu)
 	vector = atomic_exchange(&hv->vcpus[vcpu].timer_vector, 0);
 	if (!vector || !hv->ops.inject)
 		return 0;
-	hv->ops.inject(hv->opaque, vcpu, (uint8_t)vector);
+	OP(hv, inject)(hv->opaque, vcpu, (uint8_t)vector);
 	return 1;
 }
 
+/* Kicks ---------------------------------------------------------------------- */
+
+/*
+ * kicks counts every kick of a vCPU; kicks_seen is how many blocks have
+ * consumed.  Recorded first, then ops->kick: a VMM that checks
+ * pvxhv_kicked() after arming what ops->kick signals cannot miss one.
+ */
 PVXHV_EXPORT int pvxhv_kick(struct pvxhv *hv, uint32_t vcpu)
 {
 	if (!hv || vcpu >= hv->nr_vcpus)
 		return -PVX_ESRCH;
-	atomic_store(&hv->vcpus[vcpu].kick_pending, 1);
-	hv->ops.kick(hv->opaque, vcpu);
+	atomic_fetch_add(&hv->vcpus[vcpu].kicks, 1);
+	OP(hv, kick)(hv->opaque, vcpu);
 	return 0;
+}
+
+PVXHV_EXPORT bool pvxhv_kicked(struct pvxhv *hv, uint32_t vcpu, uint64_t token)
+{
+	uint64_t k;
+
+	if (!hv || vcpu >= hv->nr_vcpus)
+		return false;
+	k = atomic_load(&hv->vcpus[vcpu].kicks);
+	if (k == token)
+		return false;
+	atomic_store(&hv->vcpus[vcpu].kicks_seen, k);	/* consumed by this block */
+	return true;
 }
 
 /* The shared page ---------------------------------------------------------- */
@@ -462,9 +624,9 @@ void shared_page_refresh(struct pvxhv *hv, uint32_t vcpu)
 	s.size = sizeof(s);
 	s.vcpu_id = vcpu;
 	s.flags = PVX_VCPU_TIME_VALID | (neg_features ? PVX_VCPU_STEAL_VALID : 0);
-	s.time.system_time = hv->ops.clock_ns(hv->opaque);
+	s.time.system_time = OP(hv, clock_ns)(hv->opaque);
 	if (hv->tsc_khz) {
-		s.time.tsc_timestamp = hv->ops.guest_tsc(hv->opaque, vcpu);
+		s.time.tsc_timestamp = OP(hv, guest_tsc)(hv->opaque, vcpu);
 		s.time.tsc_to_system_mul = hv->tsc_mul;
 		s.time.tsc_shift = hv->tsc_shift;
 		s.time.flags = PVX_TIME_TSC_STABLE;
@@ -494,6 +656,24 @@ void shared_page_refresh(struct pvxhv *hv, uint32_t vcpu)
 		v->steal_version++;
 		SHARED_WRITE(hv, gpa, steal_version, v->steal_version);
 	}
+}
+
+/*
+ * The page at gpa stops being vcpu's: clear the record's flags (under the
+ * time seqlock), so a guest still reading it sees it is not maintained.
+ * Called while vcpu still owns gpa, so no other vCPU writes it meanwhile.
+ */
+void shared_page_invalidate(struct pvxhv *hv, uint32_t vcpu, uint64_t gpa)
+{
+	struct pvxhv_vcpu *v = &hv->vcpus[vcpu];
+
+	v->time_version |= 1;
+	SHARED_WRITE(hv, gpa, time.version, v->time_version);
+	atomic_thread_fence(memory_order_release);
+	SHARED_WRITE(hv, gpa, flags, 0);
+	atomic_thread_fence(memory_order_release);
+	v->time_version++;
+	SHARED_WRITE(hv, gpa, time.version, v->time_version);
 }
 
 void shared_page_set_preempted(struct pvxhv *hv, uint32_t vcpu, bool preempted)

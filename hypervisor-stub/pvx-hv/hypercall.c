@@ -44,12 +44,13 @@ static uint64_t cb_clock_ns(void *opaque)
 	return now_ns() - vm->t0_ns;
 }
 
-static void cb_block(void *opaque, uint32_t vcpu, uint64_t deadline_ns)
+static void cb_block(void *opaque, uint32_t vcpu, uint64_t deadline_ns, uint64_t token)
 {
 	struct vm *vm = opaque;
 
 	/* Noted here, done by the run loop once the hypercall returns. */
 	vm->cpus[vcpu].block = true;
+	vm->cpus[vcpu].block_token = token;
 	vm->cpus[vcpu].block_deadline = deadline_ns ? vm->t0_ns + deadline_ns : 0;
 }
 
@@ -149,6 +150,12 @@ void hypercall_enter(struct vcpu *c)
 {
 	if (c->vm->hv)
 		pvxhv_vcpu_enter(c->vm->hv, c->id, 0);
+}
+
+/* After cb_block, before halting: a kick since the token ends the block. */
+bool hypercall_kicked(struct vcpu *c)
+{
+	return c->vm->hv && pvxhv_kicked(c->vm->hv, c->id, c->block_token);
 }
 
 void hypercall_preempt(struct vcpu *c)

@@ -77,6 +77,7 @@ struct vcpu {
 	/* PVX block: halt in KVM until an interrupt, a kick or the deadline. */
 	bool block;			/* asked for by the current hypercall */
 	uint64_t block_deadline;	/* CLOCK_MONOTONIC ns, 0: none */
+	uint64_t block_token;		/* libpvxhv's, for pvxhv_kicked() */
 	bool halted;			/* we put it in KVM_MP_STATE_HALTED */
 	atomic_bool kicked;		/* a kick since the last block */
 	timer_t timer;			/* sends SIG_KICK at the deadline */
@@ -158,6 +159,7 @@ void hypercall_cpuid(struct vm *vm, struct kvm_cpuid2 *c,
 int hypercall_init(struct vm *vm);
 void hypercall_enter(struct vcpu *c);
 void hypercall_preempt(struct vcpu *c);
+bool hypercall_kicked(struct vcpu *c);
 void hypercall(struct vcpu *c);
 const char *hypercall_name(unsigned int nr);
 void hypercall_exit(struct vm *vm);

@@ -60,8 +60,9 @@ static void vcpu_block(struct vcpu *c)
 	} };
 
 	c->block = false;
-	if (atomic_exchange(&c->kicked, false))
-		return;				/* kicked already: do not sleep */
+	/* kicked already (vcpu_kick sets immediate_exit from here on): do not sleep */
+	if (atomic_exchange(&c->kicked, false) || hypercall_kicked(c))
+		return;
 	if (c->block_deadline && c->has_timer)
 		timer_settime(c->timer, TIMER_ABSTIME, &at, NULL);
 	hypercall_preempt(c);

@@ -113,6 +113,67 @@ static void rst_header(void)
 	printf(".. Do not edit: make check-host fails when this file is stale.\n\n");
 }
 
+/*
+ * A hypercall's section.  Its checks ("WHAT: when; ..." in PVX_HYPERCALLS)
+ * become the ordered list, and the codes they name its error list.
+ */
+static void print_hc(const char *name, int nr, unsigned since, int nargs, const char *args,
+		     const char *ret, const char *checks, const char *summary)
+{
+	char codes[256] = "";
+	const char *p;
+
+	printf("``%s`` (%d)\n%.*s\n\n%s\n\n:Number: %d\n:Since: %u.%u\n"
+	       ":Arguments: %s (%d used; the other argument registers must be zero)\n"
+	       ":Returns: %s\n", name, nr, (int)strlen(name) + 7 + (nr > 9 ? 2 : 1),
+	       "----------------------------------------------------------------",
+	       summary, nr, VER(since), args, nargs, ret);
+	for (p = checks; *p; ) {
+		size_t n = strcspn(p, ":");
+		char code[32];
+
+		snprintf(code, sizeof(code), "%.*s", (int)n, p);
+		if (!strcmp(code, "GUEST"))
+			snprintf(code, sizeof(code), "EFAULT");
+		if (code[0] == 'E' && !strstr(codes, code)) {
+			strcat(codes, codes[0] ? " " : "");
+			strcat(codes, code);
+		}
+		p = strstr(p, "; ");
+		if (!p)
+			break;
+		p += 2;
+	}
+	if (strstr(checks, "GUEST:") && !strstr(codes, "EINVAL"))
+		strcat(codes, " EINVAL");
+	printf(":Errors: %s%s\n\n", codes[0] ? codes : "none of its own",
+	       codes[0] ? " (plus the common errors)" : "");
+	if (!checks[0]) {
+		printf("No checks of its own.\n\n");
+		return;
+	}
+	printf("Its checks, in this order after the common ones (:doc:`transport`); "
+	       "the first that applies decides the result:\n\n");
+	for (p = checks; *p; ) {
+		size_t n = strcspn(p, ":"), len;
+		const char *end = strstr(p, "; "), *cond = p + n + (p[n] ? 2 : 0);
+
+		len = end ? (size_t)(end - cond) : strlen(cond);
+		if (n == 5 && !strncmp(p, "GUEST", 5))
+			printf("#. %.*s, as a guest structure: it wraps ``-PVX_EFAULT``, is misaligned "
+			       "or crosses a page ``-PVX_EINVAL``, is not all RAM ``-PVX_EFAULT``\n",
+			       (int)len, cond);
+		else if (n == 1 && p[0] == '0')
+			printf("#. ``0`` (success, at once) if %.*s\n", (int)len, cond);
+		else
+			printf("#. ``-PVX_%.*s`` if %.*s\n", (int)n, p, (int)len, cond);
+		if (!end)
+			break;
+		p = end + 2;
+	}
+	printf("\n");
+}
+
 static int rst(const char *what)
 {
 	rst_header();
@@ -140,18 +201,24 @@ static int rst(const char *what)
 				       hcs[i].flags & PVX_HCF_BATCH ? "yes" : "no", hcs[i].summary);
 			}
 			printf("\n");
-#define HC(since, name, nr, nargs, feature, flags, args, ret, errs, summary)	\
-	printf("``%s`` (%d)\n%.*s\n\n%s\n\n:Number: %d\n:Since: %u.%u\n"	\
-	       ":Arguments: %s (%d used; the other argument registers must be zero)\n"	\
-	       ":Returns: %s\n:Errors: %s%s\n\n",				\
-	       #name, nr, (int)strlen(#name) + 7 + (nr > 9 ? 2 : 1),	\
-	       "----------------------------------------------------------------", \
-	       summary, nr, VER(since), args, nargs, ret,			\
-	       errs[0] ? errs : "none of its own", errs[0] ? " (plus the common errors)" : "");
+#define HC(since, name, nr, nargs, feature, flags, args, ret, checks, summary) \
+	print_hc(#name, nr, since, nargs, args, ret, checks, summary);
 			PVX_HYPERCALLS(HC)
 #undef HC
 		}
 		return 0;
+	}
+	if (!strcmp(what, "checks")) {
+		int n = 0;
+
+		printf("The common checks, in order (``PVX_COMMON_CHECKS``):\n\n");
+#define CHK(since, err, cond) \
+	printf("#. ``-%s`` if %s (since %u.%u)\n", #err, cond, VER(since)); n++;
+		PVX_COMMON_CHECKS(CHK)
+#undef CHK
+		printf("#. then the hypercall's own checks, in the order listed with it "
+		       "in :doc:`hypercalls`.\n");
+		return n ? 0 : 1;
 	}
 	if (!strcmp(what, "errors")) {
 		printf(".. list-table:: Error codes (returned negated in RAX)\n   :header-rows: 1\n\n");
@@ -208,6 +275,6 @@ int main(int argc, char **argv)
 		printf("%d %d\n", PVX_ABI_VERSION_MAJOR, PVX_ABI_VERSION_MINOR);
 		return 0;
 	}
-	fprintf(stderr, "usage: abi-gen dump | rst hypercalls|errors|features|shutdown|layout | version\n");
+	fprintf(stderr, "usage: abi-gen dump | rst hypercalls|errors|features|shutdown|layout|checks | version\n");
 	return 2;
 }

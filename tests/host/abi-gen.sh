@@ -27,7 +27,7 @@ gen() {	# gen VERSION-HEX OUTPUT
 
 gen "" "$out/abi-gen" || { rec FAIL abi.gen "abi-gen does not build"; exit 1; }
 read -r major minor < <("$out/abi-gen" version)
-tables="hypercalls errors features shutdown layout"
+tables="hypercalls errors features shutdown layout checks"
 
 # Documentation tables.
 mkdir -p "$out/rst"

@@ -16,6 +16,9 @@ clang=${HOST_CLANG:-clang-14}
 mkdir -p "$out/check"
 log=$out/check
 start_fails=$(grep -c '^FAIL' "$results" 2>/dev/null || true)
+# The soname (host.mk passes it) and the symbol version node (the map).
+sover=${PVXHV_SOVER:-$(sed -n 's/^PVXHV_SOVER[[:space:]]*:=[[:space:]]*//p' "$top/hypervisor-stub/host.mk")}
+vnode=$(sed -n 's/^\(PVXHV_[0-9]*\) {$/\1/p' "$top/hypervisor-stub/lib/libpvxhv.map")
 
 rec() { "$top/scripts/result.sh" "$suite" "$@"; }
 # step NAME CMD...: run CMD, output to $log/NAME.log, record PASS/FAIL.
@@ -37,7 +40,7 @@ exports_ok() {
 	local bad
 	bad=$(nm -g --defined-only "$out/lib/libpvxhv.a" | awk 'NF == 3 {print $3}' | grep -v '^pvxhv_')
 	[ -z "$bad" ] || { echo "internal symbols exported: $bad"; return 1; }
-	bad=$(nm -D --defined-only "$out/lib/libpvxhv.so.1" | awk 'NF == 3 && $3 != "PVXHV_1" {print $3}' | grep -v '^pvxhv_')
+	bad=$(nm -D --defined-only "$out/lib/libpvxhv.so.$sover" | awk -v n="$vnode" 'NF == 3 && $3 != n {print $3}' | grep -v '^pvxhv_')
 	[ -z "$bad" ] || { echo "internal symbols exported: $bad"; return 1; }
 }
 step build.exports exports_ok
@@ -141,16 +144,29 @@ freeze_bites() {
 }
 step abi.freeze_and_docs_checks_bite freeze_bites
 
-# 5. Unit tests under ASan + UBSan: one result per test case.
-if step build.test-unit mk "$out/test-unit"; then
-	"$out/test-unit" > "$log/unit.log" 2>&1
+# 5. Unit tests under ASan + UBSan, the threaded tests under ASan + UBSan
+# and under TSan: one result per test case.
+run_cases() {	# run_cases LOGNAME BINARY [ENV=VALUE...]
+	local name=$1 bin=$2 rc
+	shift 2
+	env "$@" "$bin" > "$log/$name.log" 2>&1
 	rc=$?
-	while read -r verdict name rest; do
-		case "$verdict" in PASS|FAIL) rec "$verdict" "$name" ${rest:+"${rest#-- }"};; esac
-	done < "$log/unit.log"
-	if [ $rc -ne 0 ] && ! grep -q '^FAIL' "$log/unit.log"; then
-		rec FAIL unit.run "test-unit exited $rc without a verdict: $(grep -m1 -E 'ERROR|runtime error' "$log/unit.log")"
+	while read -r verdict tname rest; do
+		case "$verdict" in PASS|FAIL) rec "$verdict" "$tname" ${rest:+"${rest#-- }"};; esac
+	done < "$log/$name.log"
+	if [ $rc -ne 0 ] && ! grep -q '^FAIL' "$log/$name.log"; then
+		rec FAIL "$name.run" "$(basename "$bin") exited $rc without a verdict: $(grep -m1 -E 'ERROR|WARNING|runtime error|fakevm|libpvxhv' "$log/$name.log")"
 	fi
+}
+if step build.test-unit mk "$out/test-unit"; then
+	run_cases unit "$out/test-unit"
+fi
+if step build.test-threads mk "$out/test-threads"; then
+	run_cases threads "$out/test-threads"
+fi
+if step build.tsan-threads mk "$out/tsan-threads"; then
+	run_cases tsan "$out/tsan-threads" PVX_THREADS_PREFIX=tsan \
+		TSAN_OPTIONS="halt_on_error=1 exitcode=66 second_deadlock_stack=1"
 fi
 
 # 6. Install with pkg-config, link statically and dynamically, run.
@@ -163,7 +179,7 @@ install_smoke() {
 		-o "$log/smoke-shared" $(pkg-config --libs pvxhv) -Wl,-rpath,"$p/lib" || return 1
 	$cc -std=c11 -Wall -Wextra -Werror $(pkg-config --cflags pvxhv) "$top/tests/host/install-smoke.c" \
 		-o "$log/smoke-static" "$p/lib/libpvxhv.a" $(pkg-config --static --libs-only-other pvxhv) || return 1
-	[[ $(ldd "$log/smoke-shared") == *"$p/lib/libpvxhv.so.1"* ]] || return 1
+	[[ $(ldd "$log/smoke-shared") == *"$p/lib/libpvxhv.so.$sover"* ]] || return 1
 	[ "$("$log/smoke-shared")" = "multicall EFAULT $major.$minor" ] &&
 		[ "$("$log/smoke-static")" = "multicall EFAULT $major.$minor" ]
 }

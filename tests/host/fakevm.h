@@ -30,6 +30,13 @@ struct fvm {
 	uint8_t			*low, *top;
 	bool			accessor;	/* memory through read/write callbacks */
 	int			fail_reads;	/* accessor: fail this many reads */
+	int			fail_writes;	/* accessor: fail this many writes */
+	uint64_t		rom_lo, rom_hi;	/* accessor: readable, not writable: not RAM */
+	/* Tests may run code inside callbacks (re-entrancy, races). */
+	void			(*on_block)(struct fvm *vm, uint32_t v, uint64_t deadline,
+					    uint64_t token);
+	void			(*on_kick)(struct fvm *vm, uint32_t v);
+	void			(*on_write)(struct fvm *vm, uint64_t gpa);
 
 	uint64_t		now;
 	uint64_t		tsc;
@@ -47,7 +54,8 @@ struct fvm {
 	unsigned int		console_calls;
 	unsigned int		shutdowns;
 	uint32_t		shutdown_reason, shutdown_code;
-	unsigned int		reads, writes;
+	unsigned int		reads, writes, ram_checks;
+	uint64_t		block_token;
 };
 
 static inline uint8_t *fvm_host(struct fvm *vm, uint64_t gpa, uint64_t len)
@@ -57,6 +65,19 @@ static inline uint8_t *fvm_host(struct fvm *vm, uint64_t gpa, uint64_t len)
 	if (gpa >= FVM_TOP_GPA && len <= 0 - gpa)
 		return vm->top + (gpa - FVM_TOP_GPA);
 	return NULL;
+}
+
+static inline bool fvm_in_rom(const struct fvm *vm, uint64_t gpa, uint64_t len)
+{
+	return vm->rom_hi && gpa < vm->rom_hi && gpa + len > vm->rom_lo;
+}
+
+static bool fvm_ram(void *o, uint64_t gpa, uint64_t len)
+{
+	struct fvm *vm = o;
+
+	vm->ram_checks++;
+	return fvm_host(vm, gpa, len) != NULL && !fvm_in_rom(vm, gpa, len);
 }
 
 static int fvm_read(void *o, uint64_t gpa, void *dst, size_t len)
@@ -77,7 +98,10 @@ static int fvm_write(void *o, uint64_t gpa, const void *src, size_t len)
 	uint8_t *p = fvm_host(vm, gpa, len);
 
 	vm->writes++;
-	if (!p)
+	if (vm->on_write)
+		vm->on_write(vm, gpa);
+	/* All or nothing (pvxhv.h): a failing write writes no byte. */
+	if (!p || fvm_in_rom(vm, gpa, len) || (vm->fail_writes && vm->fail_writes-- > 0))
 		return -1;
 	memcpy(p, src, len);
 	return 0;
@@ -105,13 +129,16 @@ static void fvm_yield(void *o, uint32_t v)
 	vm->yields++;
 }
 
-static void fvm_block(void *o, uint32_t v, uint64_t deadline)
+static void fvm_block(void *o, uint32_t v, uint64_t deadline, uint64_t token)
 {
 	struct fvm *vm = o;
 
 	FVM_VCPU_OK(vm, v);
 	vm->blocks++;
 	vm->block_deadline = deadline;
+	vm->block_token = token;
+	if (vm->on_block)
+		vm->on_block(vm, v, deadline, token);
 }
 
 static void fvm_kick(void *o, uint32_t v)
@@ -121,6 +148,8 @@ static void fvm_kick(void *o, uint32_t v)
 	FVM_VCPU_OK(vm, v);
 	if (v < FVM_MAX_VCPUS)
 		vm->kicks[v]++;
+	if (vm->on_kick)
+		vm->on_kick(vm, v);
 }
 
 static void fvm_inject(void *o, uint32_t v, uint8_t vec)
@@ -198,7 +227,7 @@ static inline int fvm_init(struct fvm *vm, const struct fvm_opts *o)
 	vm->accessor = o->accessor;
 	vm->now = 1000000000ull;
 	vm->ops = (struct pvxhv_ops){
-		.read_guest = fvm_read, .write_guest = fvm_write,
+		.guest_ram = fvm_ram, .read_guest = fvm_read, .write_guest = fvm_write,
 		.clock_ns = fvm_clock, .guest_tsc = fvm_tsc,
 		.block = fvm_block, .kick = fvm_kick, .yield = fvm_yield,
 		.inject = fvm_inject, .set_timer = fvm_set_timer,
@@ -223,6 +252,14 @@ static inline int fvm_init(struct fvm *vm, const struct fvm_opts *o)
 	return vm->hv ? 0 : -1;
 }
 
+/* Re-create the instance after a test changed vm->cfg or vm->ops; 0 or -1. */
+static inline int fvm_recreate(struct fvm *vm)
+{
+	pvxhv_destroy(vm->hv);
+	vm->hv = pvxhv_create(&vm->cfg);
+	return vm->hv ? 0 : -1;
+}
+
 static inline void fvm_fini(struct fvm *vm)
 {
 	pvxhv_destroy(vm->hv);
@@ -231,12 +268,68 @@ static inline void fvm_fini(struct fvm *vm)
 	vm->hv = NULL;
 }
 
+/*
+ * Whether r is a result hypercall nr may return: a success, a common error
+ * (PVX_COMMON_CHECKS) or a code its checks in PVX_HYPERCALLS name
+ * ("GUEST" names EFAULT and EINVAL).  An unknown
+ * number may only be ENOSYS.
+ */
+static inline bool fvm_documented(uint64_t nr, int64_t r)
+{
+	static const struct { uint64_t nr; const char *checks; } hcs[] = {
+#define FVM_HC(since, name, nr, nargs, feature, flags, args, ret, checks, summary) { nr, checks },
+		PVX_HYPERCALLS(FVM_HC)
+#undef FVM_HC
+	};
+	static const struct { const char *name; int64_t value; } errs[] = {
+#define FVM_ERR(since, name, value, doc) { &#name[4], value },	/* without "PVX_" */
+		PVX_ERRORS(FVM_ERR)
+#undef FVM_ERR
+	};
+	const char *checks = NULL, *name = NULL, *p;
+
+	if (r >= 0 || r == -PVX_ENOSYS)
+		return true;
+	for (size_t i = 0; i < sizeof(hcs) / sizeof(hcs[0]); i++)
+		if (hcs[i].nr == nr)
+			checks = hcs[i].checks;
+	if (!checks)
+		return false;
+#define FVM_COMMON(since, err, cond) if (r == -err) return true;
+	PVX_COMMON_CHECKS(FVM_COMMON)
+#undef FVM_COMMON
+	for (size_t i = 0; i < sizeof(errs) / sizeof(errs[0]); i++)
+		if (errs[i].value == -r)
+			name = errs[i].name;
+	if (!name)
+		return false;
+	for (p = checks; *p; ) {
+		size_t n = strcspn(p, ":");
+
+		if ((n == strlen(name) && !strncmp(p, name, n)) ||
+		    (n == 5 && !strncmp(p, "GUEST", 5) && r == -PVX_EFAULT))
+			return true;
+		p = strstr(p, "; ");
+		if (!p)
+			break;
+		p += 2;
+	}
+	return false;
+}
+
 static inline int64_t fvm_call(struct fvm *vm, uint32_t vcpu, uint64_t nr, uint64_t a0,
 			       uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4)
 {
 	struct pvxhv_regs r = { .rax = nr, .rbx = a0, .rcx = a1, .rsi = a2, .rdi = a3, .r8 = a4 };
+	int64_t ret = pvxhv_hypercall(vm->hv, vcpu, &r);
 
-	return pvxhv_hypercall(vm->hv, vcpu, &r);
+	/* Code and the generated error lists agree, in every test. */
+	if (!fvm_documented(nr, ret)) {
+		fprintf(stderr, "fakevm: %s returned %lld (%s), not in its documented errors\n",
+			pvxhv_hypercall_name(nr), (long long)ret, pvxhv_error_name(ret));
+		abort();
+	}
+	return ret;
 }
 
 #define FVM_CALL(vm, nr, ...)	fvm_call_n(vm, 0, nr, (uint64_t[]){ __VA_ARGS__ }, \

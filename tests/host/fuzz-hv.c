@@ -6,7 +6,8 @@
  * four hypercalls (vCPU, number, argument registers drawn from encodings
  * that favour interesting addresses), and the rest is the guest RAM image.
  * Beyond ASan/UBSan, it checks the library's promises: every result is a
- * success or a documented error, callbacks only see valid vCPUs, vectors
+ * success or an error the call's checks document (fvm_call), no callback
+ * runs under an internal lock, callbacks only see valid vCPUs, vectors
  * and lengths (fakevm.h), and the instance still serves a valid call at
  * the end.
  *
@@ -213,6 +214,13 @@ void pvxhv_test_dispatch(void *opaque, uint64_t nr)
 	(void)opaque;
 	(void)nr;
 	flog.epoch++;
+}
+
+void pvxhv_test_point(void *opaque, int point, uint32_t vcpu)
+{
+	(void)opaque;
+	(void)point;
+	(void)vcpu;
 }
 
 /*

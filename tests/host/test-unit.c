@@ -7,20 +7,12 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "fakevm.h"
-#include "internal.h"
-
-static const char *cur_test;
-static char cur_fail[512];
-
-#define EXPECT_EQ(a, b) do {							\
-	long long a_ = (long long)(a), b_ = (long long)(b);			\
-	if (a_ != b_ && !cur_fail[0])						\
-		snprintf(cur_fail, sizeof(cur_fail), "line %d: %s = %lld, expected %s = %lld", \
-			 __LINE__, #a, a_, #b, b_);				\
-} while (0)
-#define EXPECT(c)	EXPECT_EQ(!!(c), 1)
+#include "harness.h"
 
 static struct fvm vm;
 
@@ -389,35 +381,6 @@ static void test_negotiate_accessor_mode(void)
 	vm.fail_reads = 1;
 	EXPECT_EQ(fvm_negotiate(&vm, PVX_ABI_VERSION_LATEST, ~0ull), -PVX_EFAULT);
 	EXPECT(!pvxhv_negotiated(vm.hv, NULL, NULL));
-	fvm_fini(&vm);
-}
-
-static void *neg_thread(void *arg)
-{
-	uint64_t gpa = (uintptr_t)arg;
-	struct pvx_negotiate n = { .size = sizeof(n), .version = PVX_ABI_VERSION_LATEST };
-
-	memcpy(vm.low + gpa, &n, sizeof(n));
-	return (void *)(intptr_t)fvm_call(&vm, (uint32_t)(gpa / 0x1000) % 4, PVX_HC_negotiate, gpa, 0, 0, 0, 0);
-}
-
-static void test_negotiate_concurrent(void)
-{
-	pthread_t t[4];
-	int ok = 0, already = 0;
-
-	up_raw(NULL);
-	for (int i = 0; i < 4; i++)
-		pthread_create(&t[i], NULL, neg_thread, (void *)(uintptr_t)(0x10000 + i * 0x1000));
-	for (int i = 0; i < 4; i++) {
-		void *r;
-
-		pthread_join(t[i], &r);
-		ok += (intptr_t)r == 0;
-		already += (intptr_t)r == -PVX_EALREADY;
-	}
-	EXPECT_EQ(ok, 1);
-	EXPECT_EQ(already, 3);
 	fvm_fini(&vm);
 }
 
@@ -922,15 +885,667 @@ static void test_send_ipi(void)
 	fvm_fini(&vm);
 }
 
-#define T(name)	{ #name, test_##name }
-static const struct { const char *name; void (*fn)(void); } tests[] = {
+/* ==== One test per documented rule (Documentation/abi, pvxhv.h) ==== */
+
+/* ---- corner 1: a structure in two adjacent memory regions is RAM ---- */
+
+static void test_rule_adjacent_regions(void)
+{
+	static uint8_t a[0x2800], b[0x2800];
+	/* [0x1000, 0x3800) and [0x3800, 0x6000), two host buffers, given out of order */
+	struct pvxhv_mem_region r[2] = { { 0x3800, sizeof(b), b }, { 0x1000, sizeof(a), a } };
+	struct pvx_negotiate n = { .size = sizeof(n), .version = PVX_ABI_VERSION_LATEST, .features = ~0ull };
+	struct pvx_multicall_entry e[2] = {
+		{ .nr = PVX_HC_sched_yield }, { .nr = PVX_HC_kick_vcpu, .args = { 9 } },
+	};
+	struct pvx_vcpu_shared sh;
+
+	up_raw(NULL);
+	vm.cfg.regions = r;
+	vm.cfg.nr_regions = 2;
+	EXPECT_EQ(fvm_recreate(&vm), 0);
+	vm.cfg.regions = vm.regions;
+	if (!vm.hv)
+		return;
+	memset(a, 0, sizeof(a));
+	memset(b, 0, sizeof(b));
+	memcpy(a, &n, sizeof(n));
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_negotiate, 0x1000), 0);
+	/* console bytes 0x37fc..0x3803: four in each region */
+	memcpy(a + 0x27fc, "abcd", 4);
+	memcpy(b, "efgh", 4);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_console_write, 0x37fc, 8), 8);
+	EXPECT(vm.console_len == 8 && !memcmp(vm.console, "abcdefgh", 8));
+	/* a multicall array split at the boundary: entry 0 in a, entry 1 in b */
+	memcpy(a + sizeof(a) - sizeof(e[0]), &e[0], sizeof(e[0]));
+	memcpy(b, &e[1], sizeof(e[1]));
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_multicall, 0x3800 - sizeof(e[0]), 2), 0);
+	memcpy(&e[0], a + sizeof(a) - sizeof(e[0]), sizeof(e[0]));
+	memcpy(&e[1], b, sizeof(e[1]));
+	EXPECT_EQ(e[0].result, 0);			/* results written into both */
+	EXPECT_EQ(e[1].result, -PVX_ESRCH);
+	EXPECT_EQ(vm.yields, 1);
+	/* a shared page across the boundary: its record lands in a, the page is RAM */
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_register_shared_page, 0x3000), 0);
+	memcpy(&sh, a + 0x2000, sizeof(sh));
+	EXPECT_EQ(sh.size, sizeof(sh));
+	/* what is past the last region is not RAM */
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_console_write, 0x6000, 4), -PVX_EFAULT);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_console_write, 0xff8, 8), -PVX_EFAULT);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_register_shared_page, 0x6000), -PVX_EFAULT);
+}
+
+/* ---- corner 8: regions may end at 2^64, must not overlap ---- */
+
+static void test_rule_regions_top_and_overlap(void)
+{
+	static uint8_t buf[0x4000];
+	struct pvxhv_mem_region r[2];
+	struct pvxhv *hv;
+
+	up_raw(NULL);
+	vm.cfg.regions = r;
+	vm.cfg.nr_regions = 1;
+	r[0] = (struct pvxhv_mem_region){ 0ull - sizeof(buf), sizeof(buf), buf };	/* ends at 2^64 */
+	hv = pvxhv_create(&vm.cfg);
+	EXPECT(hv);
+	pvxhv_destroy(hv);
+	r[0].gpa++;							/* last byte wraps */
+	EXPECT(!pvxhv_create(&vm.cfg));
+	vm.cfg.nr_regions = 2;
+	r[0] = (struct pvxhv_mem_region){ 0x10000, 0x2000, buf };
+	r[1] = (struct pvxhv_mem_region){ 0x11000, 0x2000, buf };	/* overlaps */
+	errno = 0;
+	EXPECT(!pvxhv_create(&vm.cfg));
+	EXPECT_EQ(errno, EINVAL);
+	r[1].gpa = 0x10000;						/* same start */
+	EXPECT(!pvxhv_create(&vm.cfg));
+	r[1] = (struct pvxhv_mem_region){ 0xf000, 0x1001, buf };	/* before, one byte into r[0] */
+	EXPECT(!pvxhv_create(&vm.cfg));
+	r[1].size = 0x1000;						/* adjacent: fine */
+	hv = pvxhv_create(&vm.cfg);
+	EXPECT(hv);
+	pvxhv_destroy(hv);
+	vm.cfg.regions = vm.regions;
+	vm.cfg.nr_regions = 2;
+}
+
+/* ---- corner 2: several faults at once, one answer each ---- */
+
+static void test_order_second_negotiate_bad_struct(void)
+{
+	up(NULL);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_negotiate, 0x2004), -PVX_EALREADY);		/* misaligned */
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_negotiate, FVM_LOW_SIZE), -PVX_EALREADY);	/* not RAM */
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_negotiate, 0ull - 8), -PVX_EALREADY);		/* wraps */
+	put_neg(0x2000, 15, PVX_ABI_VERSION(2, 0), 0);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_negotiate, 0x2000), -PVX_EALREADY);		/* bad size, major */
+	EXPECT_EQ(vm.reads + vm.ram_checks, 0);						/* not looked at */
+}
+
+static void test_order_negotiate_range_before_major(void)
+{
+	uint8_t before[32];
+
+	up_raw(NULL);
+	put_neg(0x2000, 15, PVX_ABI_VERSION(2, 0), 0);			/* size too small */
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_negotiate, 0x2000), -PVX_EINVAL);
+	put_neg(0x2ff0, 24, PVX_ABI_VERSION(2, 0), 0);			/* declared size crosses a page */
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_negotiate, 0x2ff0), -PVX_EINVAL);
+	put_neg(0x2000, 0xffffffffu, PVX_ABI_VERSION(0, 1), 0);	/* absurd size */
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_negotiate, 0x2000), -PVX_EINVAL);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_negotiate, FVM_LOW_SIZE), -PVX_EFAULT);	/* not RAM */
+	/* a good range with the wrong major: only now EPROTONOSUPPORT */
+	put_neg(0x2000, 24, PVX_ABI_VERSION(2, 0), 0);
+	memcpy(before, vm.low + 0x2000, sizeof(before));
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_negotiate, 0x2000), -PVX_EPROTONOSUPPORT);
+	EXPECT(!memcmp(before, vm.low + 0x2000, sizeof(before)));
+	EXPECT(!pvxhv_negotiated(vm.hv, NULL, NULL));
+}
+
+static void test_order_flush_nbits_before_gpa(void)
+{
+	up(NULL);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_flush_tlb, 0ull - 4, 0), -PVX_EINVAL);		/* 0, wraps */
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_flush_tlb, FVM_LOW_SIZE, 0), -PVX_EINVAL);	/* 0, not RAM */
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_flush_tlb, 0ull - 4, PVX_MAX_VCPUS + 1), -PVX_E2BIG);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_flush_tlb, 0x3004, PVX_MAX_VCPUS + 1), -PVX_E2BIG);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_flush_tlb, FVM_LOW_SIZE, ~0ull), -PVX_E2BIG);
+	/* and in range, the bitmap's own order: wrap, alignment, page, RAM */
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_flush_tlb, 0ull - 4, 64), -PVX_EFAULT);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_flush_tlb, FVM_LOW_SIZE + 4, 64), -PVX_EINVAL);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_flush_tlb, FVM_LOW_SIZE, 64), -PVX_EFAULT);
+	for (int i = 0; i < 4; i++)
+		EXPECT_EQ(vm.flushes[i], 0);
+}
+
+static void test_order_flush_reserved_bits_before_missing_vcpus(void)
+{
+	up(NULL);	/* 4 vCPUs */
+	put_mask(0x3000, (1ull << 5) | (1ull << 9));	/* vCPU 5 missing, bit 9 >= nbits 8 */
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_flush_tlb, 0x3000, 8), -PVX_EINVAL);
+	/* across words: word 0 names a missing vCPU, word 1 a bit >= nbits */
+	put_mask(0x3000, 1ull << 10);
+	put_mask(0x3008, 1ull << 3);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_flush_tlb, 0x3000, 67), -PVX_EINVAL);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_flush_tlb, 0x3000, 68), -PVX_ESRCH);
+	for (int i = 0; i < 4; i++)
+		EXPECT_EQ(vm.flushes[i], 0);
+}
+
+static void test_order_console_length_before_gpa(void)
+{
+	up(NULL);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_console_write, 0ull - 1, PVX_CONSOLE_MAX + 1), -PVX_E2BIG);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_console_write, 0ull - 1, ~0ull), -PVX_E2BIG);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_console_write, 0ull - 1, 0), 0);	/* 0: address not looked at */
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_console_write, 0ull - 1, 2), -PVX_EFAULT);
+	EXPECT_EQ(vm.console_calls, 0);
+}
+
+static void test_order_multicall_count_before_gpa(void)
+{
+	up(NULL);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_multicall, 0ull - 8, PVX_MULTICALL_MAX + 1), -PVX_E2BIG);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_multicall, 0x6004, PVX_MULTICALL_MAX + 1), -PVX_E2BIG);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_multicall, 0ull - 8, 0), 0);	/* count 0: nothing read */
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_multicall, 0x6004, 0), 0);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_multicall, FVM_LOW_SIZE, 0), 0);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_multicall, 0ull - 8, 1), -PVX_EFAULT);
+}
+
+static void test_order_entry_flags_first(void)
+{
+	const uint64_t m = 0x6000;
+
+	up(NULL);
+	put_entry(m, 0, 0xbad, 1, 0, 0);			/* unknown number */
+	put_entry(m, 1, PVX_HC_multicall, 2, m, 1);		/* nested */
+	put_entry(m, 2, PVX_HC_block, 4, 0, 0);			/* not batchable */
+	put_entry(m, 3, PVX_HC_console_write, 8, FVM_LOW_SIZE, 1ull << 40);	/* E2BIG and EFAULT */
+	put_entry(m, 4, PVX_HC_sched_yield, 1u << 31, 7, 0);	/* reserved argument */
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_multicall, m, 5), 0);
+	for (uint32_t i = 0; i < 5; i++)
+		EXPECT_EQ(result_of(m, i), -PVX_EINVAL);
+	EXPECT_EQ(vm.yields + vm.blocks + vm.console_calls, 0);
+}
+
+static void test_order_send_ipi(void)
+{
+	up(NULL);	/* 4 vCPUs */
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_send_ipi, ~0ull, 100, 5), -PVX_EINVAL);	/* bad vector first */
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_send_ipi, 0x1, ~0ull, 256), -PVX_EINVAL);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_send_ipi, 0, 100, 0xf0), 0);		/* empty: nobody */
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_send_ipi, 0, ~0ull, 0xf0), 0);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_send_ipi, 0, 0, 5), -PVX_EINVAL);	/* empty, bad vector */
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_send_ipi, 0x1, 4, 0xf0), -PVX_ESRCH);
+	EXPECT_EQ(vm.injects, 0);
+}
+
+/* The common checks (PVX_COMMON_CHECKS): each pair that can meet, the earlier wins. */
+static void test_order_common_checks(void)
+{
+	struct fvm_opts o = { .abi_version = PVX_ABI_VERSION(1, 0) };
+	const uint64_t m = 0x6000;
+
+	/* newer than the host vs not negotiated; with a bad argument register too */
+	up_raw(&o);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_send_ipi, 0, 0, 0, 1), -PVX_ENOSYS);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_console_write, 0, 0, 1), -PVX_EPERM);	/* EPERM before EINVAL */
+	fvm_fini(&vm);
+	/* newer than negotiated vs feature vs argument registers */
+	up_raw(NULL);
+	EXPECT_EQ(fvm_negotiate(&vm, PVX_ABI_VERSION(1, 0), PVX_FEATURE(MULTICALL)), 0);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_send_ipi, 0, 0, 0, 1), -PVX_ENOSYS);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_console_write, 0, 0, 1), -PVX_EOPNOTSUPP);
+	/* argument registers before the call's own checks */
+	fvm_fini(&vm);
+	up(NULL);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_console_write, 0, PVX_CONSOLE_MAX + 1, 1), -PVX_EINVAL);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_kick_vcpu, 99, 1), -PVX_EINVAL);
+	/* in an entry: flags, then the number, then batchable, then the rest */
+	put_entry(m, 0, 0xbad, 1, 0, 0);
+	put_entry(m, 1, 0xbad, 0, 0, 0);
+	put_entry(m, 2, PVX_HC_block, 0, 0, 7);			/* ELOOP before EINVAL */
+	put_entry(m, 3, PVX_HC_kick_vcpu, 0, 99, 7);		/* EINVAL before ESRCH */
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_multicall, m, 4), 0);
+	EXPECT_EQ(result_of(m, 0), -PVX_EINVAL);
+	EXPECT_EQ(result_of(m, 1), -PVX_ENOSYS);
+	EXPECT_EQ(result_of(m, 2), -PVX_ELOOP);
+	EXPECT_EQ(result_of(m, 3), -PVX_EINVAL);
+	EXPECT_EQ(vm.console_calls + vm.blocks, 0);
+}
+
+/* ---- corner 3: negotiate against an older host: its struct, its size ---- */
+
+static void test_rule_negotiate_answer_is_accepted_version(void)
+{
+	struct fvm_opts o = { .abi_version = PVX_ABI_VERSION(1, 0) };
+	struct pvx_negotiate n;
+
+	/* a 1.1 guest (24 bytes) on a host serving 1.0: 16 bytes back, size 16 */
+	up_raw(&o);
+	memset(vm.low + 0x2000, 0xa5, 32);
+	put_neg(0x2000, 24, PVX_ABI_VERSION(1, 1), ~0ull);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_negotiate, 0x2000), 0);
+	n = neg_at(0x2000);
+	EXPECT_EQ(n.size, 16);
+	EXPECT_EQ(n.version, PVX_ABI_VERSION(1, 0));
+	for (int i = 16; i < 32; i++)
+		EXPECT_EQ(vm.low[0x2000 + i], 0xa5);
+	fvm_fini(&vm);
+	/* a guest that speaks 1.0 with a bigger struct gets a 1.0 answer too */
+	up_raw(NULL);
+	memset(vm.low + 0x2000, 0xa5, 32);
+	put_neg(0x2000, 24, PVX_ABI_VERSION(1, 0), ~0ull);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_negotiate, 0x2000), 0);
+	n = neg_at(0x2000);
+	EXPECT_EQ(n.size, 16);
+	EXPECT_EQ(vm.low[0x2000 + 16], 0xa5);
+}
+
+/* ---- corner 4: a number newer than the host's version, before negotiate ---- */
+
+static void test_rule_newer_number_is_enosys_before_negotiate(void)
+{
+	struct fvm_opts o = { .abi_version = PVX_ABI_VERSION(1, 0) };
+
+	up_raw(&o);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_send_ipi, 1, 0, 0xf0), -PVX_ENOSYS);	/* 1.1 call, 1.0 host */
+	EXPECT_EQ(FVM_CALL0(&vm, PVX_HC_sched_yield), -PVX_EPERM);		/* a 1.0 call */
+	EXPECT_EQ(fvm_negotiate(&vm, PVX_ABI_VERSION(1, 1), ~0ull), 0);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_send_ipi, 1, 0, 0xf0), -PVX_ENOSYS);
+	fvm_fini(&vm);
+	up_raw(NULL);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_send_ipi, 1, 0, 0xf0), -PVX_EPERM);	/* served: EPERM */
+	EXPECT_EQ(vm.injects, 0);
+}
+
+/* ---- corner 5: register_shared_page ---- */
+
+static void test_rule_shared_page_all_ram(void)
+{
+	struct pvxhv_mem_region r = { 0, 0x8800, NULL };
+
+	up(NULL);
+	r.hva = vm.low;
+	vm.cfg.regions = &r;
+	vm.cfg.nr_regions = 1;
+	EXPECT_EQ(fvm_recreate(&vm), 0);
+	vm.cfg.regions = vm.regions;
+	vm.cfg.nr_regions = 2;
+	if (!vm.hv)
+		return;
+	EXPECT_EQ(fvm_negotiate(&vm, PVX_ABI_VERSION_LATEST, ~0ull), 0);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_register_shared_page, 0x8000), -PVX_EFAULT);	/* half RAM */
+	pvxhv_vcpu_enter(vm.hv, 0, 0);
+	for (int i = 0; i < 64; i++)
+		EXPECT_EQ(vm.low[0x8000 + i], 0);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_register_shared_page, 0x7000), 0);
+}
+
+static void test_rule_shared_page_one_owner(void)
+{
+	up(NULL);
+	EXPECT_EQ(fvm_call(&vm, 0, PVX_HC_register_shared_page, 0x8000, 0, 0, 0, 0), 0);
+	EXPECT_EQ(fvm_call(&vm, 1, PVX_HC_register_shared_page, 0x8000, 0, 0, 0, 0), -PVX_EINVAL);
+	EXPECT_EQ(fvm_call(&vm, 1, PVX_HC_register_shared_page, 0x9000, 0, 0, 0, 0), 0);
+	EXPECT_EQ(shared_at(0x8000).vcpu_id, 0);	/* vCPU 1's refusal wrote nothing */
+	/* the same vCPU again: fine, refilled */
+	EXPECT_EQ(fvm_call(&vm, 0, PVX_HC_register_shared_page, 0x8000, 0, 0, 0, 0), 0);
+	/* freed by its owner, the page can be taken */
+	EXPECT_EQ(fvm_call(&vm, 0, PVX_HC_register_shared_page, PVX_GPA_NONE, 0, 0, 0, 0), 0);
+	EXPECT_EQ(fvm_call(&vm, 2, PVX_HC_register_shared_page, 0x8000, 0, 0, 0, 0), 0);
+	EXPECT_EQ(shared_at(0x8000).vcpu_id, 2);
+	EXPECT_EQ(fvm_call(&vm, 0, PVX_HC_register_shared_page, 0x9000, 0, 0, 0, 0), -PVX_EINVAL);
+	/* a reset frees them all */
+	pvxhv_reset(vm.hv);
+	EXPECT_EQ(fvm_negotiate(&vm, PVX_ABI_VERSION_LATEST, ~0ull), 0);
+	EXPECT_EQ(fvm_call(&vm, 0, PVX_HC_register_shared_page, 0x9000, 0, 0, 0, 0), 0);
+}
+
+static void test_rule_shared_page_old_record_retired(void)
+{
+	struct pvx_vcpu_shared s;
+	uint32_t ver;
+
+	up(NULL);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_register_shared_page, 0x8000), 0);
+	pvxhv_vcpu_enter(vm.hv, 0, 5);
+	ver = shared_at(0x8000).time.version;
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_register_shared_page, 0x9000), 0);
+	s = shared_at(0x8000);
+	EXPECT_EQ(s.flags, 0);				/* no longer maintained */
+	EXPECT_EQ(s.time.version & 1, 0);		/* a complete seqlock write */
+	EXPECT(s.time.version != ver);
+	EXPECT_EQ(shared_at(0x9000).flags & PVX_VCPU_TIME_VALID, PVX_VCPU_TIME_VALID);
+	/* never written again */
+	memcpy(&s, vm.low + 0x8000, sizeof(s));
+	vm.now += 1000;
+	pvxhv_vcpu_enter(vm.hv, 0, 7);
+	pvxhv_vcpu_preempt(vm.hv, 0);
+	EXPECT(!memcmp(&s, vm.low + 0x8000, sizeof(s)));
+	/* unregistering retires it too */
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_register_shared_page, PVX_GPA_NONE), 0);
+	EXPECT_EQ(shared_at(0x9000).flags, 0);
+	/* a refused registration changes nothing */
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_register_shared_page, 0xa000), 0);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_register_shared_page, FVM_LOW_SIZE), -PVX_EFAULT);
+	EXPECT_EQ(shared_at(0xa000).flags & PVX_VCPU_TIME_VALID, PVX_VCPU_TIME_VALID);
+	/* a reset forgets without writing */
+	memcpy(&s, vm.low + 0xa000, sizeof(s));
+	pvxhv_reset(vm.hv);
+	EXPECT(!memcmp(&s, vm.low + 0xa000, sizeof(s)));
+}
+
+/* ---- corner 6: accessor mode answers as region mode does ---- */
+
+struct parity_case { const char *what; uint64_t nr, a0, a1; };
+
+static void parity_setup(bool accessor)
+{
+	struct fvm_opts o = { .accessor = accessor };
+	struct pvx_multicall_entry e = { .nr = PVX_HC_sched_yield };
+
+	up(&o);
+	memcpy(vm.low + 0x30000, &e, sizeof(e));	/* a multicall array in "ROM" */
+	memcpy(vm.low + 0x5000, "hi", 2);
+	memcpy(vm.low + 0x31000, &e, sizeof(e));
+	if (!accessor) {	/* region mode: the ROM page is simply not a region */
+		static struct pvxhv_mem_region r[3];
+
+		r[0] = (struct pvxhv_mem_region){ 0, 0x30000, vm.low };
+		r[1] = (struct pvxhv_mem_region){ 0x31000, FVM_LOW_SIZE - 0x31000, vm.low + 0x31000 };
+		r[2] = vm.regions[1];
+		vm.cfg.regions = r;
+		vm.cfg.nr_regions = 3;
+		if (!fvm_recreate(&vm))
+			fvm_negotiate(&vm, PVX_ABI_VERSION_LATEST, ~0ull);
+		vm.cfg.regions = vm.regions;
+		vm.cfg.nr_regions = 2;
+	} else {
+		vm.rom_lo = 0x30000;
+		vm.rom_hi = 0x31000;
+	}
+}
+
+static void test_rule_accessor_parity(void)
+{
+	static const struct parity_case cases[] = {
+		{ "shared page not RAM", PVX_HC_register_shared_page, FVM_LOW_SIZE, 0 },
+		{ "shared page in ROM", PVX_HC_register_shared_page, 0x30000, 0 },
+		{ "shared page ok", PVX_HC_register_shared_page, 0x8000, 0 },
+		{ "multicall array in ROM", PVX_HC_multicall, 0x30000, 1 },
+		{ "multicall ok", PVX_HC_multicall, 0x31000, 1 },
+		{ "console not RAM", PVX_HC_console_write, FVM_LOW_SIZE - 1, 2 },
+		{ "console in ROM", PVX_HC_console_write, 0x30000, 2 },
+		{ "console ok", PVX_HC_console_write, 0x5000, 2 },
+		{ "flush mask in ROM", PVX_HC_flush_tlb, 0x30000, 4 },
+		{ "flush top of memory", PVX_HC_flush_tlb, 0ull - 8, 4 },
+	};
+	int64_t res[2][ARRAY_SIZE(cases)];
+	unsigned int yields[2], console[2];
+	uint8_t page[2][64];
+
+	for (int mode = 0; mode < 2; mode++) {
+		parity_setup(mode);
+		for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
+			res[mode][i] = FVM_CALL(&vm, cases[i].nr, cases[i].a0, cases[i].a1);
+		yields[mode] = vm.yields;
+		console[mode] = vm.console_calls;
+		pvxhv_vcpu_enter(vm.hv, 0, 0);
+		memcpy(page[mode], vm.low + 0x8000, sizeof(page[mode]));
+		fvm_fini(&vm);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
+		if (res[0][i] != res[1][i])
+			FAILF("%s: regions %lld, accessors %lld", cases[i].what,
+			      (long long)res[0][i], (long long)res[1][i]);
+	EXPECT_EQ(res[0][0], -PVX_EFAULT);
+	EXPECT_EQ(res[0][1], -PVX_EFAULT);
+	EXPECT_EQ(res[0][3], -PVX_EFAULT);
+	EXPECT_EQ(yields[0], 1);		/* the ROM multicall ran nothing */
+	EXPECT_EQ(yields[1], 1);
+	EXPECT_EQ(console[0], console[1]);
+	EXPECT(!memcmp(page[0], page[1], sizeof(page[0])));
+}
+
+static void test_rule_write_guest_all_or_nothing(void)
+{
+	struct fvm_opts o = { .accessor = true };
+	struct pvx_negotiate n;
+
+	/* A write-back that fails (the map changed under the call): EFAULT, nothing negotiated. */
+	up_raw(&o);
+	put_neg(0x2000, 24, PVX_ABI_VERSION_LATEST, ~0ull);
+	vm.fail_writes = 1;
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_negotiate, 0x2000), -PVX_EFAULT);
+	EXPECT(!pvxhv_negotiated(vm.hv, NULL, NULL));
+	n = neg_at(0x2000);
+	EXPECT_EQ(n.features, ~0ull);			/* the guest's struct untouched */
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_negotiate, 0x2000), 0);	/* and it can try again */
+}
+
+/* ---- corner 7: block's deadline and pending kicks ---- */
+
+static void test_rule_block_deadline_now(void)
+{
+	up(NULL);
+	vm.now = 5000;
+	EXPECT_EQ(fvm_call(&vm, 1, PVX_HC_kick_vcpu, 0, 0, 0, 0, 0), 0);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_block, 5000), -PVX_ETIMEDOUT);	/* equal to now: passed */
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_block, 4999), -PVX_ETIMEDOUT);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_block, 5001), 0);	/* the kick is still pending */
+	EXPECT_EQ(vm.blocks, 0);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_block, 5001), 0);	/* consumed: now it blocks */
+	EXPECT_EQ(vm.blocks, 1);
+}
+
+/* The VMM's block ends at its deadline; a kick came meanwhile. */
+static bool observe_kick;
+static void kick_during_block(struct fvm *v, uint32_t vcpu, uint64_t deadline, uint64_t token)
+{
+	(void)deadline;
+	EXPECT_EQ(fvm_call(v, 1, PVX_HC_kick_vcpu, vcpu, 0, 0, 0, 0), 0);
+	if (observe_kick)
+		EXPECT(pvxhv_kicked(v->hv, vcpu, token));	/* it ends the block, consumed */
+	/* else: it "times out" without looking: the kick stays pending */
+}
+
+static void test_rule_block_timeout_keeps_kick(void)
+{
+	up(NULL);
+	vm.on_block = kick_during_block;
+	observe_kick = false;
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_block, vm.now + 100), 0);
+	vm.on_block = NULL;
+	EXPECT_EQ(vm.blocks, 1);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_block, 0), 0);		/* returns at once */
+	EXPECT_EQ(vm.blocks, 1);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_block, 0), 0);
+	EXPECT_EQ(vm.blocks, 2);
+	/* a kick the VMM saw through pvxhv_kicked() is consumed by that block */
+	vm.on_block = kick_during_block;
+	observe_kick = true;
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_block, 0), 0);
+	vm.on_block = NULL;
+	EXPECT_EQ(vm.blocks, 3);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_block, 0), 0);
+	EXPECT_EQ(vm.blocks, 4);				/* no early return */
+	EXPECT(!pvxhv_kicked(vm.hv, 0, vm.block_token));
+}
+
+/* ---- corner 9: the time scale's product is 96 bits ---- */
+
+static void test_rule_scale_product_96_bits(void)
+{
+	struct fvm_opts o = { .tsc_khz = 2000000 };	/* 2 GHz */
+	const uint64_t delta = 3600ull * 2000000000ull;	/* one hour of cycles */
+	struct pvx_vcpu_shared s;
+	uint64_t d, ns96, ns64;
+
+	up(&o);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_register_shared_page, 0x8000), 0);
+	s = shared_at(0x8000);
+	d = s.time.tsc_shift < 0 ? delta >> -s.time.tsc_shift : delta << s.time.tsc_shift;
+	ns96 = (uint64_t)(((unsigned __int128)d * s.time.tsc_to_system_mul) >> 32);
+	ns64 = (d * s.time.tsc_to_system_mul) >> 32;	/* the width the rule forbids */
+	EXPECT(ns96 > 3600ull * 1000000000ull - 1000000 && ns96 < 3600ull * 1000000000ull + 1000000);
+	EXPECT(ns64 != ns96);				/* so the width matters */
+}
+
+/* ---- corner 10: a flush done through ops->flush_tlb is not reported again ---- */
+
+static void test_rule_flush_not_reported_twice(void)
+{
+	up(NULL);
+	put_mask(0x3000, 0x3);
+	pvxhv_vcpu_preempt(vm.hv, 1);
+	EXPECT_EQ(fvm_call(&vm, 2, PVX_HC_flush_tlb, 0x3000, 4, 0, 0, 0), 1);
+	EXPECT_EQ(vm.flushes[0], 1);			/* running: flushed now */
+	EXPECT_EQ(vm.flushes[1], 0);			/* preempted: deferred */
+	EXPECT_EQ(pvxhv_vcpu_enter(vm.hv, 0, 0), 0);	/* not again */
+	EXPECT_EQ(pvxhv_vcpu_enter(vm.hv, 1, 0), PVXHV_ENTER_FLUSH_TLB);
+	EXPECT_EQ(pvxhv_vcpu_enter(vm.hv, 1, 0), 0);
+	EXPECT_EQ(vm.flushes[1], 0);
+}
+
+/* ---- the deferred-flush order (pvxhv.c publish_then_read) ---- */
+
+/*
+ * vCPU 0 is preempted and being scheduled in; between the two steps of its
+ * pvxhv_vcpu_enter(), vCPU 1 flushes it.  Whatever the interleaving, vCPU
+ * 0 must not run unflushed: either enter reports the flush or the flusher
+ * flushed it through ops->flush_tlb.  Swap the steps and it runs stale.
+ */
+static void flush_vcpu0(int point, uint32_t vcpu)
+{
+	EXPECT_EQ(point, PVXHV_TP_ENTER_STEP);
+	EXPECT_EQ(vcpu, 0);
+	put_mask(0x3000, 0x1);
+	(void)fvm_call(&vm, 1, PVX_HC_flush_tlb, 0x3000, 1, 0, 0, 0);
+}
+
+static void test_enter_flush_order(void)
+{
+	int flags;
+
+	up(NULL);
+	pvxhv_vcpu_preempt(vm.hv, 0);
+	test_point_fn = flush_vcpu0;
+	flags = pvxhv_vcpu_enter(vm.hv, 0, 0);
+	EXPECT(!test_point_fn);				/* the point was reached */
+	if ((flags & PVXHV_ENTER_FLUSH_TLB) == 0 && vm.flushes[0] == 0)
+		FAILF("vCPU 0 entered unflushed: the flush was deferred and not taken");
+}
+
+/* The mirror: vCPU 0 is scheduled in between the two steps of the flush. */
+static int enter_flags;
+static void enter_vcpu0(int point, uint32_t vcpu)
+{
+	EXPECT_EQ(point, PVXHV_TP_FLUSH_STEP);
+	EXPECT_EQ(vcpu, 0);
+	enter_flags = pvxhv_vcpu_enter(vm.hv, 0, 0);
+}
+
+static void test_flush_enter_order(void)
+{
+	up(NULL);
+	pvxhv_vcpu_preempt(vm.hv, 0);
+	put_mask(0x3000, 0x1);
+	enter_flags = -1;
+	test_point_fn = enter_vcpu0;
+	(void)fvm_call(&vm, 1, PVX_HC_flush_tlb, 0x3000, 1, 0, 0, 0);
+	EXPECT(!test_point_fn);
+	EXPECT(enter_flags >= 0);
+	if ((enter_flags & PVXHV_ENTER_FLUSH_TLB) == 0 && vm.flushes[0] == 0)
+		FAILF("vCPU 0 entered unflushed: the flusher saw it preempted, it missed the flag");
+}
+
+/* ---- threads and re-entrancy: no callback under a lock ---- */
+
+/* The check bites: a callback made with a lock counted as held stops the process. */
+static void test_callback_under_lock_is_caught(void)
+{
+	pid_t pid;
+	int status = 0;
+
+	up(NULL);
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		pvxhv_test_locks_held = 1;
+		close(2);
+		(void)FVM_CALL0(&vm, PVX_HC_sched_yield);	/* calls ops->yield */
+		_exit(0);
+	}
+	EXPECT(pid > 0);
+	waitpid(pid, &status, 0);
+	EXPECT(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT);
+}
+
+/*
+ * Callbacks that re-enter the library the way pvxhv.h allows: write_guest
+ * starts a negotiate on another vCPU (the deadlock of a lock held across
+ * write_guest), kick and block make any-time calls.  A deadlock ends the
+ * test binary through alarm().
+ */
+static int reentries;
+static void reenter_on_write(struct fvm *v, uint64_t gpa)
+{
+	uint32_t r[4];
+
+	if (gpa != 0x2000 || reentries++)
+		return;
+	EXPECT_EQ(fvm_call(v, 1, PVX_HC_negotiate, 0x2000, 0, 0, 0, 0), -PVX_EALREADY);
+	EXPECT(!pvxhv_negotiated(v->hv, NULL, NULL));
+	EXPECT(pvxhv_cpuid(v->hv, 0x40000001, r));
+	EXPECT_EQ(pvxhv_kick(v->hv, 2), 0);
+}
+
+static void reenter_on_kick(struct fvm *v, uint32_t vcpu)
+{
+	EXPECT_EQ(pvxhv_timer_expired(v->hv, vcpu), 0);
+	(void)pvxhv_features(v->hv);
+}
+
+static void reenter_on_block(struct fvm *v, uint32_t vcpu, uint64_t deadline, uint64_t token)
+{
+	(void)deadline;
+	EXPECT(!pvxhv_kicked(v->hv, vcpu, token));
+	EXPECT_EQ(pvxhv_kick(v->hv, vcpu), 0);		/* a kick from inside block */
+	EXPECT(pvxhv_kicked(v->hv, vcpu, token));
+}
+
+static void test_callbacks_reenter(void)
+{
+	struct fvm_opts o = { .accessor = true };
+
+	alarm(20);
+	up_raw(&o);
+	reentries = 0;
+	vm.on_write = reenter_on_write;
+	vm.on_kick = reenter_on_kick;
+	vm.on_block = reenter_on_block;
+	put_neg(0x2000, 24, PVX_ABI_VERSION_LATEST, ~0ull);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_negotiate, 0x2000), 0);
+	EXPECT_EQ(reentries, 1);
+	EXPECT_EQ(vm.kicks[2], 1);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_register_shared_page, 0x8000), 0);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_block, 0), 0);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_block, 0), 0);	/* the kick was consumed: blocks */
+	EXPECT_EQ(vm.blocks, 2);
+	alarm(0);
+}
+
+static const struct test tests[] = {
 	T(errno_compatible), T(names),
 	T(create_rejects_bad_config), T(features_follow_callbacks),
 	T(cpuid_leaves), T(cpuid_custom_base),
 	T(unknown_hypercall), T(before_negotiate), T(reserved_argument_registers),
 	T(vmm_bad_vcpu),
 	T(negotiate_valid), T(negotiate_at_top_of_memory), T(negotiate_bad_struct),
-	T(negotiate_unknown_major), T(negotiate_accessor_mode), T(negotiate_concurrent),
+	T(negotiate_unknown_major), T(negotiate_accessor_mode),
 	T(skew_older_guest_minor), T(skew_newer_guest_minor), T(skew_older_host),
 	T(skew_unknown_feature_bits), T(reset),
 	T(shared_page_valid), T(shared_page_tsc_scale), T(shared_page_hostile),
@@ -940,23 +1555,29 @@ static const struct { const char *name; void (*fn)(void); } tests[] = {
 	T(set_timer), T(set_timer_hostile),
 	T(multicall_valid), T(multicall_hostile_entries), T(multicall_hostile_array),
 	T(shutdown), T(send_ipi),
+	/* one per documented rule */
+	T(rule_adjacent_regions), T(rule_regions_top_and_overlap),
+	T(order_second_negotiate_bad_struct), T(order_negotiate_range_before_major),
+	T(order_flush_nbits_before_gpa), T(order_flush_reserved_bits_before_missing_vcpus),
+	T(order_console_length_before_gpa), T(order_multicall_count_before_gpa),
+	T(order_entry_flags_first), T(order_send_ipi), T(order_common_checks),
+	T(rule_negotiate_answer_is_accepted_version), T(rule_newer_number_is_enosys_before_negotiate),
+	T(rule_shared_page_all_ram), T(rule_shared_page_one_owner),
+	T(rule_shared_page_old_record_retired),
+	T(rule_accessor_parity), T(rule_write_guest_all_or_nothing),
+	T(rule_block_deadline_now), T(rule_block_timeout_keeps_kick),
+	T(rule_scale_product_96_bits), T(rule_flush_not_reported_twice),
+	T(enter_flush_order), T(flush_enter_order),
+	T(callback_under_lock_is_caught), T(callbacks_reenter),
 };
+
+static void after(void)
+{
+	if (vm.hv)
+		fvm_fini(&vm);
+}
 
 int main(int argc, char **argv)
 {
-	int failed = 0;
-
-	for (size_t i = 0; i < ARRAY_SIZE(tests); i++) {
-		if (argc > 1 && strcmp(argv[1], tests[i].name))
-			continue;
-		cur_test = tests[i].name;
-		cur_fail[0] = 0;
-		tests[i].fn();
-		if (vm.hv)
-			fvm_fini(&vm);
-		printf("%s unit.%s%s%s\n", cur_fail[0] ? "FAIL" : "PASS", cur_test,
-		       cur_fail[0] ? " -- " : "", cur_fail);
-		failed += !!cur_fail[0];
-	}
-	return failed ? 1 : 0;
+	return run_tests(tests, ARRAY_SIZE(tests), "unit", argc, argv, after);
 }
