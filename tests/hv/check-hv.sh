@@ -7,14 +7,20 @@
 #  2. boots, in ONE L1 VM (or on the host's /dev/kvm if it has VT-x/AMD-V):
 #     the guest with personality none on 1 and 2 vCPUs (pvx line with
 #     backend=native and unpatched=0, KUnit via kunit.py parse, PVX-RESULT
-#     status=0), and tiny test guests: triple fault, watchdog, a PVX
-#     shutdown hypercall with an exit code.
+#     status=0); Debian's own kernel (a guest nobody here wrote) with
+#     personality none on 1 vCPU and kvm on 2, to a busybox init that
+#     reports and powers off through ACPI (exit 0, S5, a hardware
+#     clocksource, local APIC timer interrupts, synchronized TSCs); and tiny
+#     test guests: triple fault, watchdog, a PVX shutdown hypercall with an
+#     exit code.
 # Results: scripts/result.sh check-hv PASS|FAIL NAME; exits 1 on any FAIL.
-# Usage: check-hv.sh PVX_HV KERNEL INITRD|-   (env GUEST_KSRC: kunit.py's tree)
+# Usage: check-hv.sh PVX_HV KERNEL|- INITRD|- DEBIAN_KERNEL DEBIAN_INITRD
+#   KERNEL - : no pvx guest (HV_KERNEL=debian): its cases are not run.
+#   env GUEST_KSRC: kunit.py's tree
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
-pvx_hv=$1 kernel=$2 initrd=$3
+pvx_hv=$1 kernel=$2 initrd=$3 deb_kernel=$4 deb_initrd=$5
 out=$top/build/hv/check
 ksrc=${GUEST_KSRC:-$top/build/linux-source-6.12}
 mkdir -p "$out"
@@ -51,10 +57,13 @@ for g in triple hang pvx-exit; do
 done
 for i in $(seq 64); do echo "just some text, no kernel here"; done > "$img/text"
 : > "$img/empty"
-head -c 600000 "$kernel" > "$img/truncated"
+# The bad-input cases need some real bzImage: the pvx guest, or Debian's.
+k=$kernel
+[ "$k" = - ] && k=$deb_kernel
+head -c 600000 "$k" > "$img/truncated"
 # Flip a byte in the payload and cut the image where its header says it
 # ends: the CRC at the end no longer matches (signed images included).
-python3 - "$kernel" "$img/corrupt" <<'PY'
+python3 - "$k" "$img/corrupt" <<'PY'
 import struct, sys
 d = bytearray(open(sys.argv[1], 'rb').read())
 end = ((d[0x1f1] or 4) + 1) * 512 + struct.unpack_from('<I', d, 0x1f4)[0] * 16
@@ -65,7 +74,6 @@ PY
 long=$(head -c 5000 /dev/zero | tr '\0' x)
 
 # --- 1. bad input (on this host, nothing reaches KVM_RUN) --------------------
-k=$kernel
 expect flags-unknown    64 "unknown option '--frobnicate'" -- --frobnicate "$k"
 expect flags-no-value   64 "option '--cpus' needs a value" -- "$k" --cpus
 expect flags-cpus-zero  64 "--cpus: '0' is not a number from 1 to 64" -- --cpus 0 "$k"
@@ -91,16 +99,31 @@ expect kvm-unusable     68 "/dev/null is not a usable KVM device" -- --kvm /dev/
 
 # --- 2. boots: one L1 VM runs every case -------------------------------------
 cmdline='console=ttyS0 reboot=k panic=-1 pci=off'
-files=("bzImage=$kernel" "triple=$img/triple.bzImage" "hang=$img/hang.bzImage"
-       "pvxexit=$img/pvx-exit.bzImage")
+# Debian's kernel must power off by itself: no reboot=k, and a panic
+# (panic=-1, an ACPI reset) would not print "reboot: Power down".
+deb_cmdline='console=ttyS0 panic=-1 pci=off'
+files=("triple=$img/triple.bzImage" "hang=$img/hang.bzImage"
+       "pvxexit=$img/pvx-exit.bzImage" "debian=$deb_kernel" "debinitrd=$deb_initrd")
 initrd_arg=
 if [ "$initrd" != - ]; then
 	files+=("initrd=$initrd")
 	initrd_arg='--initrd $HV/initrd'
 fi
-cat > "$out/cases" <<CASES
+guest_cases=(none1 none2)
+if [ "$kernel" = - ]; then
+	guest_cases=()
+	echo "check-hv: no pvx guest kernel (HV_KERNEL=debian): its cases are not run"
+	: > "$out/guest-cases"
+else
+	files+=("bzImage=$kernel")
+	cat > "$out/guest-cases" <<CASES
 none1 --personality none --cpus 1 --stats --timeout 600 $initrd_arg --cmdline '$cmdline' \$HV/bzImage
 none2 --personality none --cpus 2 --stats --timeout 600 $initrd_arg --cmdline '$cmdline' \$HV/bzImage
+CASES
+fi
+cat "$out/guest-cases" - > "$out/cases" <<CASES
+deb-none1 --personality none --cpus 1 --stats --timeout 300 --initrd \$HV/debinitrd --cmdline '$deb_cmdline' \$HV/debian
+deb-kvm2 --personality kvm --cpus 2 --stats --timeout 300 --initrd \$HV/debinitrd --cmdline '$deb_cmdline' \$HV/debian
 triple --mem 64M --timeout 60 \$HV/triple
 watchdog --mem 64M --timeout 3 \$HV/hang
 pvx-exit --personality pvx --mem 64M --stats --timeout 60 \$HV/pvxexit
@@ -145,8 +168,64 @@ check_boot() {
 		pass "$name-smp" "$(grep -o 'smp: Brought up .*' "$log")"
 	fi
 }
-check_boot none1
-check_boot none2
+for n in "${guest_cases[@]}"; do
+	check_boot "$n"
+done
+
+# check NAME WHAT OK DETAIL: record NAME-WHAT as PASS if OK is "yes".
+check() {
+	if [ "$3" = yes ]; then pass "$1-$2" "$4"; else fail "$1-$2" "$4"; fi
+}
+l2() { sed -n "s/^L2: $2 //p" "$out/$1.log" 2>/dev/null | tail -1; }
+has() { grep -qE -- "$2" "$out/$1.log" 2>/dev/null && echo yes || echo no; }
+hasnt() { grep -qE -- "$2" "$out/$1.log" 2>/dev/null && echo no || echo yes; }
+
+# Debian's kernel: NAME PERSONALITY CPUS.
+check_debian() {
+	local name=$1 pers=$2 cpus=$3 log=$out/$1.log rc cs want ok loc vendor line
+	rc=$(rc_of "$name")
+	check "$name" exit "$([ "$rc" = 0 ] && echo yes || echo no)" "pvx-hv exited $rc; see $log"
+	check "$name" acpi "$(hasnt "$name" 'ACPI (BIOS )?(Error|Warning)|RSDP was not found')" \
+		"$(grep -m1 -E 'ACPI (BIOS )?(Error|Warning)|RSDP was not found' "$log" ||
+		   grep -m1 -o 'ACPI: PM: (supports.*' "$log" || echo 'no ACPI sleep states')"
+	ok=$(has "$name" 'PVX-RESULT: status=0')
+	check "$name" init "$ok" "$(grep -m1 -o 'Run /init.*' "$log" || echo 'init never ran')"
+	if [ "$(has "$name" 'ACPI: PM: Preparing to enter system sleep state S5')" = yes ] &&
+	   [ "$(has "$name" 'reboot: Power down')" = yes ] &&
+	   [ "$(hasnt "$name" 'Power off not available')" = yes ]; then
+		check "$name" poweroff yes "S5, reboot: Power down"
+	else
+		check "$name" poweroff no "$(grep -m1 -E 'Power off not available|reboot: ' "$log" || echo 'no power-off')"
+	fi
+	# The clocksource: a hardware counter, never (refined-)jiffies. With
+	# kvm: kvm-clock, or the TSC. With none: the TSC, or on AMD the ACPI
+	# PM timer: Linux takes the TSC frequency from CPUID (0x15) only on
+	# Intel, and calibrating it against the PIT or the PM timer needs port
+	# reads faster than nested virtualization gives.
+	cs=$(l2 "$name" clocksource) vendor=$(l2 "$name" 'cpu vendor')
+	case "$pers/$vendor" in
+	kvm/*)		want='kvm-clock|tsc' ;;
+	none/AuthenticAMD|none/HygonGenuine) want='tsc|acpi_pm' ;;
+	*)		want='tsc' ;;
+	esac
+	check "$name" clocksource "$(grep -qxE "$want" <<<"$cs" && echo yes || echo no)" \
+		"${cs:-none} on $vendor (want $want)"
+	loc=$(l2 "$name" 'local timer interrupts')
+	if [[ "$loc" =~ ^[0-9]+$ ]] && [ "$loc" -gt 0 ] &&
+	   [ "$(hasnt "$name" 'APIC timer disabled')" = yes ]; then
+		check "$name" apic-timer yes "$loc local APIC timer interrupts"
+	else
+		check "$name" apic-timer no "${loc:-no} local timer interrupts; $(grep -m1 'APIC timer disabled' "$log")"
+	fi
+	line=$(grep -m1 -E 'TSCs unsynchronized|TSC warp|Marking TSC unstable due to (TSCs|check_tsc)' "$log")
+	check "$name" tsc-sync "$([ -z "$line" ] && echo yes || echo no)" "${line:-no TSC unsynchronized or warp message}"
+	if [ "$cpus" -gt 1 ]; then
+		check "$name" smp "$(has "$name" "smp: Brought up .* $cpus CPUs")" \
+			"$(grep -m1 -o 'smp: Brought up .*' "$log" || echo 'no smp line')"
+	fi
+}
+check_debian deb-none1 none 1
+check_debian deb-kvm2 kvm 2
 
 # expect_case NAME STATUS REGEX: a tiny guest's case ended as expected.
 expect_case() {
@@ -162,7 +241,9 @@ expect_case triple   69 "vcpu 0: triple fault"
 expect_case watchdog 71 "watchdog: guest still running after 3 s"
 expect_case pvx-exit 42 "hypercall +9 +shutdown +1"
 
-for n in none1 none2; do
-	grep -E '^pvx-hv stats|^  exit|^    io' "$out/$n.log" 2>/dev/null | sed "s/^/  [$n] /"
+for n in "${guest_cases[@]}" deb-none1 deb-kvm2; do
+	grep -m1 'Run /init' "$out/$n.log" 2>/dev/null | sed "s/^/  [$n] /"
+	grep -E '^pvx-hv stats|^  exit|^    io|^      (port|other)' "$out/$n.log" 2>/dev/null |
+		sed "s/^/  [$n] /"
 done
 exit $failed
