@@ -57,11 +57,13 @@ static void add(struct kvm_cpuid2 *c, const struct kvm_cpuid_entry2 *e)
 		c->entries[c->nent++] = *e;
 }
 
+/* Leaf 0's vendor: "AuthenticAMD" or "HygonGenuine" (EBX "Auth", "Hygo"). */
 static bool is_amd(const struct kvm_cpuid2 *c)
 {
 	for (uint32_t i = 0; i < c->nent; i++)
-		if (c->entries[i].function == 0)	/* "AuthenticAMD", "HygonGenuine" */
-			return c->entries[i].ebx == 0x68747541 || c->entries[i].ebx == 0x6f677948;
+		if (c->entries[i].function == 0)
+			return !memcmp(&c->entries[i].ebx, "Auth", 4) ||
+			       !memcmp(&c->entries[i].ebx, "Hygo", 4);
 	return false;
 }
 

@@ -245,7 +245,8 @@ static int kvm_open(struct vm *vm, const char *path)
 /* Guest memory, in-kernel irqchip and PIT. */
 static int vm_create(struct vm *vm, const struct options *o)
 {
-	struct kvm_pit_config pit = { 0 };
+	/* Port 0x61 too: PIT channel 2 gate and output, which Linux calibrates with. */
+	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
 	struct kvm_userspace_memory_region mem = { 0 };
 
 	vm->ram_size = o->mem;
@@ -290,7 +291,8 @@ static int tsc_setup(struct vm *vm)
 			 !ioctl(vm->cpus[0].fd, KVM_GET_DEVICE_ATTR, &attr);
 
 	if (khz <= 0) {
-		PVX_HV_LOG("KVM_GET_TSC_KHZ: %s", khz ? strerror(errno) : "the host's TSC frequency is unknown");
+		PVX_HV_LOG("KVM_GET_TSC_KHZ: %s",
+			   khz ? strerror(errno) : "the host's TSC frequency is unknown");
 		return HV_EKVM;
 	}
 	vm->tsc_khz = khz;

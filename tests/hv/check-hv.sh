@@ -4,6 +4,7 @@
 # make check-hv: pvx-hv's tests.
 #  1. bad input, on this host: every case fails before KVM_RUN (most before
 #     opening KVM at all), so they are safe even on a PVM-backed /dev/kvm;
+#     and pvx-hv's ACPI tables, built on this host, checked and read by iasl;
 #  2. boots, in ONE L1 VM (or on the host's /dev/kvm if it has VT-x/AMD-V):
 #     the guest with personality none on 1 and 2 vCPUs (pvx line with
 #     backend=native and unpatched=0, KUnit via kunit.py parse, PVX-RESULT
@@ -97,6 +98,45 @@ expect mem-too-little   67 "--mem 16M is too little for .*: it needs at least [0
 expect kvm-missing      68 "cannot open /nonexistent/kvm: No such file" -- --kvm /nonexistent/kvm "$k"
 expect kvm-unusable     68 "/dev/null is not a usable KVM device" -- --kvm /dev/null "$k"
 
+# --- 1b. the ACPI tables, built by acpi.c on this host, read by iasl ---------
+# acpi-tables checks what a guest relies on (the RSDP scan, checksums, the
+# XSDT's and FADT's pointers); iasl -d must take every table and say what
+# the guest will find in it.
+acpi_check() {
+	local n=$1 d=$img/acpi$1 got
+	mkdir -p "$d"
+	if ! got=$("$img/acpi-tables" "$n" "$d" 2>&1); then
+		fail "acpi-tables-$n" "$got"
+		return
+	fi
+	for t in XSDT FACP APIC DSDT; do
+		if ! (cd "$d" && iasl -d "$t.dat" >/dev/null 2>&1) || [ ! -s "$d/$t.dsl" ]; then
+			fail "acpi-tables-$n" "iasl -d $t.dat failed"
+			return
+		fi
+	done
+	got=$(grep -c 'Subtable Type : 00 \[Processor Local APIC\]' "$d/APIC.dsl")
+	if [ "$got" != "$n" ]; then
+		fail "acpi-tables-$n" "MADT lists $got local APICs, not $n"
+	elif ! tr -d ' \n' < "$d/DSDT.dsl" | grep -q 'Name(_S5,Package(0x04)//_S5_:S5SystemState{0x05,0x05,Zero,Zero})'; then
+		fail "acpi-tables-$n" "DSDT: no Name (_S5, Package (0x04) {0x05, 0x05, Zero, Zero})"
+	elif ! grep -qE 'Hardware Reduced \(V5\) : 0' "$d/FACP.dsl" ||
+	     ! grep -qE '32-bit PM Timer \(V1\) : 1' "$d/FACP.dsl" ||
+	     ! grep -qE 'PM1A Control Block Address : 00000604' "$d/FACP.dsl"; then
+		fail "acpi-tables-$n" "FADT: not the fixed hardware of devices.c (see $d/FACP.dsl)"
+	else
+		pass "acpi-tables-$n" "RSDP, XSDT, FADT, FACS, DSDT (\\_S5), MADT ($n local APICs): checksums, iasl -d"
+	fi
+}
+if cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -I "$top/hypervisor-stub/pvx-hv" \
+	-o "$img/acpi-tables" "$here/acpi-tables.c" "$top/hypervisor-stub/pvx-hv/acpi.c" \
+	"$top/hypervisor-stub/pvx-hv/boot.c"; then
+	acpi_check 1
+	acpi_check 64
+else
+	fail acpi-tables "cannot build tests/hv/acpi-tables.c"
+fi
+
 # --- 2. boots: one L1 VM runs every case -------------------------------------
 cmdline='console=ttyS0 reboot=k panic=-1 pci=off'
 # Debian's kernel must power off by itself: no reboot=k, and a panic
@@ -122,8 +162,8 @@ none2 --personality none --cpus 2 --stats --timeout 600 $initrd_arg --cmdline '$
 CASES
 fi
 cat "$out/guest-cases" - > "$out/cases" <<CASES
-deb-none1 --personality none --cpus 1 --stats --timeout 300 --initrd \$HV/debinitrd --cmdline '$deb_cmdline' \$HV/debian
-deb-kvm2 --personality kvm --cpus 2 --stats --timeout 300 --initrd \$HV/debinitrd --cmdline '$deb_cmdline' \$HV/debian
+deb-none1 --personality none --cpus 1 --stats --timeout 120 --initrd \$HV/debinitrd --cmdline '$deb_cmdline' \$HV/debian
+deb-kvm2 --personality kvm --cpus 2 --stats --timeout 120 --initrd \$HV/debinitrd --cmdline '$deb_cmdline' \$HV/debian
 triple --mem 64M --timeout 60 \$HV/triple
 watchdog --mem 64M --timeout 3 \$HV/hang
 pvx-exit --personality pvx --mem 64M --stats --timeout 60 \$HV/pvxexit
