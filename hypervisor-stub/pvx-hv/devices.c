@@ -344,9 +344,10 @@ void io_out(struct vcpu *c, uint16_t port, const uint8_t *data, int size)
 		else
 			kbd_data(&vm->kbd, *data);
 		pthread_mutex_unlock(&vm->lock);
-	} else if (port == RTC_INDEX) {
+	} else if (port == RTC_INDEX || port == RTC_DATA) {
 		c->st.io[IO_RTC]++;
-		vm->rtc_index = *data;
+		if (port == RTC_INDEX)
+			vm->rtc_index = *data;		/* the clock itself is read only */
 	} else if (port == IO_DELAY_PORT) {
 		c->st.io[IO_DELAY]++;
 	} else {

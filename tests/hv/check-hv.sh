@@ -257,8 +257,8 @@ check_debian() {
 	else
 		check "$name" apic-timer no "${loc:-no} local timer interrupts; $(grep -m1 'APIC timer disabled' "$log")"
 	fi
-	line=$(grep -m1 -E 'TSCs unsynchronized|TSC warp|Marking TSC unstable due to (TSCs|check_tsc)' "$log")
-	check "$name" tsc-sync "$([ -z "$line" ] && echo yes || echo no)" "${line:-no TSC unsynchronized or warp message}"
+	line=$(grep -m1 -E 'TSCs unsynchronized|TSC warp|TSC ADJUST|Marking TSC unstable due to (TSCs|check_tsc)' "$log")
+	check "$name" tsc-sync "$([ -z "$line" ] && echo yes || echo no)" "${line:-no TSC unsynchronized, warp or TSC ADJUST message}"
 	if [ "$cpus" -gt 1 ]; then
 		check "$name" smp "$(has "$name" "smp: Brought up .* $cpus CPUs")" \
 			"$(grep -m1 -o 'smp: Brought up .*' "$log" || echo 'no smp line')"
