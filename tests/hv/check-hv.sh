@@ -10,8 +10,9 @@
 #     backend=native and unpatched=0, KUnit via kunit.py parse, PVX-RESULT
 #     status=0); Debian's own kernel (a guest nobody here wrote) with
 #     personality none on 1 vCPU and kvm on 2, to a busybox init that
-#     reports and powers off through ACPI (exit 0, S5, a hardware
-#     clocksource, local APIC timer interrupts, synchronized TSCs); and tiny
+#     reports and powers off through ACPI (exit 0, S5, the PM timer, a
+#     hardware clocksource, local APIC timer interrupts, synchronized
+#     TSCs); and tiny
 #     test guests: triple fault, watchdog, a PVX shutdown hypercall with an
 #     exit code.
 # Results: scripts/result.sh check-hv PASS|FAIL NAME; exits 1 on any FAIL.
@@ -236,6 +237,15 @@ check_debian() {
 		check "$name" poweroff yes "S5, reboot: Power down"
 	else
 		check "$name" poweroff no "$(grep -m1 -E 'Power off not available|reboot: ' "$log" || echo 'no power-off')"
+	fi
+	# The PM timer: found in the FADT, and registered, which Linux does
+	# only once it has counted monotonically at 3.579545 MHz (within 5% of
+	# the PIT's count over 50 ms).
+	if [ "$(has "$name" 'ACPI: PM-Timer IO Port: 0x608')" = yes ] &&
+	   [ "$(has "$name" 'clocksource: acpi_pm: mask')" = yes ]; then
+		check "$name" pm-timer yes "port 0x608, registered as clocksource acpi_pm"
+	else
+		check "$name" pm-timer no "$(grep -m1 -E 'PM-Timer' "$log" || echo 'no PM timer')"
 	fi
 	# The clocksource: a hardware counter, never (refined-)jiffies. With
 	# kvm: kvm-clock, or the TSC. With none: the TSC, or on AMD the ACPI
