@@ -99,6 +99,15 @@ expect mem-too-little   67 "--mem 16M is too little for .*: it needs at least [0
 expect kvm-missing      68 "cannot open /nonexistent/kvm: No such file" -- --kvm /nonexistent/kvm "$k"
 expect kvm-unusable     68 "/dev/null is not a usable KVM device" -- --kvm /dev/null "$k"
 
+# pvx-hv's fixed hardware, as its header defines it (for what the guest sees).
+hv_const() {
+	sed -n "s/^#define $1[[:space:]][[:space:]]*\([0-9a-fx]*\).*/\1/p" "$top/hypervisor-stub/pvx-hv/pvx-hv.h"
+}
+pm_tmr=$(hv_const ACPI_PM_TMR) pm1a_cnt=$(hv_const ACPI_PM1A_CNT) slp_s5=$(hv_const ACPI_SLP_TYP_S5)
+[ -n "$pm_tmr" ] && [ -n "$pm1a_cnt" ] && [ -n "$slp_s5" ] ||
+	fail hv-constants "cannot read ACPI_PM_TMR, ACPI_PM1A_CNT, ACPI_SLP_TYP_S5 from pvx-hv.h"
+s5=$(printf '0x%02X' "$slp_s5")
+
 # --- 1b. the ACPI tables, built by acpi.c on this host, read by iasl ---------
 # acpi-tables checks what a guest relies on (the RSDP scan, checksums, the
 # XSDT's and FADT's pointers); iasl -d must take every table and say what
@@ -119,11 +128,13 @@ acpi_check() {
 	got=$(grep -c 'Subtable Type : 00 \[Processor Local APIC\]' "$d/APIC.dsl")
 	if [ "$got" != "$n" ]; then
 		fail "acpi-tables-$n" "MADT lists $got local APICs, not $n"
-	elif ! tr -d ' \n' < "$d/DSDT.dsl" | grep -q 'Name(_S5,Package(0x04)//_S5_:S5SystemState{0x05,0x05,Zero,Zero})'; then
-		fail "acpi-tables-$n" "DSDT: no Name (_S5, Package (0x04) {0x05, 0x05, Zero, Zero})"
+	elif ! tr -d ' \n' < "$d/DSDT.dsl" |
+	     grep -qF "Name(_S5,Package(0x04)//_S5_:S5SystemState{$s5,$s5,Zero,Zero})"; then
+		fail "acpi-tables-$n" "DSDT: no Name (_S5, Package (0x04) {$s5, $s5, Zero, Zero})"
 	elif ! grep -qE 'Hardware Reduced \(V5\) : 0' "$d/FACP.dsl" ||
 	     ! grep -qE '32-bit PM Timer \(V1\) : 1' "$d/FACP.dsl" ||
-	     ! grep -qE 'PM1A Control Block Address : 00000604' "$d/FACP.dsl"; then
+	     ! grep -qE "PM1A Control Block Address : $(printf %08X "$pm1a_cnt")" "$d/FACP.dsl" ||
+	     ! grep -qE "PM Timer Block Address : $(printf %08X "$pm_tmr")" "$d/FACP.dsl"; then
 		fail "acpi-tables-$n" "FADT: not the fixed hardware of devices.c (see $d/FACP.dsl)"
 	else
 		pass "acpi-tables-$n" "RSDP, XSDT, FADT, FACS, DSDT (\\_S5), MADT ($n local APICs): checksums, iasl -d"
@@ -241,9 +252,9 @@ check_debian() {
 	# The PM timer: found in the FADT, and registered, which Linux does
 	# only once it has counted monotonically at 3.579545 MHz (within 5% of
 	# the PIT's count over 50 ms).
-	if [ "$(has "$name" 'ACPI: PM-Timer IO Port: 0x608')" = yes ] &&
+	if [ "$(has "$name" "ACPI: PM-Timer IO Port: $pm_tmr\$")" = yes ] &&
 	   [ "$(has "$name" 'clocksource: acpi_pm: mask')" = yes ]; then
-		check "$name" pm-timer yes "port 0x608, registered as clocksource acpi_pm"
+		check "$name" pm-timer yes "port $pm_tmr, registered as clocksource acpi_pm"
 	else
 		check "$name" pm-timer no "$(grep -m1 -E 'PM-Timer' "$log" || echo 'no PM timer')"
 	fi
