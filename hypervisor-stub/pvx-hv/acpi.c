@@ -159,6 +159,7 @@ static const uint8_t dsdt_aml[] = {
 	0x00, 0x00,
 };
 
+/* h starts a table of length bytes, filled in but for its header. */
 static void header(struct acpi_header *h, const char *sig, uint32_t length, uint8_t revision)
 {
 	memcpy(h->sig, sig, 4);
@@ -197,31 +198,30 @@ static uint64_t place(struct vm *vm, uint64_t *at, const void *p, size_t n)
 
 static uint64_t madt_build(struct vm *vm, uint64_t *at)
 {
-	uint8_t *start = vm->ram + *at, *p = start + sizeof(struct acpi_header) + 8;
+	struct {
+		struct acpi_header h;
+		uint8_t body[MADT_MAX_SIZE - sizeof(struct acpi_header)];
+	} __attribute__((packed)) madt;
+	uint8_t *p = madt.body;
 	uint32_t lapic = LAPIC_ADDR, flags = MADT_PCAT_COMPAT;
-
-	memcpy(start + sizeof(struct acpi_header), &lapic, 4);
-	memcpy(start + sizeof(struct acpi_header) + 4, &flags, 4);
-	for (int i = 0; i < vm->ncpus; i++) {
-		struct madt_lapic e = { 0, sizeof(e), i, i, 1 };
-
-		memcpy(p, &e, sizeof(e)), p += sizeof(e);
-	}
 	struct madt_ioapic io = { 1, sizeof(io), ioapic_id(vm), 0, IOAPIC_ADDR, 0 };
 	/* KVM's default routing is ISA IRQ n on pin n; the SCI is level, high. */
 	struct madt_override sci = { 2, sizeof(sci), 0, ACPI_SCI_IRQ, ACPI_SCI_IRQ,
 				     MPS_ACTIVE_HIGH | MPS_LEVEL };
 	struct madt_lapic_nmi nmi = { 4, sizeof(nmi), MADT_ALL_CPUS, 0, 1 };
 
+	memcpy(p, &lapic, 4), p += 4;
+	memcpy(p, &flags, 4), p += 4;
+	for (int i = 0; i < vm->ncpus; i++) {
+		struct madt_lapic e = { 0, sizeof(e), i, i, 1 };	/* enabled */
+
+		memcpy(p, &e, sizeof(e)), p += sizeof(e);
+	}
 	memcpy(p, &io, sizeof(io)), p += sizeof(io);
 	memcpy(p, &sci, sizeof(sci)), p += sizeof(sci);
 	memcpy(p, &nmi, sizeof(nmi)), p += sizeof(nmi);
-
-	uint64_t gpa = *at;
-
-	header((void *)start, "APIC", p - start, 3);
-	*at = (gpa + (p - start) + 15) & ~15ULL;
-	return gpa;
+	header(&madt.h, "APIC", p - (uint8_t *)&madt, 3);
+	return place(vm, at, &madt, p - (uint8_t *)&madt);
 }
 
 void acpi_setup(struct vm *vm)
@@ -246,9 +246,14 @@ void acpi_setup(struct vm *vm)
 		.x_pm1a_cnt_blk = io_gas(ACPI_PM1A_CNT, ACPI_PM1_CNT_LEN),
 		.x_pm_tmr_blk = io_gas(ACPI_PM_TMR, ACPI_PM_TMR_LEN),
 	};
-	uint8_t dsdt[sizeof(struct acpi_header) + sizeof(dsdt_aml)];
-	uint64_t xsdt_entries[2];
-	uint8_t xsdt[sizeof(struct acpi_header) + sizeof(xsdt_entries)];
+	struct {
+		struct acpi_header h;
+		uint8_t aml[sizeof(dsdt_aml)];
+	} __attribute__((packed)) dsdt;
+	struct {
+		struct acpi_header h;
+		uint64_t entry[2];		/* FADT, MADT */
+	} __attribute__((packed)) xsdt;
 	struct acpi_rsdp rsdp = {
 		.sig = "RSD PTR ", .oem_id = OEM_ID, .revision = 2, .length = sizeof(rsdp),
 	};
@@ -256,17 +261,15 @@ void acpi_setup(struct vm *vm)
 	memcpy(vm->ram + ACPI_NVS_ADDR, &facs, sizeof(facs));
 	fadt.x_firmware_ctrl = ACPI_NVS_ADDR;
 
-	memcpy(dsdt + sizeof(struct acpi_header), dsdt_aml, sizeof(dsdt_aml));
-	header((void *)dsdt, "DSDT", sizeof(dsdt), 2);
-	fadt.x_dsdt = place(vm, &at, dsdt, sizeof(dsdt));
+	memcpy(dsdt.aml, dsdt_aml, sizeof(dsdt_aml));
+	header(&dsdt.h, "DSDT", sizeof(dsdt), 2);
+	fadt.x_dsdt = place(vm, &at, &dsdt, sizeof(dsdt));
 
 	header(&fadt.h, "FACP", sizeof(fadt), 6);
-	xsdt_entries[0] = place(vm, &at, &fadt, sizeof(fadt));
-	xsdt_entries[1] = madt_build(vm, &at);
-
-	memcpy(xsdt + sizeof(struct acpi_header), xsdt_entries, sizeof(xsdt_entries));
-	header((void *)xsdt, "XSDT", sizeof(xsdt), 1);
-	rsdp.xsdt = place(vm, &at, xsdt, sizeof(xsdt));
+	xsdt.entry[0] = place(vm, &at, &fadt, sizeof(fadt));
+	xsdt.entry[1] = madt_build(vm, &at);
+	header(&xsdt.h, "XSDT", sizeof(xsdt), 1);
+	rsdp.xsdt = place(vm, &at, &xsdt, sizeof(xsdt));
 
 	rsdp.checksum = table_checksum(&rsdp, 20);
 	rsdp.ext_checksum = table_checksum(&rsdp, sizeof(rsdp));
