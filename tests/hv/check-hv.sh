@@ -107,6 +107,7 @@ pm_tmr=$(hv_const ACPI_PM_TMR) pm1a_cnt=$(hv_const ACPI_PM1A_CNT) slp_s5=$(hv_co
 [ -n "$pm_tmr" ] && [ -n "$pm1a_cnt" ] && [ -n "$slp_s5" ] ||
 	fail hv-constants "cannot read ACPI_PM_TMR, ACPI_PM1A_CNT, ACPI_SLP_TYP_S5 from pvx-hv.h"
 s5=$(printf '0x%02X' "$slp_s5")
+tmr32=$([ "$(hv_const ACPI_PM_TMR_BITS)" = 32 ] && echo 1 || echo 0)
 
 # --- 1b. the ACPI tables, built by acpi.c on this host, read by iasl ---------
 # acpi-tables checks what a guest relies on (the RSDP scan, checksums, the
@@ -132,7 +133,7 @@ acpi_check() {
 	     grep -qF "Name(_S5,Package(0x04)//_S5_:S5SystemState{$s5,$s5,Zero,Zero})"; then
 		fail "acpi-tables-$n" "DSDT: no Name (_S5, Package (0x04) {$s5, $s5, Zero, Zero})"
 	elif ! grep -qE 'Hardware Reduced \(V5\) : 0' "$d/FACP.dsl" ||
-	     ! grep -qE '32-bit PM Timer \(V1\) : 1' "$d/FACP.dsl" ||
+	     ! grep -qE "32-bit PM Timer \\(V1\\) : $tmr32" "$d/FACP.dsl" ||
 	     ! grep -qE "PM1A Control Block Address : $(printf %08X "$pm1a_cnt")" "$d/FACP.dsl" ||
 	     ! grep -qE "PM Timer Block Address : $(printf %08X "$pm_tmr")" "$d/FACP.dsl"; then
 		fail "acpi-tables-$n" "FADT: not the fixed hardware of devices.c (see $d/FACP.dsl)"
