@@ -8,7 +8,7 @@ set -euo pipefail
 declare -A pkgs=(
 	[host]="build-essential clang-14 libclang-rt-14-dev llvm-14 sparse valgrind pkg-config"
 	[guest]="build-essential flex bison bc cpio libelf-dev libssl-dev dwarves ccache python3 qemu-system-x86 linux-source-6.12 sparse coccinelle xz-utils rsync git kmod busybox-static musl-tools"
-	[hv]="build-essential musl-tools qemu-system-x86 busybox-static cpio xz-utils zstd socat kmod python3"
+	[hv]="build-essential musl-tools qemu-system-x86 busybox-static cpio xz-utils zstd socat kmod python3 acpica-tools"
 )
 
 groups=("$@")

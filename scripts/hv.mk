@@ -7,7 +7,8 @@
 #   make pvx-hv                       build build/hv/pvx-hv (static)
 #   make boot-hv PERSONALITY=none|pvx|kvm|both CPUS=N
 #                                     boot the guest under pvx-hv
-#   make check-hv                     the pvx-hv tests (part of make check)
+#   make check-hv                     the pvx-hv tests (part of make check);
+#                                     HV_KERNEL=debian: without the pvx guest
 
 HV_DIR		:= $(TOP)/hypervisor-stub/pvx-hv
 HV_BIN		:= $(BUILD)/hv/pvx-hv
@@ -22,15 +23,20 @@ HV_MEM		?= 512M
 
 # The guest: scripts/guest.mk's kernel and initrd; without them (or with
 # HV_KERNEL=debian) Debian's own L1 kernel and a busybox initrd stand in.
+# check-hv always boots Debian's kernel too (a guest nobody here wrote).
 HV_KERNEL	?= $(if $(GUEST_BZIMAGE),$(GUEST_BZIMAGE),debian)
+DEB_KERNEL	:= $(BUILD)/l1/vmlinuz
+DEB_INITRD	:= $(BUILD)/l1/l2-initrd.cpio
 ifeq ($(HV_KERNEL),debian)
-hv_kernel	:= $(BUILD)/l1/vmlinuz
-hv_initrd	:= $(BUILD)/l1/l2-initrd.cpio
+hv_kernel	:= $(DEB_KERNEL)
+hv_initrd	:= $(DEB_INITRD)
 hv_deps		:= $(hv_kernel) $(hv_initrd)
+check_guest	:= - -
 else
 hv_kernel	:= $(HV_KERNEL)
 hv_initrd	:= $(or $(HV_INITRD),$(GUEST_INITRD),-)
 hv_deps		:= $(if $(GUEST_BZIMAGE),guest)
+check_guest	:= $(hv_kernel) $(hv_initrd)
 endif
 
 .PHONY: pvx-hv boot-hv check-hv
@@ -43,10 +49,10 @@ $(HV_BIN): $(HV_SRCS) $(HV_HDRS) $(PVXHV_STATIC) $(TOP)/scripts/hv.mk
 	@mkdir -p $(@D)
 	$(CC) $(HV_CFLAGS) $(PVXHV_CFLAGS) -o $@ $(HV_SRCS) $(PVXHV_STATIC) $(HV_LDFLAGS)
 
-$(BUILD)/l1/vmlinuz:
+$(DEB_KERNEL):
 	$(TOP)/scripts/l1/fetch.sh $(BUILD)/l1
 
-$(BUILD)/l1/l2-initrd.cpio: $(TOP)/scripts/l1/l2-initrd.sh
+$(DEB_INITRD): $(TOP)/scripts/l1/l2-initrd.sh
 	@mkdir -p $(@D)
 	$(TOP)/scripts/l1/l2-initrd.sh $@
 
@@ -55,6 +61,7 @@ boot-hv: $(HV_BIN) $(hv_deps)
 	@$(TOP)/scripts/l1/boot-hv.sh $(HV_BIN) $(hv_kernel) $(hv_initrd) \
 		$(PERSONALITY) $(CPUS) $(HV_MEM)
 
-check-hv-body: $(HV_BIN) $(hv_deps)
+check-hv-body: $(HV_BIN) $(hv_deps) $(DEB_KERNEL) $(DEB_INITRD)
 	@$(TOP)/scripts/deps.sh hv
-	@GUEST_KSRC="$(GUEST_KSRC)" $(TOP)/tests/hv/check-hv.sh $(HV_BIN) $(hv_kernel) $(hv_initrd)
+	@GUEST_KSRC="$(GUEST_KSRC)" $(TOP)/tests/hv/check-hv.sh $(HV_BIN) $(check_guest) \
+		$(DEB_KERNEL) $(DEB_INITRD)

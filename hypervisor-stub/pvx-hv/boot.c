@@ -4,7 +4,8 @@
  * entry: load the protected-mode kernel at 1 MiB, fill in a zero page
  * (boot_params: setup header, e820 map, command line, initrd), and start
  * the boot vCPU in flat protected mode at code32_start with %esi pointing
- * at the zero page. An MP table tells the guest about the other vCPUs.
+ * at the zero page. An MP table tells the guest about the other vCPUs
+ * (as do the ACPI tables, acpi.c, for guests that use ACPI).
  */
 #include <asm/bootparam.h>
 #include <errno.h>
@@ -25,6 +26,8 @@
 #define RUN_ROOM	(32 * SZ_1M)	/* what the kernel needs beyond itself */
 #define E820_RAM	1
 #define E820_RESERVED	2
+#define E820_ACPI	3
+#define E820_NVS	4
 
 int file_read(const char *path, uint8_t **data, size_t *size)
 {
@@ -183,9 +186,14 @@ void boot_setup(struct vm *vm, const struct image *img,
 		bp->hdr.ramdisk_size = initrd_size;
 	}
 
+	/* Below 1 MiB: the MP table, VGA and ROM hole, ACPI tables, BIOS area. */
 	e820_add(bp, 0, MPTABLE_ADDR, E820_RAM);
-	e820_add(bp, MPTABLE_ADDR, BIOS_END - MPTABLE_ADDR, E820_RESERVED);
+	e820_add(bp, MPTABLE_ADDR, ACPI_NVS_ADDR - MPTABLE_ADDR, E820_RESERVED);
+	e820_add(bp, ACPI_NVS_ADDR, ACPI_TABLES_ADDR - ACPI_NVS_ADDR, E820_NVS);
+	e820_add(bp, ACPI_TABLES_ADDR, RSDP_ADDR - ACPI_TABLES_ADDR, E820_ACPI);
+	e820_add(bp, RSDP_ADDR, BIOS_END - RSDP_ADDR, E820_RESERVED);
 	e820_add(bp, BIOS_END, vm->ram_size - BIOS_END, E820_RAM);
+	bp->acpi_rsdp_addr = RSDP_ADDR;			/* boot protocol 2.14 */
 }
 
 /* Flat 4 GiB protected mode, paging off: what the 32-bit entry expects. */
@@ -247,7 +255,8 @@ struct mpc_entry {		/* bus, ioapic, irq and lint entries: 8 bytes */
 	uint8_t type, b[7];
 } __attribute__((packed));
 
-static uint8_t checksum(const void *p, size_t n)
+/* The byte that makes a table's bytes sum to 0 (MP and ACPI tables). */
+uint8_t table_checksum(const void *p, size_t n)
 {
 	const uint8_t *b = p;
 	uint8_t sum = 0;
@@ -262,7 +271,6 @@ void mptable_setup(struct vm *vm)
 	struct mpf *mpf = (void *)(vm->ram + MPTABLE_ADDR);
 	struct mpc_header *mpc = (void *)(mpf + 1);
 	uint8_t *p = (uint8_t *)(mpc + 1);
-	uint8_t ioapic_id = vm->ncpus;
 	uint32_t sig = 0x600, features = 0x201;		/* FPU, APIC */
 	int count = 0;
 
@@ -281,14 +289,14 @@ void mptable_setup(struct vm *vm)
 		p += sizeof(cpu);
 	}
 	struct mpc_entry bus = { 1, { 0, 'I', 'S', 'A', ' ', ' ', ' ' } };
-	struct mpc_entry ioapic = { 2, { ioapic_id, 0x11, 1 } };
+	struct mpc_entry ioapic = { 2, { ioapic_id(vm), 0x11, 1 } };
 
 	memcpy(ioapic.b + 3, &(uint32_t){ IOAPIC_ADDR }, 4);
 	memcpy(p, &bus, 8), p += 8, count++;
 	memcpy(p, &ioapic, 8), p += 8, count++;
 	for (uint8_t irq = 0; irq < 16; irq++, count++) {
 		/* type 3 (I/O irq), INT, default polarity, bus 0, irq -> pin */
-		struct mpc_entry e = { 3, { 0, 0, 0, 0, irq, ioapic_id, irq } };
+		struct mpc_entry e = { 3, { 0, 0, 0, 0, irq, ioapic_id(vm), irq } };
 
 		memcpy(p, &e, 8), p += 8;
 	}
@@ -305,11 +313,11 @@ void mptable_setup(struct vm *vm)
 	memcpy(mpc->product, "PVX-HV      ", 12);
 	mpc->count = count;
 	mpc->lapic = LAPIC_ADDR;
-	mpc->checksum = checksum(mpc, mpc->length);
+	mpc->checksum = table_checksum(mpc, mpc->length);
 
 	memcpy(mpf->sig, "_MP_", 4);
 	mpf->physptr = MPTABLE_ADDR + sizeof(*mpf);
 	mpf->length = 1;
 	mpf->rev = 4;
-	mpf->checksum = checksum(mpf, sizeof(*mpf));
+	mpf->checksum = table_checksum(mpf, sizeof(*mpf));
 }

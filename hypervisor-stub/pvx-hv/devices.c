@@ -6,10 +6,13 @@
  *   0x60, 0x64   i8042 keyboard controller, just enough for Linux to
  *                probe it quickly and to reset the machine with 0xfe;
  *   0x70, 0x71   CMOS RTC: the host's UTC time, read only;
+ *   0x600-0x60b  ACPI fixed hardware (the FADT, acpi.c, points here):
+ *                PM1a event block, PM1a control (S5 powers off), PM timer;
  *   0xcf9        PCI reset control: bit 2 resets the machine.
- * A reset ends pvx-hv with status 0. Port 0x80 (POST codes, which Linux
- * writes as an I/O delay) and any other port read as all-ones and ignore
- * writes, as an empty ISA bus does.
+ * A reset or an S5 power-off ends pvx-hv with status 0. Port 0x80 (POST
+ * codes, which Linux writes as an I/O delay) and any other port read as
+ * all-ones and ignore writes, as an empty ISA bus does; --stats counts
+ * those by port.
  */
 #include <string.h>
 #include <sys/ioctl.h>
@@ -28,7 +31,6 @@
 #define KBD_CTR_AUXDIS	0x20
 #define KBD_AUXDATA	0x20		/* ... and it came from the aux port */
 #define KBD_IDLE	0x14		/* keyboard not inhibited, self test done */
-#define RST_CNT		0xcf9
 #define RTC_INDEX	0x70
 #define RTC_DATA	0x71
 #define IO_DELAY_PORT	0x80
@@ -219,6 +221,73 @@ static void kbd_data(struct kbd *k, uint8_t v)
 	k->cmd = 0;			/* bytes for the keyboard itself: no one there */
 }
 
+/*
+ * ACPI PM timer: ACPI_PM_TMR_HZ from the host's monotonic clock, as wide as
+ * the FADT says. Reading it costs the guest an exit, nothing more.
+ */
+static uint32_t pm_timer(void)
+{
+	struct timespec t;
+	uint64_t ticks;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	ticks = (uint64_t)t.tv_sec * ACPI_PM_TMR_HZ +
+		(uint64_t)t.tv_nsec * ACPI_PM_TMR_HZ / 1000000000;
+	return ACPI_PM_TMR_BITS == 32 ? (uint32_t)ticks : ticks & 0xffffff;
+}
+
+/* One byte of the PM1a event block, control block or timer (read once). */
+static uint8_t acpi_pm_read(const struct acpi_pm *pm, uint16_t port, uint32_t timer)
+{
+	unsigned int shift = (port & 1) * 8;
+
+	if (port >= ACPI_PM_TMR && port < ACPI_PM_TMR + ACPI_PM_TMR_LEN)
+		return timer >> (port - ACPI_PM_TMR) * 8;
+	if (port == ACPI_PM1A_EVT + 2 || port == ACPI_PM1A_EVT + 3)
+		return pm->en >> shift;
+	if (port == ACPI_PM1A_CNT || port == ACPI_PM1A_CNT + 1)
+		return (pm->cnt | ACPI_SCI_EN) >> shift;	/* always in ACPI mode */
+	return 0;					/* PM1a status: no events */
+}
+
+/* Returns true when the write puts the machine in S5. */
+static bool acpi_pm_write(struct acpi_pm *pm, uint16_t port, uint8_t v)
+{
+	unsigned int shift = (port & 1) * 8;
+	uint16_t keep = 0xff00 >> shift;
+
+	if (port == ACPI_PM1A_EVT + 2 || port == ACPI_PM1A_EVT + 3)
+		pm->en = (pm->en & keep) | v << shift;
+	if (port != ACPI_PM1A_CNT && port != ACPI_PM1A_CNT + 1)
+		return false;				/* status: write-1-to-clear, none set */
+	pm->cnt = ((pm->cnt & keep) | v << shift) & ~ACPI_SLP_EN;
+	return (v << shift & ACPI_SLP_EN) &&
+	       (pm->cnt >> ACPI_SLP_TYP_SHIFT & 7) == ACPI_SLP_TYP_S5;
+}
+
+static bool is_acpi_port(uint16_t port)
+{
+	return (port >= ACPI_PM1A_EVT && port < ACPI_PM1A_EVT + ACPI_PM1_EVT_LEN) ||
+	       (port >= ACPI_PM1A_CNT && port < ACPI_PM1A_CNT + ACPI_PM1_CNT_LEN) ||
+	       (port >= ACPI_PM_TMR && port < ACPI_PM_TMR + ACPI_PM_TMR_LEN);
+}
+
+/* An access nobody claims, counted by port in a table of bounded size. */
+static void unclaimed(struct stats *st, uint16_t port)
+{
+	int i;
+
+	st->io[IO_OTHER]++;
+	for (i = 0; i < st->nports && st->ports[i].port != port; i++)
+		;
+	if (i == st->nports && st->nports < STAT_PORTS)
+		st->ports[st->nports++].port = port;
+	if (i < st->nports)
+		st->ports[i].n++;
+	else
+		st->ports_more++;
+}
+
 /* MC146818 RTC: registers 0-9 and 0x32 give the time in BCD, 24 hours. */
 static uint8_t rtc_read(uint8_t index)
 {
@@ -235,7 +304,7 @@ static uint8_t rtc_read(uint8_t index)
 	case 0x07: v = tm.tm_mday; break;
 	case 0x08: v = tm.tm_mon + 1; break;
 	case 0x09: v = tm.tm_year % 100; break;
-	case 0x32: v = 19 + tm.tm_year / 100; break;	/* century */
+	case RTC_CENTURY: v = 19 + tm.tm_year / 100; break;
 	case 0x0a: return 0x26;		/* no update in progress, 32 kHz */
 	case 0x0b: return 0x02;		/* 24 hours, BCD, no interrupts */
 	case 0x0d: return 0x80;		/* battery good */
@@ -254,9 +323,19 @@ void io_out(struct vcpu *c, uint16_t port, const uint8_t *data, int size)
 		serial_out(vm, port - COM1, *data);
 		pthread_mutex_unlock(&vm->lock);
 	} else if ((port == KBD_STATUS && *data == KBD_RESET) ||
-		   (port == RST_CNT && (*data & 0x04))) {
+		   (port == RESET_PORT && (*data & RESET_CPU))) {
 		c->st.io[IO_KBD]++;
 		vm_finish(vm, HV_OK);
+	} else if (is_acpi_port(port)) {
+		bool off = false;
+
+		c->st.io[IO_ACPI]++;
+		pthread_mutex_lock(&vm->lock);
+		for (int i = 0; i < size && is_acpi_port(port + i); i++)
+			off |= acpi_pm_write(&vm->pm, port + i, data[i]);
+		pthread_mutex_unlock(&vm->lock);
+		if (off)
+			vm_finish(vm, HV_OK);		/* S5: power off */
 	} else if (port == KBD_STATUS || port == KBD_DATA) {
 		c->st.io[IO_KBD]++;
 		pthread_mutex_lock(&vm->lock);
@@ -265,13 +344,14 @@ void io_out(struct vcpu *c, uint16_t port, const uint8_t *data, int size)
 		else
 			kbd_data(&vm->kbd, *data);
 		pthread_mutex_unlock(&vm->lock);
-	} else if (port == RTC_INDEX) {
+	} else if (port == RTC_INDEX || port == RTC_DATA) {
 		c->st.io[IO_RTC]++;
-		vm->rtc_index = *data;
+		if (port == RTC_INDEX)
+			vm->rtc_index = *data;		/* the clock itself is read only */
 	} else if (port == IO_DELAY_PORT) {
 		c->st.io[IO_DELAY]++;
 	} else {
-		c->st.io[IO_OTHER]++;
+		unclaimed(&c->st, port);
 	}
 }
 
@@ -297,8 +377,20 @@ void io_in(struct vcpu *c, uint16_t port, uint8_t *data, int size)
 	} else if (port == RTC_DATA) {
 		c->st.io[IO_RTC]++;
 		*data = rtc_read(vm->rtc_index);
+	} else if (is_acpi_port(port)) {
+		uint32_t timer = pm_timer();
+
+		c->st.io[IO_ACPI]++;
+		memset(data, 0xff, size);
+		pthread_mutex_lock(&vm->lock);
+		for (int i = 0; i < size && is_acpi_port(port + i); i++)
+			data[i] = acpi_pm_read(&vm->pm, port + i, timer);
+		pthread_mutex_unlock(&vm->lock);
 	} else {
-		c->st.io[IO_OTHER]++;
+		if (port == IO_DELAY_PORT)
+			c->st.io[IO_DELAY]++;
+		else
+			unclaimed(&c->st, port);
 		memset(data, 0xff, size);
 	}
 }

@@ -25,6 +25,7 @@
 #define DEFAULT_MEM	(512 * SZ_1M)
 #define DEFAULT_TIMEOUT	600
 #define SIG_DONE	SIGUSR2		/* to the main thread: VM finished */
+#define MSR_IA32_TSC	0x10
 
 struct options {
 	const char *kernel, *initrd, *cmdline, *kvm_path;
@@ -211,6 +212,7 @@ static int kvm_open(struct vm *vm, const char *path)
 		{ KVM_CAP_PIT2, "in-kernel PIT" },
 		{ KVM_CAP_IMMEDIATE_EXIT, "immediate exit" },
 		{ KVM_CAP_EXT_CPUID, "CPUID" },
+		{ KVM_CAP_GET_TSC_KHZ, "KVM_GET_TSC_KHZ" },
 	};
 
 	vm->kvm = open(path, O_RDWR | O_CLOEXEC);
@@ -243,7 +245,8 @@ static int kvm_open(struct vm *vm, const char *path)
 /* Guest memory, in-kernel irqchip and PIT. */
 static int vm_create(struct vm *vm, const struct options *o)
 {
-	struct kvm_pit_config pit = { 0 };
+	/* Port 0x61 too: PIT channel 2 gate and output, which Linux calibrates with. */
+	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
 	struct kvm_userspace_memory_region mem = { 0 };
 
 	vm->ram_size = o->mem;
@@ -266,12 +269,50 @@ static int vm_create(struct vm *vm, const struct options *o)
 	return 0;
 }
 
-/* The vCPUs, each with the personality's CPUID. */
+/*
+ * One TSC for every vCPU: the frequency KVM gave vCPU 0 (this host's, set
+ * on each vCPU explicitly and told to the guest in CPUID, cpuid.c) and vCPU
+ * 0's TSC offset on the others, so that all count the same from the start.
+ * Without KVM_VCPU_TSC_OFFSET (Linux < 5.16), writing 0 to each vCPU's TSC
+ * makes KVM match the offsets.
+ */
+static int tsc_setup(struct vm *vm)
+{
+	uint64_t offset;
+	struct kvm_device_attr attr = {
+		.group = KVM_VCPU_TSC_CTRL, .attr = KVM_VCPU_TSC_OFFSET, .addr = (uintptr_t)&offset,
+	};
+	struct {
+		struct kvm_msrs h;
+		struct kvm_msr_entry e;
+	} tsc0 = { .h.nmsrs = 1, .e.index = MSR_IA32_TSC };
+	int khz = ioctl(vm->cpus[0].fd, KVM_GET_TSC_KHZ, 0);
+	bool by_offset = !ioctl(vm->cpus[0].fd, KVM_HAS_DEVICE_ATTR, &attr) &&
+			 !ioctl(vm->cpus[0].fd, KVM_GET_DEVICE_ATTR, &attr);
+
+	if (khz <= 0) {
+		PVX_HV_LOG("KVM_GET_TSC_KHZ: %s",
+			   khz ? strerror(errno) : "the host's TSC frequency is unknown");
+		return HV_EKVM;
+	}
+	vm->tsc_khz = khz;
+	for (int i = 0; i < vm->ncpus; i++) {
+		int fd = vm->cpus[i].fd;
+
+		if (ioctl(fd, KVM_SET_TSC_KHZ, vm->tsc_khz) < 0 ||
+		    (by_offset && i && ioctl(fd, KVM_SET_DEVICE_ATTR, &attr) < 0) ||
+		    (!by_offset && ioctl(fd, KVM_SET_MSRS, &tsc0) != 1)) {
+			PVX_HV_LOG("cannot set vcpu %d's TSC: %s", i, strerror(errno));
+			return HV_EKVM;
+		}
+	}
+	return 0;
+}
+
+/* The vCPUs, with one TSC and each with the personality's CPUID. */
 static int vcpus_create(struct vm *vm)
 {
-	vm->cpuid = cpuid_build(vm);
-	if (!vm->cpuid)
-		return HV_EKVM;
+	int err;
 
 	vm->run_size = ioctl(vm->kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
 	vm->cpus = calloc(vm->ncpus, sizeof(*vm->cpus));
@@ -288,12 +329,23 @@ static int vcpus_create(struct vm *vm)
 			return HV_EKVM;
 		}
 		c->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, c->fd, 0);
-		if (c->run == MAP_FAILED || cpuid_set(c, vm->cpuid) < 0) {
+		if (c->run == MAP_FAILED) {
 			PVX_HV_LOG("cannot set up vcpu %d: %s", i, strerror(errno));
 			return HV_EKVM;
 		}
 		c->run->kvm_valid_regs = KVM_SYNC_X86_REGS;
 	}
+	err = tsc_setup(vm);
+	if (err)
+		return err;
+	vm->cpuid = cpuid_build(vm);
+	if (!vm->cpuid)
+		return HV_EKVM;
+	for (int i = 0; i < vm->ncpus; i++)
+		if (cpuid_set(&vm->cpus[i], vm->cpuid) < 0) {
+			PVX_HV_LOG("cannot set vcpu %d's CPUID: %s", i, strerror(errno));
+			return HV_EKVM;
+		}
 	return 0;
 }
 
@@ -305,8 +357,51 @@ static const char *const exit_names[STAT_EXITS] = {
 };
 static const char *const io_names[IO_KINDS] = {
 	[IO_SERIAL] = "serial", [IO_HYPERCALL] = "hypercall",
-	[IO_KBD] = "i8042/reset", [IO_RTC] = "rtc", [IO_DELAY] = "port 0x80 (delay)", [IO_OTHER] = "unclaimed",
+	[IO_KBD] = "i8042/reset", [IO_RTC] = "rtc", [IO_ACPI] = "acpi pm",
+	[IO_DELAY] = "port 0x80 (delay)", [IO_OTHER] = "unclaimed",
 };
+
+#define STAT_TOP_PORTS	8
+
+static int by_count(const void *a, const void *b)
+{
+	const struct port_count *x = a, *y = b;
+
+	return x->n < y->n ? 1 : x->n > y->n ? -1 : x->port - y->port;
+}
+
+/* The unclaimed ports, summed over the vCPUs' tables, most used first. */
+static void print_ports(const struct vm *vm)
+{
+	static struct port_count all[MAX_CPUS * STAT_PORTS];
+	uint64_t rest = 0;
+	int n = 0;
+
+	for (int i = 0; i < vm->ncpus; i++) {
+		const struct stats *s = &vm->cpus[i].st;
+
+		rest += s->ports_more;
+		for (int k = 0; k < s->nports; k++) {
+			int j;
+
+			for (j = 0; j < n && all[j].port != s->ports[k].port; j++)
+				;
+			if (j == n)
+				all[n++] = (struct port_count){ .port = s->ports[k].port };
+			all[j].n += s->ports[k].n;
+		}
+	}
+	qsort(all, n, sizeof(all[0]), by_count);
+	for (int j = 0; j < n; j++) {
+		if (j < STAT_TOP_PORTS)
+			fprintf(stderr, "      port 0x%04x %17llu\n", all[j].port,
+				(unsigned long long)all[j].n);
+		else
+			rest += all[j].n;
+	}
+	if (rest)
+		fprintf(stderr, "      other ports %16llu\n", (unsigned long long)rest);
+}
 
 static void print_stats(struct vm *vm, double seconds)
 {
@@ -337,10 +432,14 @@ static void print_stats(struct vm *vm, double seconds)
 			fprintf(stderr, "  exit reason %-15d %12llu\n", k,
 				(unsigned long long)t.exits[k]);
 		if (k == KVM_EXIT_IO)
-			for (int i = 0; i < IO_KINDS; i++)
-				if (t.io[i])
-					fprintf(stderr, "    io %-20s %12llu\n", io_names[i],
-						(unsigned long long)t.io[i]);
+			for (int i = 0; i < IO_KINDS; i++) {
+				if (!t.io[i])
+					continue;
+				fprintf(stderr, "    io %-20s %12llu\n", io_names[i],
+					(unsigned long long)t.io[i]);
+				if (i == IO_OTHER)
+					print_ports(vm);
+			}
 	}
 	for (int k = 0; k <= STAT_HCALLS; k++) {
 		if (!t.hcalls[k])
@@ -444,6 +543,7 @@ int main(int argc, char **argv)
 		return err;
 	boot_setup(&vm, &img, initrd, initrd_size, o.cmdline);
 	mptable_setup(&vm);
+	acpi_setup(&vm);
 	free(img.data);
 	free(initrd);
 	if (vcpu_boot_regs(&vm.cpus[0], KERNEL_ADDR) < 0) {

@@ -45,6 +45,9 @@ enum personality { PERS_NONE, PERS_PVX, PERS_KVM, PERS_BOTH };
 #define BOOT_PARAMS_ADDR	0x10000UL
 #define CMDLINE_ADDR		0x20000UL
 #define MPTABLE_ADDR		0x9fc00UL	/* last KiB of base memory */
+#define ACPI_NVS_ADDR		0xe0000UL	/* FACS; e820 ACPI NVS up to ... */
+#define ACPI_TABLES_ADDR	0xe1000UL	/* the other tables; e820 ACPI up to ... */
+#define RSDP_ADDR		0xf0000UL	/* ... the BIOS area, reserved */
 #define BIOS_END		0x100000UL
 #define KERNEL_ADDR		0x100000UL
 #define MEM_MAX			(3ULL << 30)	/* one slot, below the 4G hole */
@@ -52,14 +55,45 @@ enum personality { PERS_NONE, PERS_PVX, PERS_KVM, PERS_BOTH };
 #define LAPIC_ADDR		0xfee00000UL
 #define MAX_CPUS		64
 
+/*
+ * Fixed hardware: devices.c serves these ports, acpi.c describes them.
+ * ACPI PM1a event block (status, enable: 2 bytes each), PM1a control,
+ * PM timer; SCI on ISA IRQ 9; the reset register (also Linux's reboot=pci).
+ */
+#define ACPI_PM1A_EVT		0x600
+#define ACPI_PM1_EVT_LEN	4
+#define ACPI_PM1A_CNT		0x604
+#define ACPI_PM1_CNT_LEN	2
+#define ACPI_PM_TMR		0x608
+#define ACPI_PM_TMR_LEN		4
+#define ACPI_PM_TMR_HZ		3579545		/* ACPI's 3.579545 MHz */
+#define ACPI_PM_TMR_BITS	32		/* FADT TMR_VAL_EXT: 32, else 24 */
+#define ACPI_SCI_IRQ		9
+#define ACPI_SLP_TYP_S5		5		/* \_S5's SLP_TYPa */
+#define ACPI_SLP_TYP_SHIFT	10		/* PM1 control: SLP_TYP, bits 10-12 */
+#define ACPI_SLP_EN		(1u << 13)
+#define ACPI_SCI_EN		(1u << 0)
+#define RESET_PORT		0xcf9		/* reset control: bit 2 resets */
+#define RESET_CPU		0x04
+#define RESET_VALUE		0x06		/* what the FADT tells the guest to write */
+#define RTC_CENTURY		0x32		/* CMOS register of the century */
+
 /* What the run loop counts; summed over vCPUs for --stats. */
-enum io_kind { IO_SERIAL, IO_HYPERCALL, IO_KBD, IO_RTC, IO_DELAY, IO_OTHER, IO_KINDS };
+enum io_kind { IO_SERIAL, IO_HYPERCALL, IO_KBD, IO_RTC, IO_ACPI, IO_DELAY, IO_OTHER, IO_KINDS };
 #define STAT_EXITS	64	/* KVM_EXIT_* reasons we can name */
 #define STAT_HCALLS	64	/* hypercall numbers counted one by one */
+#define STAT_PORTS	16	/* unclaimed ports counted one by one, per vCPU */
+struct port_count {
+	uint16_t port;
+	uint64_t n;
+};
 struct stats {
 	uint64_t exits[STAT_EXITS + 1];		/* last slot: unknown */
 	uint64_t io[IO_KINDS];
 	uint64_t hcalls[STAT_HCALLS + 1];	/* last slot: out of range */
+	struct port_count ports[STAT_PORTS];	/* IO_OTHER by port, first come */
+	int nports;
+	uint64_t ports_more;			/* IO_OTHER once ports[] is full */
 };
 
 struct vm;
@@ -93,6 +127,11 @@ struct serial {
 	char buf[4096];
 };
 
+/* ACPI PM1a registers; status is always 0: no fixed events are raised. */
+struct acpi_pm {
+	uint16_t en, cnt;
+};
+
 /* The i8042 keyboard controller: commands, no keyboard behind it. */
 struct kbd {
 	uint8_t ctr, cmd, out, status;
@@ -117,6 +156,7 @@ struct vm {
 	size_t run_size;
 	enum personality pers;
 	struct kvm_cpuid2 *cpuid;	/* shared; APIC id patched per vCPU */
+	uint32_t tsc_khz;		/* every vCPU's TSC frequency */
 
 	pthread_t main_thread;
 	atomic_bool done;
@@ -125,10 +165,20 @@ struct vm {
 	pthread_mutex_t lock;		/* devices, status */
 	struct serial serial;
 	struct kbd kbd;
+	struct acpi_pm pm;
 	uint8_t rtc_index;
 	struct pvxhv *hv;		/* libpvxhv, for personalities pvx, both */
 	uint64_t t0_ns;			/* guest time 0, CLOCK_MONOTONIC */
 };
+
+/* The IOAPIC's id: the first after the vCPUs' APIC ids 0..ncpus-1. */
+static inline uint8_t ioapic_id(const struct vm *vm)
+{
+	return vm->ncpus;
+}
+
+/* acpi.c */
+void acpi_setup(struct vm *vm);
 
 /* main.c */
 void vm_finish(struct vm *vm, int status);
@@ -140,6 +190,7 @@ int file_read(const char *path, uint8_t **data, size_t *size);
 void boot_setup(struct vm *vm, const struct image *img,
 		const uint8_t *initrd, size_t initrd_size, const char *cmdline);
 void mptable_setup(struct vm *vm);
+uint8_t table_checksum(const void *p, size_t n);
 int vcpu_boot_regs(struct vcpu *c, uint64_t entry);
 
 /* cpuid.c */

@@ -4,17 +4,25 @@
 # make check-hv: pvx-hv's tests.
 #  1. bad input, on this host: every case fails before KVM_RUN (most before
 #     opening KVM at all), so they are safe even on a PVM-backed /dev/kvm;
+#     and pvx-hv's ACPI tables, built on this host, checked and read by iasl;
 #  2. boots, in ONE L1 VM (or on the host's /dev/kvm if it has VT-x/AMD-V):
 #     the guest with personality none on 1 and 2 vCPUs (pvx line with
 #     backend=native and pv=none, KUnit via kunit.py parse, PVX-RESULT
-#     status=0), and tiny test guests: triple fault, watchdog, a PVX
-#     shutdown hypercall with an exit code.
+#     status=0); Debian's own kernel (a guest nobody here wrote) with
+#     personality none on 1 vCPU and kvm on 2, to a busybox init that
+#     reports and powers off through ACPI (exit 0, S5, the PM timer, a
+#     hardware clocksource, local APIC timer interrupts, synchronized
+#     TSCs); and tiny
+#     test guests: triple fault, watchdog, a PVX shutdown hypercall with an
+#     exit code.
 # Results: scripts/result.sh check-hv PASS|FAIL NAME; exits 1 on any FAIL.
-# Usage: check-hv.sh PVX_HV KERNEL INITRD|-   (env GUEST_KSRC: kunit.py's tree)
+# Usage: check-hv.sh PVX_HV KERNEL|- INITRD|- DEBIAN_KERNEL DEBIAN_INITRD
+#   KERNEL - : no pvx guest (HV_KERNEL=debian): its cases are not run.
+#   env GUEST_KSRC: kunit.py's tree
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
-pvx_hv=$1 kernel=$2 initrd=$3
+pvx_hv=$1 kernel=$2 initrd=$3 deb_kernel=$4 deb_initrd=$5
 out=$top/build/hv/check
 ksrc=${GUEST_KSRC:-$top/build/linux-source-6.12}
 mkdir -p "$out"
@@ -51,10 +59,13 @@ for g in triple hang pvx-exit; do
 done
 for i in $(seq 64); do echo "just some text, no kernel here"; done > "$img/text"
 : > "$img/empty"
-head -c 600000 "$kernel" > "$img/truncated"
+# The bad-input cases need some real bzImage: the pvx guest, or Debian's.
+k=$kernel
+[ "$k" = - ] && k=$deb_kernel
+head -c 600000 "$k" > "$img/truncated"
 # Flip a byte in the payload and cut the image where its header says it
 # ends: the CRC at the end no longer matches (signed images included).
-python3 - "$kernel" "$img/corrupt" <<'PY'
+python3 - "$k" "$img/corrupt" <<'PY'
 import struct, sys
 d = bytearray(open(sys.argv[1], 'rb').read())
 end = ((d[0x1f1] or 4) + 1) * 512 + struct.unpack_from('<I', d, 0x1f4)[0] * 16
@@ -65,7 +76,6 @@ PY
 long=$(head -c 5000 /dev/zero | tr '\0' x)
 
 # --- 1. bad input (on this host, nothing reaches KVM_RUN) --------------------
-k=$kernel
 expect flags-unknown    64 "unknown option '--frobnicate'" -- --frobnicate "$k"
 expect flags-no-value   64 "option '--cpus' needs a value" -- "$k" --cpus
 expect flags-cpus-zero  64 "--cpus: '0' is not a number from 1 to 64" -- --cpus 0 "$k"
@@ -89,18 +99,84 @@ expect mem-too-little   67 "--mem 16M is too little for .*: it needs at least [0
 expect kvm-missing      68 "cannot open /nonexistent/kvm: No such file" -- --kvm /nonexistent/kvm "$k"
 expect kvm-unusable     68 "/dev/null is not a usable KVM device" -- --kvm /dev/null "$k"
 
+# pvx-hv's fixed hardware, as its header defines it (for what the guest sees).
+hv_const() {
+	sed -n "s/^#define $1[[:space:]][[:space:]]*\([0-9a-fx]*\).*/\1/p" "$top/hypervisor-stub/pvx-hv/pvx-hv.h"
+}
+pm_tmr=$(hv_const ACPI_PM_TMR) pm1a_cnt=$(hv_const ACPI_PM1A_CNT) slp_s5=$(hv_const ACPI_SLP_TYP_S5)
+[ -n "$pm_tmr" ] && [ -n "$pm1a_cnt" ] && [ -n "$slp_s5" ] ||
+	fail hv-constants "cannot read ACPI_PM_TMR, ACPI_PM1A_CNT, ACPI_SLP_TYP_S5 from pvx-hv.h"
+s5=$(printf '0x%02X' "$slp_s5")
+tmr32=$([ "$(hv_const ACPI_PM_TMR_BITS)" = 32 ] && echo 1 || echo 0)
+
+# --- 1b. the ACPI tables, built by acpi.c on this host, read by iasl ---------
+# acpi-tables checks what a guest relies on (the RSDP scan, checksums, the
+# XSDT's and FADT's pointers); iasl -d must take every table and say what
+# the guest will find in it.
+acpi_check() {
+	local n=$1 d=$img/acpi$1 got
+	mkdir -p "$d"
+	if ! got=$("$img/acpi-tables" "$n" "$d" 2>&1); then
+		fail "acpi-tables-$n" "$got"
+		return
+	fi
+	for t in XSDT FACP APIC DSDT; do
+		if ! (cd "$d" && iasl -d "$t.dat" >/dev/null 2>&1) || [ ! -s "$d/$t.dsl" ]; then
+			fail "acpi-tables-$n" "iasl -d $t.dat failed"
+			return
+		fi
+	done
+	got=$(grep -c 'Subtable Type : 00 \[Processor Local APIC\]' "$d/APIC.dsl")
+	if [ "$got" != "$n" ]; then
+		fail "acpi-tables-$n" "MADT lists $got local APICs, not $n"
+	elif ! tr -d ' \n' < "$d/DSDT.dsl" |
+	     grep -qF "Name(_S5,Package(0x04)//_S5_:S5SystemState{$s5,$s5,Zero,Zero})"; then
+		fail "acpi-tables-$n" "DSDT: no Name (_S5, Package (0x04) {$s5, $s5, Zero, Zero})"
+	elif ! grep -qE 'Hardware Reduced \(V5\) : 0' "$d/FACP.dsl" ||
+	     ! grep -qE "32-bit PM Timer \\(V1\\) : $tmr32" "$d/FACP.dsl" ||
+	     ! grep -qE "PM1A Control Block Address : $(printf %08X "$pm1a_cnt")" "$d/FACP.dsl" ||
+	     ! grep -qE "PM Timer Block Address : $(printf %08X "$pm_tmr")" "$d/FACP.dsl"; then
+		fail "acpi-tables-$n" "FADT: not the fixed hardware of devices.c (see $d/FACP.dsl)"
+	else
+		pass "acpi-tables-$n" "RSDP, XSDT, FADT, FACS, DSDT (\\_S5), MADT ($n local APICs): checksums, iasl -d"
+	fi
+}
+if cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -I "$top/hypervisor-stub/pvx-hv" \
+	-o "$img/acpi-tables" "$here/acpi-tables.c" "$top/hypervisor-stub/pvx-hv/acpi.c" \
+	"$top/hypervisor-stub/pvx-hv/boot.c"; then
+	acpi_check 1
+	acpi_check 64
+else
+	fail acpi-tables "cannot build tests/hv/acpi-tables.c"
+fi
+
 # --- 2. boots: one L1 VM runs every case -------------------------------------
 cmdline='console=ttyS0 reboot=k panic=-1 pci=off'
-files=("bzImage=$kernel" "triple=$img/triple.bzImage" "hang=$img/hang.bzImage"
-       "pvxexit=$img/pvx-exit.bzImage")
+# Debian's kernel must power off by itself: no reboot=k, and a panic
+# (panic=-1, an ACPI reset) would not print "reboot: Power down".
+deb_cmdline='console=ttyS0 panic=-1 pci=off'
+files=("triple=$img/triple.bzImage" "hang=$img/hang.bzImage"
+       "pvxexit=$img/pvx-exit.bzImage" "debian=$deb_kernel" "debinitrd=$deb_initrd")
 initrd_arg=
 if [ "$initrd" != - ]; then
 	files+=("initrd=$initrd")
 	initrd_arg='--initrd $HV/initrd'
 fi
-cat > "$out/cases" <<CASES
+guest_cases=(none1 none2)
+if [ "$kernel" = - ]; then
+	guest_cases=()
+	echo "check-hv: no pvx guest kernel (HV_KERNEL=debian): its cases are not run"
+	: > "$out/guest-cases"
+else
+	files+=("bzImage=$kernel")
+	cat > "$out/guest-cases" <<CASES
 none1 --personality none --cpus 1 --stats --timeout 600 $initrd_arg --cmdline '$cmdline' \$HV/bzImage
 none2 --personality none --cpus 2 --stats --timeout 600 $initrd_arg --cmdline '$cmdline' \$HV/bzImage
+CASES
+fi
+cat "$out/guest-cases" - > "$out/cases" <<CASES
+deb-none1 --personality none --cpus 1 --stats --timeout 120 --initrd \$HV/debinitrd --cmdline '$deb_cmdline' \$HV/debian
+deb-kvm2 --personality kvm --cpus 2 --stats --timeout 120 --initrd \$HV/debinitrd --cmdline '$deb_cmdline' \$HV/debian
 triple --mem 64M --timeout 60 \$HV/triple
 watchdog --mem 64M --timeout 3 \$HV/hang
 pvx-exit --personality pvx --mem 64M --stats --timeout 60 \$HV/pvxexit
@@ -145,8 +221,73 @@ check_boot() {
 		pass "$name-smp" "$(grep -o 'smp: Brought up .*' "$log")"
 	fi
 }
-check_boot none1
-check_boot none2
+for n in "${guest_cases[@]}"; do
+	check_boot "$n"
+done
+
+# check NAME WHAT OK DETAIL: record NAME-WHAT as PASS if OK is "yes".
+check() {
+	if [ "$3" = yes ]; then pass "$1-$2" "$4"; else fail "$1-$2" "$4"; fi
+}
+l2() { sed -n "s/^L2: $2 //p" "$out/$1.log" 2>/dev/null | tail -1; }
+has() { grep -qE -- "$2" "$out/$1.log" 2>/dev/null && echo yes || echo no; }
+hasnt() { grep -qE -- "$2" "$out/$1.log" 2>/dev/null && echo no || echo yes; }
+
+# Debian's kernel: NAME PERSONALITY CPUS.
+check_debian() {
+	local name=$1 pers=$2 cpus=$3 log=$out/$1.log rc cs want ok loc vendor line
+	rc=$(rc_of "$name")
+	check "$name" exit "$([ "$rc" = 0 ] && echo yes || echo no)" "pvx-hv exited $rc; see $log"
+	check "$name" acpi "$(hasnt "$name" 'ACPI (BIOS )?(Error|Warning)|RSDP was not found')" \
+		"$(grep -m1 -E 'ACPI (BIOS )?(Error|Warning)|RSDP was not found' "$log" ||
+		   grep -m1 -o 'ACPI: PM: (supports.*' "$log" || echo 'no ACPI sleep states')"
+	ok=$(has "$name" 'PVX-RESULT: status=0')
+	check "$name" init "$ok" "$(grep -m1 -o 'Run /init.*' "$log" || echo 'init never ran')"
+	if [ "$(has "$name" 'ACPI: PM: Preparing to enter system sleep state S5')" = yes ] &&
+	   [ "$(has "$name" 'reboot: Power down')" = yes ] &&
+	   [ "$(hasnt "$name" 'Power off not available')" = yes ]; then
+		check "$name" poweroff yes "S5, reboot: Power down"
+	else
+		check "$name" poweroff no "$(grep -m1 -E 'Power off not available|reboot: ' "$log" || echo 'no power-off')"
+	fi
+	# The PM timer: found in the FADT, and registered, which Linux does
+	# only once it has counted monotonically at 3.579545 MHz (within 5% of
+	# the PIT's count over 50 ms).
+	if [ "$(has "$name" "ACPI: PM-Timer IO Port: $pm_tmr\$")" = yes ] &&
+	   [ "$(has "$name" 'clocksource: acpi_pm: mask')" = yes ]; then
+		check "$name" pm-timer yes "port $pm_tmr, registered as clocksource acpi_pm"
+	else
+		check "$name" pm-timer no "$(grep -m1 -E 'PM-Timer' "$log" || echo 'no PM timer')"
+	fi
+	# The clocksource: a hardware counter, never (refined-)jiffies. With
+	# kvm: kvm-clock, or the TSC. With none: the TSC, or on AMD the ACPI
+	# PM timer: Linux takes the TSC frequency from CPUID (0x15) only on
+	# Intel, and calibrating it against the PIT or the PM timer needs port
+	# reads faster than nested virtualization gives.
+	cs=$(l2 "$name" clocksource) vendor=$(l2 "$name" 'cpu vendor')
+	case "$pers/$vendor" in
+	kvm/*)		want='kvm-clock|tsc' ;;
+	none/AuthenticAMD|none/HygonGenuine) want='tsc|acpi_pm' ;;
+	*)		want='tsc' ;;
+	esac
+	check "$name" clocksource "$(grep -qxE "$want" <<<"$cs" && echo yes || echo no)" \
+		"${cs:-none} on $vendor (want $want)"
+	loc=$(l2 "$name" 'local timer interrupts')
+	if [[ "$loc" =~ ^[0-9]+$ ]] && [ "$loc" -gt 0 ] &&
+	   [ "$(hasnt "$name" 'APIC timer disabled')" = yes ]; then
+		check "$name" apic-timer yes "$loc local APIC timer interrupts"
+	else
+		check "$name" apic-timer no "${loc:-no} local timer interrupts; $(grep -m1 'APIC timer disabled' "$log")"
+	fi
+	line=$(grep -m1 -E 'TSCs unsynchronized|TSC warp|TSC ADJUST|Marking TSC unstable due to (TSCs|check_tsc)' "$log")
+	check "$name" tsc-sync "$([ -z "$line" ] && echo yes || echo no)" "${line:-no TSC unsynchronized, warp or TSC ADJUST message}"
+	if [ "$cpus" -gt 1 ]; then
+		check "$name" smp "$(has "$name" "smp: Brought up .* $cpus CPUs")" \
+			"$(grep -m1 -o 'smp: Brought up .*' "$log" || echo 'no smp line')"
+	fi
+}
+check_debian deb-none1 none 1
+check_debian deb-kvm2 kvm 2
 
 # expect_case NAME STATUS REGEX: a tiny guest's case ended as expected.
 expect_case() {
@@ -162,7 +303,9 @@ expect_case triple   69 "vcpu 0: triple fault"
 expect_case watchdog 71 "watchdog: guest still running after 3 s"
 expect_case pvx-exit 42 "hypercall +9 +shutdown +1"
 
-for n in none1 none2; do
-	grep -E '^pvx-hv stats|^  exit|^    io' "$out/$n.log" 2>/dev/null | sed "s/^/  [$n] /"
+for n in "${guest_cases[@]}" deb-none1 deb-kvm2; do
+	grep -m1 'Run /init' "$out/$n.log" 2>/dev/null | sed "s/^/  [$n] /"
+	grep -E '^pvx-hv stats|^  exit|^    io|^      (port|other)' "$out/$n.log" 2>/dev/null |
+		sed "s/^/  [$n] /"
 done
 exit $failed
