@@ -22,6 +22,7 @@
 #define pr_fmt(fmt) "pvx: " fmt
 
 #include <linux/bitmap.h>
+#include <linux/clocksource.h>
 #include <linux/console.h>
 #include <linux/cpuhotplug.h>
 #include <linux/init.h>
@@ -50,6 +51,9 @@
 #endif
 
 static const struct pvx_backend *const pvx_backends[] = {
+#ifdef CONFIG_PVX_REFHV
+	&pvx_refhv_backend,
+#endif
 #ifdef CONFIG_PVX_FAKE_BACKEND
 	&pvx_fake_backend,
 #endif
@@ -428,6 +432,13 @@ static bool __init pvx_install(const struct pvx_op_impl *impl)
 	switch (impl->op) {
 	case PVX_OP_sched_clock:
 		pvx_set_sched_clock(fn->sched_clock);
+		break;
+	case PVX_OP_clocksource:
+		clocksource_register_hz(fn->clocksource, NSEC_PER_SEC);
+		break;
+	case PVX_OP_tsc_khz:
+		x86_platform.calibrate_tsc = fn->tsc_khz;
+		x86_platform.calibrate_cpu = fn->tsc_khz;
 		break;
 	case PVX_OP_steal_clock:
 		static_call_update(pv_steal_clock, fn->steal_clock);

@@ -18,6 +18,7 @@
 /* enum pvx_shutdown_reason: the shutdown op speaks the ABI's reasons */
 #include <pvx/hypercall.h>
 
+struct clocksource;
 struct cpumask;
 struct flush_tlb_info;
 
@@ -115,6 +116,9 @@ struct pvx_backend {
 	void (*cpu_offline)(void);
 };
 
+#ifdef CONFIG_PVX_REFHV
+extern const struct pvx_backend pvx_refhv_backend;
+#endif
 #ifdef CONFIG_PVX_FAKE_BACKEND
 extern const struct pvx_backend pvx_fake_backend;
 #endif

@@ -21,6 +21,8 @@
 
 #define PVX_OPS_COMMON(X)						\
 	X(sched_clock,		PLATFORM, u64 (*)(void))		\
+	X(clocksource,		PLATFORM, struct clocksource *)		\
+	X(tsc_khz,		PLATFORM, unsigned long (*)(void))	\
 	X(steal_clock,		PLATFORM, u64 (*)(int cpu))		\
 	X(safe_halt,		PLATFORM, void (*)(void))		\
 	X(halt,			PLATFORM, void (*)(void))		\

@@ -86,6 +86,7 @@ initrd() {
 	cat > "$out/initrd.list" <<LIST
 dir /dev 0755 0 0
 nod /dev/console 0600 0 0 c 5 1
+nod /dev/kmsg 0600 0 0 c 1 11
 dir /proc 0755 0 0
 dir /sys 0755 0 0
 file /init $out/init 0755 0 0

@@ -206,6 +206,17 @@ int main(void)
 	mount("sysfs", "/sys", "sysfs", 0, NULL);
 	mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
 	read_file("/proc/cmdline", cmdline, sizeof(cmdline));
+	/*
+	 * With console=pvx0 (a console without a tty) the kernel had no
+	 * /dev/console to give us: report through the kernel log instead.
+	 */
+	if (fcntl(1, F_GETFD) < 0) {
+		int fd = open("/dev/kmsg", O_WRONLY);
+
+		if (fd >= 0 && fd != 1)
+			dup2(fd, 1);
+		setvbuf(stdout, NULL, _IOLBF, 0);
+	}
 
 	printf("PVX-INIT: started\n");
 	if (param("pvx_bench")) {

@@ -32,7 +32,9 @@ tables="hypercalls errors features shutdown layout checks"
 # Documentation tables.
 mkdir -p "$out/rst"
 for t in $tables; do
-	"$out/abi-gen" rst "$t" > "$out/rst/$t.rst" || { rec FAIL "abi.doc.$t" "generator failed"; continue; }
+	# No blank line at the end: the tables go into the kernel series too.
+	"$out/abi-gen" rst "$t" > "$out/rst/$t.raw" || { rec FAIL "abi.doc.$t" "generator failed"; continue; }
+	sed -e :a -e '/^\n*$/{$d;N;ba' -e '}' "$out/rst/$t.raw" > "$out/rst/$t.rst"
 	if [ "$mode" = update ]; then
 		mkdir -p "$doc/generated"
 		cp "$out/rst/$t.rst" "$doc/generated/$t.rst"

@@ -162,7 +162,9 @@ if [ "$initrd" != - ]; then
 	files+=("initrd=$initrd")
 	initrd_arg='--initrd $HV/initrd'
 fi
-guest_cases=(none1 none2)
+guest_cases=(none1 none2 pvx1 pvx2 pvx4 kvm2)
+# The pvx cases print through the pvx console (console_write) from the start.
+pvx_cmdline='earlycon=pvx console=pvx0 printk.devkmsg=on reboot=k panic=-1 pci=off'
 if [ "$kernel" = - ]; then
 	guest_cases=()
 	echo "check-hv: no pvx guest kernel (HV_KERNEL=debian): its cases are not run"
@@ -172,6 +174,10 @@ else
 	cat > "$out/guest-cases" <<CASES
 none1 --personality none --cpus 1 --stats --timeout 600 $initrd_arg --cmdline '$cmdline' \$HV/bzImage
 none2 --personality none --cpus 2 --stats --timeout 600 $initrd_arg --cmdline '$cmdline' \$HV/bzImage
+pvx1 --personality pvx --cpus 1 --stats --timeout 600 $initrd_arg --cmdline '$pvx_cmdline' \$HV/bzImage
+pvx2 --personality pvx --cpus 2 --stats --timeout 600 $initrd_arg --cmdline '$pvx_cmdline' \$HV/bzImage
+pvx4 --personality pvx --cpus 4 --stats --timeout 600 $initrd_arg --cmdline '$pvx_cmdline' \$HV/bzImage
+kvm2 --personality kvm --cpus 2 --stats --timeout 600 $initrd_arg --cmdline '$cmdline' \$HV/bzImage
 CASES
 fi
 cat "$out/guest-cases" - > "$out/cases" <<CASES
@@ -188,18 +194,38 @@ sed -n 's/^PVX-L1: //p; s/^run-cases: //p' "$out/console.log"
 
 rc_of() { cat "$out/$1.rc" 2>/dev/null || echo none; }
 
-# A guest boot: status 0, pvx line native/pv=none, KUnit, PVX-RESULT.
+# check NAME WHAT OK DETAIL: record NAME-WHAT as PASS if OK is "yes".
+check() {
+	if [ "$3" = yes ]; then pass "$1-$2" "$4"; else fail "$1-$2" "$4"; fi
+}
+
+# A guest boot: status 0, the pvx line, KUnit, PVX-RESULT.  The line
+# wanted: none* native with nothing pv; pvx* refhv on ABI 1.1 over port
+# I/O with the clock, console and shutdown pv; kvm* mainline's kvm.c.
 check_boot() {
-	local name=$1 log=$out/$1.log rc line kunit
+	local name=$1 log=$out/$1.log rc line kunit want
+	case $name in
+	none*) want='backend=native .* pv=none ' ;;
+	pvx*) want='backend=refhv abi=1\.1 transport=ioport .*pv=sched_clock,clocksource,tsc_khz,steal_clock,console_write,shutdown' ;;
+	kvm*) want='backend=kvm .* pv=none ' ;;
+	esac
 	rc=$(rc_of "$name")
 	[ "$rc" = 0 ] && pass "$name-exit" "pvx-hv exited 0" ||
 		fail "$name-exit" "pvx-hv exited $rc; see $log"
 	line=$(grep -m1 -o 'pvx: backend=.*' "$log" 2>/dev/null)
-	if grep -q 'backend=native .* pv=none ' <<<"$line"; then
+	if grep -qE "$want" <<<"$line"; then
 		pass "$name-pvx-line" "$line"
 	else
-		fail "$name-pvx-line" "want backend=native ... pv=none, got '${line:-no pvx line}'"
+		fail "$name-pvx-line" "want '$want', got '${line:-no pvx line}'"
 	fi
+	case $name in
+	kvm*) grep -q 'clocksource: Switched to clocksource kvm-clock' "$log"
+		check "$name" kvm_clock "$([ $? = 0 ] && echo yes)" "mainline kvm.c chose kvm-clock" ;;
+	pvx*) grep -q 'clocksource: Switched to clocksource pvx' "$log"
+		check "$name" pvx_clock "$([ $? = 0 ] && echo yes)" "refhv's clocksource chosen" ;;
+	esac
+	! grep -qE 'WARNING:|BUG:|Oops|possible (circular|recursive) locking|inconsistent lock state' "$log"
+	check "$name" no_splat "$([ $? = 0 ] && echo yes)" "no WARNING, BUG or lockdep report"
 	if [ -f "$ksrc/tools/testing/kunit/kunit.py" ]; then
 		kunit=$(python3 "$ksrc/tools/testing/kunit/kunit.py" parse "$log" 2>&1)
 		if [ $? = 0 ]; then
@@ -215,9 +241,10 @@ check_boot() {
 	else
 		fail "$name-result" "$(grep -m1 -o 'PVX-RESULT: .*' "$log" 2>/dev/null || echo 'no PVX-RESULT line')"
 	fi
-	if [ "$name" = none2 ] && ! grep -qE 'smp: Brought up .* 2 CPUs' "$log"; then
-		fail "$name-smp" "the guest did not bring up 2 CPUs"
-	elif [ "$name" = none2 ]; then
+	local cpus=${name//[!0-9]/}
+	if [ "$cpus" -gt 1 ] && ! grep -qE "smp: Brought up .* $cpus CPUs" "$log"; then
+		fail "$name-smp" "the guest did not bring up $cpus CPUs"
+	elif [ "$cpus" -gt 1 ]; then
 		pass "$name-smp" "$(grep -o 'smp: Brought up .*' "$log")"
 	fi
 }
@@ -225,10 +252,6 @@ for n in "${guest_cases[@]}"; do
 	check_boot "$n"
 done
 
-# check NAME WHAT OK DETAIL: record NAME-WHAT as PASS if OK is "yes".
-check() {
-	if [ "$3" = yes ]; then pass "$1-$2" "$4"; else fail "$1-$2" "$4"; fi
-}
 l2() { sed -n "s/^L2: $2 //p" "$out/$1.log" 2>/dev/null | tail -1; }
 has() { grep -qE -- "$2" "$out/$1.log" 2>/dev/null && echo yes || echo no; }
 hasnt() { grep -qE -- "$2" "$out/$1.log" 2>/dev/null && echo no || echo yes; }

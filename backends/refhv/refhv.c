@@ -1,0 +1,363 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * refhv: the pvx backend for hypervisors that speak the PVX ABI
+ * (include/uapi/pvx/, Documentation/virt/pvx/abi/), such as pvx-hv.
+ *
+ * Detection scans the CPUID hypervisor range for the PVX signature; the
+ * transport named there (port I/O, vmcall or vmmcall) becomes the target
+ * of one static call, so no hypercall branches on it.  Negotiation offers
+ * ABI 1.1 and falls back to what the host accepts (1.0).  Each vCPU
+ * registers a shared page, a pvclock-layout time record plus steal time
+ * and the preempted flag; the host's answers are checked, with bounded
+ * retries, and any surprise leaves the ops it affects native.
+ *
+ * Ops: sched_clock, a clocksource and the TSC frequency from the time
+ * record; steal clock and vcpu_is_preempted from the shared page; pv
+ * spinlocks on block/kick_vcpu; the pvx console on console_write;
+ * shutdown.  HLT, the LAPIC timer and IPIs stay native: under pvx-hv
+ * they are handled inside KVM, where a PVX hypercall exits to userspace.
+ */
+#define pr_fmt(fmt) "pvx: refhv: " fmt
+
+#include <linux/clocksource.h>
+#include <linux/cpu.h>
+#include <linux/gfp.h>
+#include <linux/init.h>
+#include <linux/kernel.h>
+#include <linux/percpu.h>
+#include <linux/sched/clock.h>
+#include <linux/spinlock.h>
+#include <linux/static_call.h>
+#include <pvx/abi.h>
+#include <asm/paravirt.h>
+#include <asm/processor.h>
+#include <asm/pvclock.h>
+#include <asm/pvx.h>
+#include <asm/tsc.h>
+
+#define REFHV_ABI	PVX_ABI_VERSION(PVX_ABI_VERSION_MAJOR, PVX_ABI_VERSION_MINOR)
+#define REFHV_TIME	(PVX_FEATURE(SHARED_PAGE))
+#define REFHV_STEAL	(PVX_FEATURE(SHARED_PAGE) | PVX_FEATURE(STEAL_TIME))
+#define REFHV_CONSOLE	(PVX_FEATURE(CONSOLE))
+#define REFHV_WANTED	(REFHV_STEAL | REFHV_CONSOLE)
+/* How often a reader retries a record the host is updating. */
+#define REFHV_RETRIES	1000
+/* The longest a pv spinlock waiter sleeps without a kick. */
+#define REFHV_WAIT_NS	(10 * NSEC_PER_MSEC)
+
+static u16 refhv_port __ro_after_init;
+static u32 refhv_base __ro_after_init;
+static u32 refhv_transport __ro_after_init;
+static bool refhv_pages __ro_after_init;	/* the host keeps shared pages */
+
+static long refhv_hc_ioport(u64 nr, u64 a0, u64 a1)
+{
+	register u64 r8 asm("r8") = 0;
+	long ret;
+
+	asm volatile("outl %%eax, %%dx"
+		     : "=a" (ret)
+		     : "a" (nr), "b" (a0), "c" (a1), "S" (0UL), "D" (0UL),
+		       "r" (r8), "d" (refhv_port)
+		     : "memory");
+	return ret;
+}
+
+static long refhv_hc_vmcall(u64 nr, u64 a0, u64 a1)
+{
+	register u64 r8 asm("r8") = 0;
+	long ret;
+
+	asm volatile("vmcall"
+		     : "=a" (ret)
+		     : "a" (nr), "b" (a0), "c" (a1), "S" (0UL), "D" (0UL),
+		       "r" (r8), "d" (0UL)
+		     : "memory");
+	return ret;
+}
+
+static long refhv_hc_vmmcall(u64 nr, u64 a0, u64 a1)
+{
+	register u64 r8 asm("r8") = 0;
+	long ret;
+
+	asm volatile("vmmcall"
+		     : "=a" (ret)
+		     : "a" (nr), "b" (a0), "c" (a1), "S" (0UL), "D" (0UL),
+		       "r" (r8), "d" (0UL)
+		     : "memory");
+	return ret;
+}
+
+/* The transport, chosen once at detection. */
+DEFINE_STATIC_CALL(refhv_hc, refhv_hc_ioport);
+
+static const char *const refhv_transport_names[] = {
+	[PVX_TRANSPORT_IOPORT]	= "ioport",
+	[PVX_TRANSPORT_VMCALL]	= "vmcall",
+	[PVX_TRANSPORT_VMMCALL]	= "vmmcall",
+};
+
+static u32 refhv_detect(void)
+{
+	u32 base, eax, ebx, ecx, edx, version;
+
+	for (base = PVX_CPUID_SCAN_FIRST; base <= PVX_CPUID_SCAN_LAST;
+	     base += PVX_CPUID_SCAN_STEP) {
+		cpuid(base + PVX_CPUID_LEAF_SIGNATURE, &eax, &ebx, &ecx, &edx);
+		if (ebx == PVX_CPUID_SIGNATURE_EBX && ecx == PVX_CPUID_SIGNATURE_ECX &&
+		    edx == PVX_CPUID_SIGNATURE_EDX)
+			break;
+	}
+	if (base > PVX_CPUID_SCAN_LAST)
+		return 0;
+	if (eax < base + PVX_CPUID_LEAF_TRANSPORT) {
+		pr_info("PVX leaves at %#x end at %#x; running native\n", base, eax);
+		return 0;
+	}
+	version = cpuid_eax(base + PVX_CPUID_LEAF_VERSION);
+	if (version >> 16 != PVX_ABI_VERSION_MAJOR) {
+		pr_info("host serves ABI %u.%u, not major %u; running native\n",
+			version >> 16, version & 0xffff, PVX_ABI_VERSION_MAJOR);
+		return 0;
+	}
+	cpuid(base + PVX_CPUID_LEAF_TRANSPORT, &eax, &ebx, &ecx, &edx);
+	if (eax < PVX_TRANSPORT_IOPORT || eax > PVX_TRANSPORT_VMMCALL || ecx || edx ||
+	    (eax == PVX_TRANSPORT_IOPORT ? !ebx || ebx > 0xffff : ebx)) {
+		pr_info("unknown transport %u (%#x %#x %#x); running native\n",
+			eax, ebx, ecx, edx);
+		return 0;
+	}
+	refhv_base = base;
+	refhv_transport = eax;
+	refhv_port = ebx;
+	/* A host that also offers other interfaces prefers its own ABI. */
+	return PVX_CPUID_SCAN_LAST + PVX_CPUID_SCAN_STEP;
+}
+
+/* The boot CPU's page; the others are allocated as they come online. */
+static struct pvx_vcpu_shared refhv_boot_page __page_aligned_bss;
+static DEFINE_PER_CPU(struct pvx_vcpu_shared *, refhv_shared);
+static struct pvx_negotiate refhv_negotiate __aligned(32);
+
+/* Register @s as the calling vCPU's page and check what the host wrote. */
+static int refhv_register(struct pvx_vcpu_shared *s, u32 want)
+{
+	unsigned int i;
+	u32 v;
+	long ret;
+
+	ret = static_call(refhv_hc)(PVX_HC_register_shared_page, __pa(s), 0);
+	if (ret)
+		return ret < 0 ? ret : -EPROTO;
+	for (i = 0; i < REFHV_RETRIES; i++) {
+		v = READ_ONCE(s->time.version);
+		if (!(v & 1))
+			break;
+		cpu_relax();
+	}
+	if (i == REFHV_RETRIES || (READ_ONCE(s->flags) & want) != want)
+		return -EPROTO;
+	return 0;
+}
+
+static int refhv_init(struct pvx_negotiated *neg)
+{
+	struct pvx_negotiate *n = &refhv_negotiate;
+	u32 want = PVX_VCPU_TIME_VALID;
+	long ret;
+
+	if (refhv_transport == PVX_TRANSPORT_VMCALL)
+		static_call_update(refhv_hc, refhv_hc_vmcall);
+	else if (refhv_transport == PVX_TRANSPORT_VMMCALL)
+		static_call_update(refhv_hc, refhv_hc_vmmcall);
+	n->size = sizeof(*n);
+	n->version = REFHV_ABI;
+	n->features = REFHV_WANTED;
+	ret = static_call(refhv_hc)(PVX_HC_negotiate, __pa(n), 0);
+	if (ret)
+		return ret < 0 ? ret : -EPROTO;
+	neg->abi = n->version;
+	neg->features = n->features;
+	neg->transport = refhv_transport_names[refhv_transport];
+
+	if (!(neg->features & PVX_FEATURE(SHARED_PAGE)))
+		return 0;
+	if (neg->features & PVX_FEATURE(STEAL_TIME))
+		want |= PVX_VCPU_STEAL_VALID;
+	per_cpu(refhv_shared, 0) = &refhv_boot_page;
+	ret = refhv_register(&refhv_boot_page, want);
+	refhv_pages = !ret;
+	if (ret) {
+		pr_warn("shared page refused (%ld); clock and steal time stay native\n",
+			ret);
+		static_call(refhv_hc)(PVX_HC_register_shared_page, PVX_GPA_NONE, 0);
+		neg->features &= ~REFHV_STEAL;
+	}
+	return 0;
+}
+
+static int refhv_cpu_online(unsigned int cpu)
+{
+	struct pvx_vcpu_shared *s = per_cpu(refhv_shared, cpu);
+
+	if (!refhv_pages)
+		return 0;
+	if (!s || (cpu && s == &refhv_boot_page)) {
+		s = (void *)get_zeroed_page(GFP_KERNEL);
+		if (!s)
+			return -ENOMEM;
+		per_cpu(refhv_shared, cpu) = s;
+	}
+	if (refhv_register(s, PVX_VCPU_TIME_VALID))
+		pr_warn_once("CPU %u: shared page refused\n", cpu);
+	return 0;
+}
+
+static void refhv_cpu_offline(void)
+{
+	if (refhv_pages)
+		static_call(refhv_hc)(PVX_HC_register_shared_page, PVX_GPA_NONE, 0);
+}
+
+static struct pvclock_vcpu_time_info *refhv_time(struct pvx_vcpu_shared *s)
+{
+	return (struct pvclock_vcpu_time_info *)&s->time;
+}
+
+static noinstr u64 refhv_sched_clock(void)
+{
+	return pvclock_clocksource_read_nowd(refhv_time(this_cpu_read(refhv_shared)));
+}
+
+static u64 refhv_clock_read(struct clocksource *cs)
+{
+	u64 ret;
+
+	preempt_disable_notrace();
+	ret = pvclock_clocksource_read(refhv_time(this_cpu_read(refhv_shared)));
+	preempt_enable_notrace();
+	return ret;
+}
+
+static struct clocksource refhv_clocksource = {
+	.name	= "pvx",
+	.read	= refhv_clock_read,
+	.rating	= 400,
+	.mask	= CLOCKSOURCE_MASK(64),
+	.flags	= CLOCK_SOURCE_IS_CONTINUOUS,
+};
+
+/* The TSC frequency from the time record, if the host gave it a scale. */
+static unsigned long refhv_tsc_khz(void)
+{
+	if (!READ_ONCE(refhv_boot_page.time.tsc_to_system_mul))
+		return native_calibrate_tsc();
+	return pvclock_tsc_khz(refhv_time(&refhv_boot_page));
+}
+
+static u64 refhv_steal_clock(int cpu)
+{
+	struct pvx_vcpu_shared *s = per_cpu(refhv_shared, cpu);
+	unsigned int i;
+	u32 v;
+	u64 steal = 0;
+
+	for (i = 0; i < REFHV_RETRIES; i++) {
+		v = READ_ONCE(s->steal_version);
+		virt_rmb();
+		steal = READ_ONCE(s->steal_ns);
+		virt_rmb();
+		if (!(v & 1) && v == READ_ONCE(s->steal_version))
+			break;
+	}
+	return steal;
+}
+
+__visible bool refhv_vcpu_is_preempted(long cpu);
+__visible bool refhv_vcpu_is_preempted(long cpu)
+{
+	return READ_ONCE(per_cpu(refhv_shared, cpu)->preempted);
+}
+
+PV_CALLEE_SAVE_REGS_THUNK(refhv_vcpu_is_preempted);
+
+#ifdef CONFIG_PARAVIRT_SPINLOCKS
+/*
+ * Like kvm_wait(): sleep only while *ptr still holds val.  The deadline
+ * bounds the sleep should a kick go astray; the slow path checks again.
+ */
+static void refhv_wait(u8 *ptr, u8 val)
+{
+	unsigned long flags;
+	u64 deadline;
+
+	if (in_nmi())
+		return;
+	local_irq_save(flags);
+	if (READ_ONCE(*ptr) == val) {
+		deadline = pvclock_clocksource_read_nowd(refhv_time(this_cpu_read(refhv_shared)));
+		static_call(refhv_hc)(PVX_HC_block, deadline + REFHV_WAIT_NS, 0);
+	}
+	local_irq_restore(flags);
+}
+
+static void refhv_kick(int cpu)
+{
+	static_call(refhv_hc)(PVX_HC_kick_vcpu, per_cpu(refhv_shared, cpu)->vcpu_id, 0);
+}
+#endif
+
+/* console_write takes guest-physical bytes within one page: a bounce page. */
+static u8 refhv_console_page[PVX_PAGE_SIZE] __page_aligned_bss;
+static DEFINE_RAW_SPINLOCK(refhv_console_lock);
+
+static void refhv_console_write(const char *s, unsigned int n)
+{
+	unsigned long flags;
+	unsigned int len;
+
+	raw_spin_lock_irqsave(&refhv_console_lock, flags);
+	while (n) {
+		len = min(n, PVX_PAGE_SIZE);
+		memcpy(refhv_console_page, s, len);
+		if (static_call(refhv_hc)(PVX_HC_console_write,
+					  __pa(refhv_console_page), len) <= 0)
+			break;
+		s += len;
+		n -= len;
+	}
+	raw_spin_unlock_irqrestore(&refhv_console_lock, flags);
+}
+
+static void refhv_shutdown(enum pvx_shutdown_reason why, int code)
+{
+	static_call(refhv_hc)(PVX_HC_shutdown, why, code);
+}
+
+static const struct pvx_op_impl refhv_ops[] = {
+	PVX_OP_IMPL(sched_clock, REFHV_TIME, refhv_sched_clock),
+	PVX_OP_IMPL(clocksource, REFHV_TIME, &refhv_clocksource),
+	PVX_OP_IMPL(tsc_khz, REFHV_TIME, refhv_tsc_khz),
+	PVX_OP_IMPL(steal_clock, REFHV_STEAL, refhv_steal_clock),
+	PVX_OP_IMPL(console_write, REFHV_CONSOLE, refhv_console_write),
+	PVX_OP_IMPL(shutdown, 0, refhv_shutdown),
+#ifdef CONFIG_PARAVIRT_SPINLOCKS
+	PVX_OP_IMPL(wait, 0, refhv_wait),
+	PVX_OP_IMPL(kick, REFHV_TIME, refhv_kick),
+	PVX_OP_IMPL(vcpu_is_preempted, REFHV_STEAL,
+		    PV_CALLEE_SAVE(refhv_vcpu_is_preempted)),
+#endif
+};
+
+const struct pvx_backend pvx_refhv_backend = {
+	.name		= "refhv",
+	.detect		= refhv_detect,
+	.init		= refhv_init,
+	.abi_max	= REFHV_ABI,
+	.features	= REFHV_WANTED,
+	.ops		= refhv_ops,
+	.nr_ops		= ARRAY_SIZE(refhv_ops),
+	.cpu_online	= refhv_cpu_online,
+	.cpu_offline	= refhv_cpu_offline,
+};
