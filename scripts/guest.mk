@@ -30,9 +30,7 @@ boot: $(GUEST_BZIMAGE)
 	@scripts/qemu-boot.sh pvx_expect=native $(CMDLINE)
 
 run:
-	@scripts/guest-build.sh
-	@scripts/qemu-boot.sh pvx_expect=native $(CMDLINE) | tee $(BUILD)/run.log
-	@grep -a 'pvx: backend=' $(BUILD)/run.log
+	@scripts/run.sh
 
 check-guest-body:
 	@scripts/guest-check.sh

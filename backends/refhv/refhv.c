@@ -265,9 +265,9 @@ static u64 refhv_steal_clock(int cpu)
 
 	for (i = 0; i < REFHV_RETRIES; i++) {
 		v = READ_ONCE(s->steal_version);
-		virt_rmb();
+		virt_rmb();	/* the version before the value, as pvclock does */
 		steal = READ_ONCE(s->steal_ns);
-		virt_rmb();
+		virt_rmb();	/* the value before the version's re-check */
 		if (!(v & 1) && v == READ_ONCE(s->steal_version))
 			break;
 	}

@@ -11,8 +11,10 @@
  * back in RAX (kvm_dirty_regs) and KVM completes the OUT on re-entry.
  */
 #include <sched.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/ioctl.h>
 #include <time.h>
 
@@ -104,6 +106,48 @@ static const struct pvxhv_ops ops = {
 	.shutdown = cb_shutdown,
 };
 
+/* The ABI's feature names, lower case, without PVX_FEATURE_BIT_. */
+#define FEATURE_NAME(since, name, bit, doc)	{ #name, bit },
+static const struct { const char *name; int bit; } feature_names[] = {
+	PVX_FEATURES(FEATURE_NAME)
+};
+
+#undef FEATURE_NAME
+
+/* "1.N": a minor of the major this pvx-hv serves, up to the latest. */
+int hypercall_parse_abi(const char *s, uint32_t *abi)
+{
+	unsigned int major, minor;
+	int n = 0;
+
+	if (sscanf(s, "%u.%u%n", &major, &minor, &n) != 2 || s[n] ||
+	    major != PVX_ABI_VERSION_MAJOR || minor > PVX_ABI_VERSION_MINOR)
+		return -1;
+	*abi = PVX_ABI_VERSION(major, minor);
+	return 0;
+}
+
+int hypercall_parse_features(const char *list, uint64_t *features)
+{
+	const size_t skip = sizeof("PVX_FEATURE_BIT_") - 1;
+	char buf[256], *tok, *save = NULL;
+	size_t i;
+
+	*features = 0;
+	if (strlen(list) >= sizeof(buf))
+		return -1;
+	strcpy(buf, list);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		for (i = 0; i < sizeof(feature_names) / sizeof(feature_names[0]); i++)
+			if (!strcasecmp(tok, feature_names[i].name + skip))
+				break;
+		if (i == sizeof(feature_names) / sizeof(feature_names[0]))
+			return -1;
+		*features |= 1ull << feature_names[i].bit;
+	}
+	return 0;
+}
+
 int hypercall_init(struct vm *vm)
 {
 	struct pvxhv_mem_region ram = { .gpa = 0, .size = vm->ram_size, .hva = vm->ram };
@@ -112,7 +156,8 @@ int hypercall_init(struct vm *vm)
 		.transport = PVX_TRANSPORT_IOPORT,
 		.io_port = HYPERCALL_PORT,
 		.cpuid_base = PVX_CPUID_SCAN_FIRST,
-		.features = ~0ULL,
+		.abi_version = vm->pvx_abi,
+		.features = vm->pvx_features,
 		.regions = &ram,
 		.nr_regions = 1,
 		.ops = &ops,

@@ -33,6 +33,8 @@ struct options {
 	uint64_t mem;
 	unsigned int timeout;
 	enum personality pers;
+	uint32_t pvx_abi;
+	uint64_t pvx_features;
 	bool stats;
 };
 
@@ -44,6 +46,8 @@ static const char usage_text[] =
 	"  -a, --cmdline STRING   kernel command line (default \"console=ttyS0\")\n"
 	"  -p, --personality P    hypervisor CPUID leaves: none, pvx, kvm, both (default pvx)\n"
 	"  -t, --timeout SECONDS  watchdog: stop the guest after this long, 0 = never (default 600)\n"
+	"      --abi 1.N          serve this minor of the PVX ABI (default: the latest)\n"
+	"      --features LIST    offer only these PVX features, e.g. shared_page,console\n"
 	"  -s, --stats            print VM exits and hypercalls at exit (stderr)\n"
 	"  -k, --kvm PATH         KVM device (default /dev/kvm)\n"
 	"  -h, --help             this text\n"
@@ -104,6 +108,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "timeout", required_argument, NULL, 't' },
 		{ "stats", no_argument, NULL, 's' },
 		{ "kvm", required_argument, NULL, 'k' },
+		{ "abi", required_argument, NULL, 'A' },
+		{ "features", required_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -114,6 +120,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	*o = (struct options){
 		.cmdline = "console=ttyS0", .kvm_path = "/dev/kvm", .cpus = 1,
 		.mem = DEFAULT_MEM, .timeout = DEFAULT_TIMEOUT, .pers = PERS_PVX,
+		.pvx_features = ~0ULL,
 	};
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":c:m:i:a:p:t:sk:h", longopts, NULL)) != -1) {
@@ -150,6 +157,14 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'k':
 			o->kvm_path = optarg;
+			break;
+		case 'A':
+			if (hypercall_parse_abi(optarg, &o->pvx_abi))
+				return usage_error("--abi: '%s' is not a PVX version this pvx-hv serves", optarg);
+			break;
+		case 'F':
+			if (hypercall_parse_features(optarg, &o->pvx_features))
+				return usage_error("--features: '%s' is not a list of PVX features", optarg);
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
@@ -531,6 +546,8 @@ int main(int argc, char **argv)
 
 	vm.ncpus = o.cpus;
 	vm.pers = o.pers;
+	vm.pvx_abi = o.pvx_abi;
+	vm.pvx_features = o.pvx_features;
 	vm.main_thread = pthread_self();
 	err = kvm_open(&vm, o.kvm_path);
 	if (!err)

@@ -155,6 +155,8 @@ struct vm {
 	struct vcpu *cpus;
 	size_t run_size;
 	enum personality pers;
+	uint32_t pvx_abi;		/* --abi: the PVX version served, 0: the latest */
+	uint64_t pvx_features;		/* --features: the PVX features offered */
 	struct kvm_cpuid2 *cpuid;	/* shared; APIC id patched per vCPU */
 	uint32_t tsc_khz;		/* every vCPU's TSC frequency */
 
@@ -208,6 +210,8 @@ bool hypercall_port(struct vm *vm, uint16_t port);
 void hypercall_cpuid(struct vm *vm, struct kvm_cpuid2 *c,
 		     void (*add)(struct kvm_cpuid2 *, const struct kvm_cpuid_entry2 *));
 int hypercall_init(struct vm *vm);
+int hypercall_parse_abi(const char *s, uint32_t *abi);
+int hypercall_parse_features(const char *list, uint64_t *features);
 void hypercall_enter(struct vcpu *c);
 void hypercall_preempt(struct vcpu *c);
 bool hypercall_kicked(struct vcpu *c);

@@ -169,6 +169,7 @@ static void pvx_boot_unlock_site_form(struct kunit *test)
 {
 	static const u8 movb_0_rdi[] = { 0xc6, 0x07, 0x00 };
 	bool pv = pvx_active_op(PVX_OP_wait) && pvx_active_op(PVX_OP_kick);
+	bool pvunlock, vcpupreempt;
 	enum site_form form;
 
 	form = pvx_site_form(pvx_boot_unlock_site,
@@ -176,10 +177,11 @@ static void pvx_boot_unlock_site_form(struct kunit *test)
 			     movb_0_rdi, sizeof(movb_0_rdi));
 	if (!pvx_owns_hooks())
 		return;
-	KUNIT_EXPECT_EQ(test, boot_cpu_has(X86_FEATURE_PVUNLOCK), pv);
+	pvunlock = boot_cpu_has(X86_FEATURE_PVUNLOCK);
+	vcpupreempt = boot_cpu_has(X86_FEATURE_VCPUPREEMPT);
+	KUNIT_EXPECT_EQ(test, pvunlock, pv);
 	KUNIT_EXPECT_EQ(test, form, pv ? SITE_CALL : SITE_NATIVE);
-	KUNIT_EXPECT_EQ(test, boot_cpu_has(X86_FEATURE_VCPUPREEMPT),
-			!!pvx_active_op(PVX_OP_vcpu_is_preempted));
+	KUNIT_EXPECT_EQ(test, vcpupreempt, !!pvx_active_op(PVX_OP_vcpu_is_preempted));
 }
 #endif
 

@@ -78,6 +78,9 @@ long=$(head -c 5000 /dev/zero | tr '\0' x)
 # --- 1. bad input (on this host, nothing reaches KVM_RUN) --------------------
 expect flags-unknown    64 "unknown option '--frobnicate'" -- --frobnicate "$k"
 expect flags-no-value   64 "option '--cpus' needs a value" -- "$k" --cpus
+expect abi-unserved     64 "--abi: '1.9' is not a PVX version" -- --abi 1.9 "$k"
+expect abi-other-major  64 "--abi: '2.0' is not a PVX version" -- --abi 2.0 "$k"
+expect features-unknown 64 "--features: 'console,bogus' is not a list" -- --features console,bogus "$k"
 expect flags-cpus-zero  64 "--cpus: '0' is not a number from 1 to 64" -- --cpus 0 "$k"
 expect flags-cpus-many  64 "--cpus: '65' is not a number" -- --cpus 65 "$k"
 expect flags-cpus-text  64 "--cpus: 'two' is not a number" -- --cpus two "$k"
@@ -162,7 +165,7 @@ if [ "$initrd" != - ]; then
 	files+=("initrd=$initrd")
 	initrd_arg='--initrd $HV/initrd'
 fi
-guest_cases=(none1 none2 pvx1 pvx2 pvx4 kvm2)
+guest_cases=(none1 none2 pvx1 pvx2 pvx4 pvx-abi10 pvx-nocon kvm2)
 # The pvx cases print through the pvx console (console_write) from the start.
 pvx_cmdline='earlycon=pvx console=pvx0 printk.devkmsg=on reboot=k panic=-1 pci=off'
 if [ "$kernel" = - ]; then
@@ -176,6 +179,8 @@ none1 --personality none --cpus 1 --stats --timeout 600 $initrd_arg --cmdline '$
 none2 --personality none --cpus 2 --stats --timeout 600 $initrd_arg --cmdline '$cmdline' \$HV/bzImage
 pvx1 --personality pvx --cpus 1 --stats --timeout 600 $initrd_arg --cmdline '$pvx_cmdline' \$HV/bzImage
 pvx2 --personality pvx --cpus 2 --stats --timeout 600 $initrd_arg --cmdline '$pvx_cmdline' \$HV/bzImage
+pvx-abi10 --personality pvx --abi 1.0 --cpus 2 --stats --timeout 600 $initrd_arg --cmdline '$pvx_cmdline' \$HV/bzImage
+pvx-nocon --personality pvx --features shared_page,steal_time --cpus 1 --stats --timeout 600 $initrd_arg --cmdline '$cmdline' \$HV/bzImage
 pvx4 --personality pvx --cpus 4 --stats --timeout 600 $initrd_arg --cmdline '$pvx_cmdline' \$HV/bzImage
 kvm2 --personality kvm --cpus 2 --stats --timeout 600 $initrd_arg --cmdline '$cmdline' \$HV/bzImage
 CASES
@@ -206,6 +211,9 @@ check_boot() {
 	local name=$1 log=$out/$1.log rc line kunit want
 	case $name in
 	none*) want='backend=native .* pv=none ' ;;
+	# --abi 1.0: negotiated down; --features without CONSOLE: that op native.
+	pvx-abi10) want='backend=refhv abi=1\.0 transport=ioport .*pv=sched_clock,clocksource,tsc_khz,steal_clock,console_write,shutdown' ;;
+	pvx-nocon) want='backend=refhv abi=1\.1 transport=ioport features=0x3 pv=sched_clock,clocksource,tsc_khz,steal_clock,shutdown,vcpu_is_preempted native=.*console_write' ;;
 	pvx*) want='backend=refhv abi=1\.1 transport=ioport .*pv=sched_clock,clocksource,tsc_khz,steal_clock,console_write,shutdown' ;;
 	kvm*) want='backend=kvm .* pv=none ' ;;
 	esac
@@ -241,7 +249,8 @@ check_boot() {
 	else
 		fail "$name-result" "$(grep -m1 -o 'PVX-RESULT: .*' "$log" 2>/dev/null || echo 'no PVX-RESULT line')"
 	fi
-	local cpus=${name//[!0-9]/}
+	local cpus
+	cpus=$(sed -n "s/^$name .*--cpus \([0-9]*\).*/\1/p" "$out/cases")
 	if [ "$cpus" -gt 1 ] && ! grep -qE "smp: Brought up .* $cpus CPUs" "$log"; then
 		fail "$name-smp" "the guest did not bring up $cpus CPUs"
 	elif [ "$cpus" -gt 1 ]; then

@@ -1,0 +1,97 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make run: one guest kernel, every platform here, side by side.  Builds
+# the guest (if its inputs changed), boots the same bzImage natively under
+# QEMU TCG and under pvx-hv (PERSONALITY none, pvx and kvm) in one L1 VM
+# (or on /dev/kvm directly where the host has real VT-x/AMD-V), and prints
+# one row per platform.  Exit status: non-zero if any row that ran failed.
+set -uo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+out=$top/build/run
+rm -rf "$out"
+mkdir -p "$out"
+t_start=$SECONDS
+
+step() {	# $1: what, rest: command; prints progress and how long it took
+	local what=$1 t0=$SECONDS rc
+	shift
+	printf 'run: %-52s ' "$what ..."
+	"$@" > "$out/step.log" 2>&1
+	rc=$?
+	cat "$out/step.log" >> "$out/steps.log"
+	printf '%s in %ds\n' "$([ $rc = 0 ] && echo done || echo "FAILED ($rc)")" $((SECONDS - t0))
+	return $rc
+}
+
+"$top/scripts/deps.sh" guest hv || exit 1
+step "build the guest (scripts/guest-build.sh)" "$top/scripts/guest-build.sh" ||
+	{ tail -20 "$out/steps.log"; exit 1; }
+bz=$top/build/guest/bzImage initrd=$top/build/guest/initrd.cpio
+step "build pvx-hv" make -s -C "$top" pvx-hv
+hv_ok=$?
+
+cmdline='reboot=k panic=-1 pci=off'
+step "boot natively (QEMU TCG)" env TIMEOUT=300 "$top/scripts/qemu-boot.sh" $cmdline
+cp "$out/step.log" "$out/native.log"
+
+cat > "$out/cases" <<CASES
+none --personality none --cpus 1 --stats --timeout 600 --initrd \$HV/initrd --cmdline 'console=ttyS0 $cmdline' \$HV/bzImage
+pvx --personality pvx --cpus 1 --stats --timeout 600 --initrd \$HV/initrd --cmdline 'earlycon=pvx console=pvx0 printk.devkmsg=on $cmdline' \$HV/bzImage
+kvm --personality kvm --cpus 1 --stats --timeout 600 --initrd \$HV/initrd --cmdline 'console=ttyS0 $cmdline' \$HV/bzImage
+CASES
+hv_why=""
+if [ $hv_ok = 0 ]; then
+	step "boot under pvx-hv: none, pvx, kvm (one L1 VM)" \
+		"$top/scripts/l1/run-cases.sh" "$out" "$out/cases" "$top/build/hv/pvx-hv" \
+		"bzImage=$bz" "initrd=$initrd" || hv_why="the L1 VM failed (build/run/console.log)"
+else
+	hv_why="pvx-hv did not build (build/run/steps.log)"
+fi
+
+# One row: platform, log, expected backend.
+rows=() fails=0
+row() {
+	local plat=$1 log=$2 want=$3 why=${4:-} line backend abi pv nat exits init verdict
+	if [ -n "$why" ] || [ ! -s "$log" ]; then
+		rows+=("$plat|-|-|-|-|-|-|not run: ${why:-no log}")
+		return
+	fi
+	line=$(grep -a -m1 -o 'pvx: backend=.*' "$log" | tr -d '\r')
+	backend=$(sed -n 's/.*backend=\([^ ]*\).*/\1/p' <<<"$line")
+	abi=$(sed -n 's/.* abi=\([^ ]*\) transport=\([^ ]*\).*/\1 \2/p' <<<"$line")
+	pv=$(sed -n 's/.* pv=\([^ ]*\).*/\1/p' <<<"$line")
+	nat=$(sed -n 's/.* native=\([^ ]*\).*/\1/p' <<<"$line" | tr ',' '\n' | grep -c .)
+	exits=$(sed -n 's/^pvx-hv stats: .*, \([0-9]*\) exits to userspace.*/\1/p' "$log")
+	init=$(grep -a -m1 'Run /init' "$log" | sed -n 's/^\[ *\([0-9.]*\)\].*/\1/p')
+	verdict=ok
+	grep -aq 'PVX-RESULT: status=0' "$log" || verdict="FAIL: no PVX-RESULT status=0"
+	[ "$backend" = "$want" ] || verdict="FAIL: backend ${backend:-none}, want $want"
+	[ "$verdict" = ok ] || fails=$((fails + 1))
+	rows+=("$plat|${backend:--}|${abi:--}|${pv:--}|${nat:-0} native|${exits:-n/a}|${init:--}|$verdict")
+}
+row "native (QEMU TCG)" "$out/native.log" native
+row "pvx-hv, PERSONALITY=none" "$out/none.log" native "$hv_why"
+row "pvx-hv, PERSONALITY=pvx" "$out/pvx.log" refhv "$hv_why"
+row "pvx-hv, PERSONALITY=kvm" "$out/kvm.log" kvm "$hv_why"
+row "QEMU -enable-kvm in L1" - kvm "QEMU is not in the L1 image yet"
+
+# Boot-to-init as a ratio to the fastest row that ran.
+fastest=$(printf '%s\n' "${rows[@]}" | cut -d'|' -f7 | grep -E '^[0-9.]+$' | sort -g | head -1)
+echo
+printf '%-26s %-8s %-12s %-54s %-10s %-10s %-9s %s\n' platform backend "abi/transport" \
+	"pv ops" "native" "exits(usr)" "init(x)" verdict
+for r in "${rows[@]}"; do
+	IFS='|' read -r plat backend abi pv nat exits init verdict <<<"$r"
+	ratio=-
+	[[ $init =~ ^[0-9.]+$ ]] && [ -n "$fastest" ] &&
+		ratio=$(python3 -c "print('%.2f' % ($init / $fastest))")
+	printf '%-26s %-8s %-12s %-54s %-10s %-10s %-9s %s\n' "$plat" "$backend" "$abi" \
+		"${pv:0:54}" "$nat" "$exits" "$ratio" "$verdict"
+done
+echo
+echo "exits(usr): exits to pvx-hv in userspace, boot to power-off (pvx-hv --stats);"
+echo "exits inside KVM are not counted yet.  init(x): 'Run /init' on the guest's"
+echo "clock, as a ratio to the fastest row.  Full logs: build/run/ (native.log,"
+echo "none.log, pvx.log, kvm.log, console.log).  $((SECONDS - t_start))s in all."
+[ $fails = 0 ]
