@@ -218,7 +218,11 @@ void hypercall(struct vcpu *c)
 	};
 
 	c->st.hcalls[r.rax < STAT_HCALLS ? r.rax : STAT_HCALLS]++;
-	pvxhv_hypercall(c->vm->hv, c->id, &r);
+	if (!c->vm->hostile || !hostile_before(c->vm, &r)) {
+		pvxhv_hypercall(c->vm->hv, c->id, &r);
+		if (c->vm->hostile)
+			hostile_after(c->vm, k->rax, k->rbx, (int64_t)r.rax);
+	}
 	k->rax = r.rax;
 	c->run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
 }

@@ -35,6 +35,7 @@ struct options {
 	enum personality pers;
 	uint32_t pvx_abi;
 	uint64_t pvx_features;
+	enum hostile hostile;
 	bool stats;
 };
 
@@ -48,6 +49,8 @@ static const char usage_text[] =
 	"  -t, --timeout SECONDS  watchdog: stop the guest after this long, 0 = never (default 600)\n"
 	"      --abi 1.N          serve this minor of the PVX ABI (default: the latest)\n"
 	"      --features LIST    offer only these PVX features, e.g. shared_page,console\n"
+	"      --hostile MODE     lie on purpose, for tests: abi-high, features-extra,\n"
+	"                         register-error, time-odd, page-unfilled (hostile.c)\n"
 	"  -s, --stats            print VM exits and hypercalls at exit (stderr)\n"
 	"  -k, --kvm PATH         KVM device (default /dev/kvm)\n"
 	"  -h, --help             this text\n"
@@ -110,6 +113,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "kvm", required_argument, NULL, 'k' },
 		{ "abi", required_argument, NULL, 'A' },
 		{ "features", required_argument, NULL, 'F' },
+		{ "hostile", required_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -161,6 +165,10 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 'A':
 			if (hypercall_parse_abi(optarg, &o->pvx_abi))
 				return usage_error("--abi: '%s' is not a PVX version this pvx-hv serves", optarg);
+			break;
+		case 'H':
+			if (hostile_parse(optarg, &o->hostile))
+				return usage_error("--hostile: '%s' is not a mode (see --help)", optarg);
 			break;
 		case 'F':
 			if (hypercall_parse_features(optarg, &o->pvx_features))
@@ -548,6 +556,7 @@ int main(int argc, char **argv)
 	vm.pers = o.pers;
 	vm.pvx_abi = o.pvx_abi;
 	vm.pvx_features = o.pvx_features;
+	vm.hostile = o.hostile;
 	vm.main_thread = pthread_self();
 	err = kvm_open(&vm, o.kvm_path);
 	if (!err)

@@ -146,6 +146,15 @@ struct image {			/* a validated bzImage, as read from disk */
 	uint32_t cmdline_max;	/* its command line size, with the NUL */
 };
 
+enum hostile {
+	HOSTILE_NONE,
+	HOSTILE_ABI_HIGH,
+	HOSTILE_FEATURES_EXTRA,
+	HOSTILE_REGISTER_ERROR,
+	HOSTILE_TIME_ODD,
+	HOSTILE_PAGE_UNFILLED,
+};
+
 struct vm {
 	int kvm;			/* /dev/kvm */
 	int fd;				/* the VM */
@@ -157,6 +166,7 @@ struct vm {
 	enum personality pers;
 	uint32_t pvx_abi;		/* --abi: the PVX version served, 0: the latest */
 	uint64_t pvx_features;		/* --features: the PVX features offered */
+	enum hostile hostile;		/* --hostile: the answer to bend, if any */
 	struct kvm_cpuid2 *cpuid;	/* shared; APIC id patched per vCPU */
 	uint32_t tsc_khz;		/* every vCPU's TSC frequency */
 
@@ -211,6 +221,12 @@ void hypercall_cpuid(struct vm *vm, struct kvm_cpuid2 *c,
 		     void (*add)(struct kvm_cpuid2 *, const struct kvm_cpuid_entry2 *));
 int hypercall_init(struct vm *vm);
 int hypercall_parse_abi(const char *s, uint32_t *abi);
+
+/* hostile.c: --hostile, a hypervisor that lies on purpose (tests). */
+struct pvxhv_regs;
+int hostile_parse(const char *s, enum hostile *mode);
+bool hostile_before(struct vm *vm, struct pvxhv_regs *r);
+void hostile_after(struct vm *vm, uint64_t nr, uint64_t gpa, int64_t ret);
 int hypercall_parse_features(const char *list, uint64_t *features);
 void hypercall_enter(struct vcpu *c);
 void hypercall_preempt(struct vcpu *c);

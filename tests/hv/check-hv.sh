@@ -166,6 +166,8 @@ if [ "$initrd" != - ]; then
 	initrd_arg='--initrd $HV/initrd'
 fi
 guest_cases=(none1 none2 pvx1 pvx2 pvx4 pvx-abi10 pvx-nocon kvm2)
+hostile_modes=(abi-high features-extra register-error time-odd page-unfilled)
+guest_cases+=("${hostile_modes[@]/#/hostile-}")
 # The pvx cases print through the pvx console (console_write) from the start.
 pvx_cmdline='earlycon=pvx console=pvx0 printk.devkmsg=on reboot=k panic=-1 pci=off'
 if [ "$kernel" = - ]; then
@@ -182,12 +184,18 @@ pvx2 --personality pvx --cpus 2 --stats --timeout 600 $initrd_arg --cmdline '$pv
 pvx-abi10 --personality pvx --abi 1.0 --cpus 2 --stats --timeout 600 $initrd_arg --cmdline '$pvx_cmdline' \$HV/bzImage
 pvx-nocon --personality pvx --features shared_page,steal_time --cpus 1 --stats --timeout 600 $initrd_arg --cmdline '$cmdline' \$HV/bzImage
 pvx4 --personality pvx --cpus 4 --stats --timeout 600 $initrd_arg --cmdline '$pvx_cmdline' \$HV/bzImage
+$(for m in "${hostile_modes[@]}"; do
+	echo "hostile-$m --personality pvx --hostile $m --cpus 1 --stats --timeout 600 $initrd_arg --cmdline '$cmdline' \$HV/bzImage"
+done)
 kvm2 --personality kvm --cpus 2 --stats --timeout 600 $initrd_arg --cmdline '$cmdline' \$HV/bzImage
 CASES
 fi
 cat "$out/guest-cases" - > "$out/cases" <<CASES
 deb-none1 --personality none --cpus 1 --stats --timeout 120 --initrd \$HV/debinitrd --cmdline '$deb_cmdline' \$HV/debian
-deb-kvm2 --personality kvm --cpus 2 --stats --timeout 120 --initrd \$HV/debinitrd --cmdline '$deb_cmdline' \$HV/debian
+deb-$(for m in "${hostile_modes[@]}"; do
+	echo "hostile-$m --personality pvx --hostile $m --cpus 1 --stats --timeout 600 $initrd_arg --cmdline '$cmdline' \$HV/bzImage"
+done)
+kvm2 --personality kvm --cpus 2 --stats --timeout 120 --initrd \$HV/debinitrd --cmdline '$deb_cmdline' \$HV/debian
 triple --mem 64M --timeout 60 \$HV/triple
 watchdog --mem 64M --timeout 3 \$HV/hang
 pvx-exit --personality pvx --mem 64M --stats --timeout 60 \$HV/pvxexit
@@ -215,6 +223,9 @@ check_boot() {
 	pvx-abi10) want='backend=refhv abi=1\.0 transport=ioport .*pv=sched_clock,clocksource,tsc_khz,steal_clock,console_write,shutdown' ;;
 	pvx-nocon) want='backend=refhv abi=1\.1 transport=ioport features=0x3 pv=sched_clock,clocksource,tsc_khz,steal_clock,shutdown,vcpu_is_preempted native=.*console_write' ;;
 	pvx*) want='backend=refhv abi=1\.1 transport=ioport .*pv=sched_clock,clocksource,tsc_khz,steal_clock,console_write,shutdown' ;;
+	# A host that lies: native, or refhv without its shared-page ops.
+	hostile-abi-high|hostile-features-extra) want='backend=native .* pv=none ' ;;
+	hostile-*) want='backend=refhv abi=1\.1 transport=ioport .* pv=console_write,shutdown native=sched_clock' ;;
 	kvm*) want='backend=kvm .* pv=none ' ;;
 	esac
 	rc=$(rc_of "$name")
@@ -227,6 +238,10 @@ check_boot() {
 		fail "$name-pvx-line" "want '$want', got '${line:-no pvx line}'"
 	fi
 	case $name in
+	hostile-*) local n
+		n=$(grep -cE 'pvx: refhv: .*(running native|stay native)' "$log")
+		check "$name" one_message "$([ "$n" = 1 ] && echo yes)" \
+			"$n messages: $(grep -m1 -oE 'pvx: refhv: .*(running native|stay native)' "$log")" ;;
 	kvm*) grep -q 'clocksource: Switched to clocksource kvm-clock' "$log"
 		check "$name" kvm_clock "$([ $? = 0 ] && echo yes)" "mainline kvm.c chose kvm-clock" ;;
 	pvx*) grep -q 'clocksource: Switched to clocksource pvx' "$log"
