@@ -148,7 +148,7 @@ fake_pv=sched_clock,steal_clock,console_write,shutdown,wait,kick,vcpu_is_preempt
 boot native 0 pvx_expect=native pvx_expect_pv=none
 boot param_native 0 pvx=native pvx_expect=native pvx_expect_pv=none
 boot param_bogus 0 pvx=bogus pvx_expect=native
-grep -aq 'unknown pvx=bogus (valid: auto, native, fake); using auto selection' "$logs/boot-param_bogus.log"
+grep -aq 'unknown pvx=bogus (valid: auto, native, refhv, fake); using auto selection' "$logs/boot-param_bogus.log"
 ok $? boot.param_bogus.warning "one warning naming the valid values"
 boot nopv 0 nopv pvx=fake pvx_expect=native pvx_expect_pv=none
 CPUS=2 boot smp2 0 pvx_expect=native pvx_expect_pv=none
