@@ -43,8 +43,8 @@ CASES
 hv_why=""
 if [ $hv_ok = 0 ]; then
 	step "boot under pvx-hv: none, pvx, kvm (one L1 VM)" \
-		"$top/scripts/l1/run-cases.sh" "$out" "$out/cases" "$top/build/hv/pvx-hv" \
-		"bzImage=$bz" "initrd=$initrd" || hv_why="the L1 VM failed (build/run/console.log)"
+		"$top/scripts/l1/run-cases.sh" "$out/hv" "$out/cases" "$top/build/hv/pvx-hv" \
+		"bzImage=$bz" "initrd=$initrd" || hv_why="the L1 VM failed (build/run/hv/console.log)"
 else
 	hv_why="pvx-hv did not build (build/run/steps.log)"
 fi
@@ -53,8 +53,13 @@ fi
 rows=() fails=0
 row() {
 	local plat=$1 log=$2 want=$3 why=${4:-} line backend abi pv nat exits init verdict
-	if [ -n "$why" ] || [ ! -s "$log" ]; then
-		rows+=("$plat|-|-|-|-|-|-|not run: ${why:-no log}")
+	if [ -n "$why" ]; then
+		rows+=("$plat|-|-|-|-|-|-|not run: $why")
+		return
+	fi
+	if [ ! -s "$log" ]; then
+		rows+=("$plat|-|-|-|-|-|-|FAIL: no log ($log)")
+		fails=$((fails + 1))
 		return
 	fi
 	line=$(grep -a -m1 -o 'pvx: backend=.*' "$log" | tr -d '\r')
@@ -71,9 +76,9 @@ row() {
 	rows+=("$plat|${backend:--}|${abi:--}|${pv:--}|${nat:-0} native|${exits:-n/a}|${init:--}|$verdict")
 }
 row "native (QEMU TCG)" "$out/native.log" native
-row "pvx-hv, PERSONALITY=none" "$out/none.log" native "$hv_why"
-row "pvx-hv, PERSONALITY=pvx" "$out/pvx.log" refhv "$hv_why"
-row "pvx-hv, PERSONALITY=kvm" "$out/kvm.log" kvm "$hv_why"
+row "pvx-hv, PERSONALITY=none" "$out/hv/none.log" native "$hv_why"
+row "pvx-hv, PERSONALITY=pvx" "$out/hv/pvx.log" refhv "$hv_why"
+row "pvx-hv, PERSONALITY=kvm" "$out/hv/kvm.log" kvm "$hv_why"
 row "QEMU -enable-kvm in L1" - kvm "QEMU is not in the L1 image yet"
 
 # Boot-to-init as a ratio to the fastest row that ran.
@@ -92,6 +97,6 @@ done
 echo
 echo "exits(usr): exits to pvx-hv in userspace, boot to power-off (pvx-hv --stats);"
 echo "exits inside KVM are not counted yet.  init(x): 'Run /init' on the guest's"
-echo "clock, as a ratio to the fastest row.  Full logs: build/run/ (native.log,"
-echo "none.log, pvx.log, kvm.log, console.log).  $((SECONDS - t_start))s in all."
+echo "clock, as a ratio to the fastest row.  Full logs: build/run/native.log and"
+echo "build/run/hv/ (none.log, pvx.log, kvm.log, console.log).  $((SECONDS - t_start))s in all."
 [ $fails = 0 ]
