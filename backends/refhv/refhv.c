@@ -50,43 +50,36 @@ static u32 refhv_base __ro_after_init;
 static u32 refhv_transport __ro_after_init;
 static bool refhv_pages __ro_after_init;	/* the host keeps shared pages */
 
+/*
+ * One hypercall: nr in RAX, arguments in RBX and RCX, the unused argument
+ * registers RSI, RDI and R8 zero, RDX the port (port I/O) or zero.
+ */
+#define REFHV_HYPERCALL(insn, dx, nr, a0, a1)				\
+({									\
+	register u64 __r8 asm("r8") = 0;				\
+	long __ret;							\
+									\
+	asm volatile(insn						\
+		     : "=a" (__ret)					\
+		     : "a" (nr), "b" (a0), "c" (a1), "S" (0UL), "D" (0UL), \
+		       "r" (__r8), "d" (dx)				\
+		     : "memory");					\
+	__ret;								\
+})
+
 static long refhv_hc_ioport(u64 nr, u64 a0, u64 a1)
 {
-	register u64 r8 asm("r8") = 0;
-	long ret;
-
-	asm volatile("outl %%eax, %%dx"
-		     : "=a" (ret)
-		     : "a" (nr), "b" (a0), "c" (a1), "S" (0UL), "D" (0UL),
-		       "r" (r8), "d" (refhv_port)
-		     : "memory");
-	return ret;
+	return REFHV_HYPERCALL("outl %%eax, %%dx", (u64)refhv_port, nr, a0, a1);
 }
 
 static long refhv_hc_vmcall(u64 nr, u64 a0, u64 a1)
 {
-	register u64 r8 asm("r8") = 0;
-	long ret;
-
-	asm volatile("vmcall"
-		     : "=a" (ret)
-		     : "a" (nr), "b" (a0), "c" (a1), "S" (0UL), "D" (0UL),
-		       "r" (r8), "d" (0UL)
-		     : "memory");
-	return ret;
+	return REFHV_HYPERCALL("vmcall", 0UL, nr, a0, a1);
 }
 
 static long refhv_hc_vmmcall(u64 nr, u64 a0, u64 a1)
 {
-	register u64 r8 asm("r8") = 0;
-	long ret;
-
-	asm volatile("vmmcall"
-		     : "=a" (ret)
-		     : "a" (nr), "b" (a0), "c" (a1), "S" (0UL), "D" (0UL),
-		       "r" (r8), "d" (0UL)
-		     : "memory");
-	return ret;
+	return REFHV_HYPERCALL("vmmcall", 0UL, nr, a0, a1);
 }
 
 /* The transport, chosen once at detection. */
