@@ -46,6 +46,20 @@ static uint64_t cb_clock_ns(void *opaque)
 	return now_ns() - vm->t0_ns;
 }
 
+/* The calling vCPU's TSC, as the guest reads it (called on its thread). */
+static uint64_t cb_guest_tsc(void *opaque, uint32_t vcpu)
+{
+	struct vm *vm = opaque;
+	struct {
+		struct kvm_msrs h;
+		struct kvm_msr_entry e;
+	} tsc = { .h.nmsrs = 1, .e.index = MSR_IA32_TSC };
+
+	if (ioctl(vm->cpus[vcpu].fd, KVM_GET_MSRS, &tsc) != 1)
+		return 0;
+	return tsc.e.data;
+}
+
 static void cb_block(void *opaque, uint32_t vcpu, uint64_t deadline_ns, uint64_t token)
 {
 	struct vm *vm = opaque;
@@ -98,6 +112,7 @@ static void cb_shutdown(void *opaque, uint32_t vcpu, uint32_t reason, uint32_t c
 
 static const struct pvxhv_ops ops = {
 	.clock_ns = cb_clock_ns,
+	.guest_tsc = cb_guest_tsc,
 	.block = cb_block,
 	.kick = cb_kick,
 	.yield = cb_yield,
@@ -151,6 +166,7 @@ int hypercall_parse_features(const char *list, uint64_t *features)
 int hypercall_init(struct vm *vm)
 {
 	struct pvxhv_mem_region ram = { .gpa = 0, .size = vm->ram_size, .hva = vm->ram };
+	int khz;
 	struct pvxhv_config cfg = {
 		.nr_vcpus = vm->ncpus,
 		.transport = PVX_TRANSPORT_IOPORT,
@@ -167,6 +183,9 @@ int hypercall_init(struct vm *vm)
 	vm->t0_ns = now_ns();
 	if (vm->pers != PERS_PVX && vm->pers != PERS_BOTH)
 		return 0;
+	/* The TSC rate every vCPU will get (tsc_setup()): a scale for the time record. */
+	khz = ioctl(vm->fd, KVM_GET_TSC_KHZ, 0);
+	cfg.tsc_khz = khz > 0 ? (uint32_t)khz : 0;
 	vm->hv = pvxhv_create(&cfg);
 	if (!vm->hv) {
 		PVX_HV_LOG("libpvxhv refused the configuration");

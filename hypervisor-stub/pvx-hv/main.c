@@ -25,7 +25,6 @@
 #define DEFAULT_MEM	(512 * SZ_1M)
 #define DEFAULT_TIMEOUT	600
 #define SIG_DONE	SIGUSR2		/* to the main thread: VM finished */
-#define MSR_IA32_TSC	0x10
 
 struct options {
 	const char *kernel, *initrd, *cmdline, *kvm_path;

@@ -146,6 +146,8 @@ struct image {			/* a validated bzImage, as read from disk */
 	uint32_t cmdline_max;	/* its command line size, with the NUL */
 };
 
+#define MSR_IA32_TSC	0x10		/* the TSC, as KVM_GET/SET_MSRS see it */
+
 enum hostile {
 	HOSTILE_NONE,
 	HOSTILE_ABI_HIGH,

@@ -192,10 +192,7 @@ CASES
 fi
 cat "$out/guest-cases" - > "$out/cases" <<CASES
 deb-none1 --personality none --cpus 1 --stats --timeout 120 --initrd \$HV/debinitrd --cmdline '$deb_cmdline' \$HV/debian
-deb-$(for m in "${hostile_modes[@]}"; do
-	echo "hostile-$m --personality pvx --hostile $m --cpus 1 --stats --timeout 600 $initrd_arg --cmdline '$cmdline' \$HV/bzImage"
-done)
-kvm2 --personality kvm --cpus 2 --stats --timeout 120 --initrd \$HV/debinitrd --cmdline '$deb_cmdline' \$HV/debian
+deb-kvm2 --personality kvm --cpus 2 --stats --timeout 120 --initrd \$HV/debinitrd --cmdline '$deb_cmdline' \$HV/debian
 triple --mem 64M --timeout 60 \$HV/triple
 watchdog --mem 64M --timeout 3 \$HV/hang
 pvx-exit --personality pvx --mem 64M --stats --timeout 60 \$HV/pvxexit
