@@ -177,10 +177,14 @@ static void bench_loop(void)
 		return;
 	pid = fork();
 	if (pid == 0) {
+		close(down[1]);
+		close(up[0]);
 		while (read(down[0], &c, 1) == 1 && write(up[1], &c, 1) == 1)
 			;
 		_exit(0);
 	}
+	close(down[0]);
+	close(up[1]);
 	t0 = now_ns(CLOCK_MONOTONIC);
 	for (i = 0; i < ROUNDS; i++) {
 		syscall(SYS_getppid);
