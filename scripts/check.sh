@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Run test suites and print the summary "N passed, N failed".
+# Run test suites and print the summary "N passed, N failed, N skipped".
 #
 #   check.sh SUITE...         make check: every suite, then one summary
 #   check.sh --suite SUITE    make SUITE on its own: that suite, its summary
@@ -34,15 +34,16 @@ run_suite() {
 	echo "=== check: $suite done in $(( $(date +%s) - t0 ))s"
 }
 
-# summary SECONDS FILE...: the failures, then "N passed, N failed"; status.
+# summary SECONDS FILE...: the failures, then "N passed, N failed, N skipped"; status.
 summary() {
-	local secs=$1 pass fail
+	local secs=$1 pass fail skip
 	shift
 	echo "=== summary (${secs}s)"
 	grep -h '^FAIL' "$@" | sed 's/^/  /'
 	pass=$(cat "$@" | grep -c '^PASS')
 	fail=$(cat "$@" | grep -c '^FAIL')
-	echo "$pass passed, $fail failed"
+	skip=$(cat "$@" | grep -c '^SKIP')
+	echo "$pass passed, $fail failed, $skip skipped"
 	[ "$fail" -eq 0 ]
 }
 

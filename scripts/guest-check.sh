@@ -104,7 +104,8 @@ def walk(t, names):
     top = t['name'] in ('', 'main', 'KUnit Test Group')
     here = names if top else names + [t['name']]
     for c in t.get('test_cases') or []:
-        print('PASS' if c['status'] == 'PASS' else 'FAIL', '.'.join(here + [c['name']]))
+        v = {'PASS': 'PASS', 'SKIP': 'SKIP'}.get(c['status'], 'FAIL')
+        print(v, '.'.join(here + [c['name']]))
     for s in t.get('sub_groups') or []:
         walk(s, here)
 data = json.load(open(path))
