@@ -339,18 +339,23 @@ const struct pvx_clock_switch *pvx_clock_switch_get(void)
 }
 
 #ifdef CONFIG_PARAVIRT_SPINLOCKS
-/* wait and kick go together, with mainline's pv qspinlock slow path. */
-static bool __init pvx_install_locks(void)
+/*
+ * wait and kick go together, with mainline's pv qspinlock slow path: the
+ * first of the two to be installed decides for both, once.
+ */
+static void __init pvx_install_locks(void)
 {
 	const struct pvx_op_impl *wait = pvx_usable_op(PVX_OP_wait);
 	const struct pvx_op_impl *kick = pvx_usable_op(PVX_OP_kick);
+	static bool done __initdata;
 
-	if (!wait || !kick || test_bit(PVX_OP_wait, pvx_pv))
-		return false;
+	if (done || !wait || !kick)
+		return;
+	done = true;
 	if (nopvspin || num_possible_cpus() == 1) {
 		pr_info("PV spinlocks disabled (%s)\n",
 			nopvspin ? "nopvspin" : "single CPU");
-		return false;
+		return;
 	}
 	__pv_init_lock_hash();
 	pv_ops.lock.queued_spin_lock_slowpath = __pv_queued_spin_lock_slowpath;
@@ -359,7 +364,6 @@ static bool __init pvx_install_locks(void)
 	pv_ops.lock.kick = kick->fn.kick;
 	__set_bit(PVX_OP_wait, pvx_pv);
 	__set_bit(PVX_OP_kick, pvx_pv);
-	return false;
 }
 #endif
 
@@ -468,7 +472,9 @@ static bool __init pvx_install(const struct pvx_op_impl *impl)
 #ifdef CONFIG_PARAVIRT_SPINLOCKS
 	case PVX_OP_wait:
 	case PVX_OP_kick:
-		return pvx_install_locks();
+		/* pvx_install_locks() sets both ops' bits itself */
+		pvx_install_locks();
+		return false;
 	case PVX_OP_vcpu_is_preempted:
 		pv_ops.lock.vcpu_is_preempted = fn->vcpu_is_preempted;
 		break;

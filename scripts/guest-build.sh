@@ -75,8 +75,7 @@ timed "configure (tinyconfig + tests/guest/guest.config)" \
 	"$top/scripts/guest-config.sh" "$ksrc" "$obj" "$top/tests/guest/guest.config"
 
 kbuild() {
-	make -s -C "$ksrc" O="$obj" ARCH=x86_64 CC="ccache gcc" -j"$jobs" bzImage modules \
-		2>&1 | tee "$out/build-warnings.log"
+	make -s -C "$ksrc" O="$obj" ARCH=x86_64 CC="ccache gcc" -j"$jobs" bzImage modules
 }
 timed "build bzImage with $jobs jobs (ccache in ${CCACHE_DIR})" kbuild
 cp "$obj/arch/x86/boot/bzImage" "$out/bzImage"

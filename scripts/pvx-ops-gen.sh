@@ -21,7 +21,7 @@ ops = [re.match(r'(\w+) (\w+) (.*)', r.strip()).groups()
        for r in [r.split('PVXOP', 1)[1]]]
 core = open(top + '/pvops/core.c').read()
 body = core[core.index('static bool __init pvx_install('):]
-body = body[:body.index('\n}\n')]
+body = body[:body.index('\tdefault:')]
 hooks, pending, stmts = {}, [], []
 for line in body.split('\n'):
     m = re.match(r'\s*case PVX_OP_(\w+):', line)
@@ -31,7 +31,7 @@ for line in body.split('\n'):
             pending, stmts = [], []
         pending.append(m.group(1))
     elif pending and s and not s.startswith(('/*', '#', 'default')):
-        if s != 'break;':
+        if s not in ('break;', 'return false;'):
             s = re.sub(r'\s*=\s*fn->\w+', '', s).rstrip(';')
             s = re.sub(r'\(fn->\w+\)', '()', s)
             s = re.sub(r', fn->\w+\)', ')', s)

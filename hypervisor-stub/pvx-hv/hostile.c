@@ -52,7 +52,9 @@ bool hostile_before(struct vm *vm, struct pvxhv_regs *r)
 	struct pvx_vcpu_shared s = { .size = sizeof(s), .flags = PVX_VCPU_TIME_VALID };
 	void *page;
 
-	if (r->rax != PVX_HC_register_shared_page || vm->hostile < HOSTILE_REGISTER_ERROR)
+	if (r->rax != PVX_HC_register_shared_page ||
+	    (vm->hostile != HOSTILE_REGISTER_ERROR && vm->hostile != HOSTILE_TIME_ODD &&
+	     vm->hostile != HOSTILE_PAGE_UNFILLED))
 		return false;
 	if (r->rbx == PVX_GPA_NONE) {
 		r->rax = 0;
