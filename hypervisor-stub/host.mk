@@ -109,7 +109,7 @@ check-host-body:
 	@$(TOP)/scripts/deps.sh host
 	@PVXHV_SOVER=$(PVXHV_SOVER) $(HOST_TESTS)/check.sh
 
-fuzz: $(HOST_OUT)/fuzz-hv
+fuzz: $(HOST_OUT)/fuzz-hv $(HOST_OUT)/fuzz-exits
 	@$(HOST_TESTS)/fuzz.sh $(FUZZ_SECONDS)
 
 bench-host: $(HOST_OUT)/bench-hv

@@ -23,8 +23,6 @@
 
 #define COM1		0x3f8
 #define COM1_IRQ	4
-#define KBD_DATA	0x60
-#define KBD_STATUS	0x64		/* read: status, write: command */
 #define KBD_RESET	0xfe
 #define KBD_OBF		0x01		/* a byte waits in KBD_DATA */
 #define KBD_CTR_KBDDIS	0x10

@@ -9,6 +9,16 @@
  *   register-error  register_shared_page fails with -PVX_EINVAL
  *   time-odd        the shared page's time record version stays odd
  *   page-unfilled   register_shared_page succeeds, the page stays empty
+ *
+ * and two hosts of other versions, for the version-skew tests:
+ *
+ *   future-minor    CPUID announces ABI 1.(latest+1) and a feature bit no
+ *                   released minor defines; the rest is served as the
+ *                   latest minor, which is all a guest of a released
+ *                   minor can ask for (negotiate answers min(offered,
+ *                   served), unknown calls are ENOSYS either way)
+ *   other-major     CPUID announces ABI (major+1).0, and negotiate
+ *                   refuses any other major with -PVX_EPROTONOSUPPORT
  */
 #include <stddef.h>
 #include <string.h>
@@ -25,7 +35,25 @@ static const char *const hostile_names[] = {
 	[HOSTILE_REGISTER_ERROR] = "register-error",
 	[HOSTILE_TIME_ODD] = "time-odd",
 	[HOSTILE_PAGE_UNFILLED] = "page-unfilled",
+	[HOSTILE_FUTURE_MINOR] = "future-minor",
+	[HOSTILE_OTHER_MAJOR] = "other-major",
 };
+
+/* The future minor's feature: the bit above the latest minor's last. */
+#define FUTURE_FEATURE_BIT	(PVX_FEATURE_BIT_PV_IPI + 1)
+
+/* The PVX leaves the guest sees: bend base+1's version and features. */
+void hostile_cpuid(struct vm *vm, uint32_t offset, uint32_t r[4])
+{
+	if (offset != PVX_CPUID_LEAF_VERSION)
+		return;
+	if (vm->hostile == HOSTILE_FUTURE_MINOR) {
+		r[0] = PVX_ABI_VERSION(PVX_ABI_VERSION_MAJOR, PVX_ABI_VERSION_MINOR + 1);
+		r[1] |= 1u << FUTURE_FEATURE_BIT;
+	} else if (vm->hostile == HOSTILE_OTHER_MAJOR) {
+		r[0] = PVX_ABI_VERSION(PVX_ABI_VERSION_MAJOR + 1, 0);
+	}
+}
 
 int hostile_parse(const char *s, enum hostile *mode)
 {
@@ -52,6 +80,10 @@ bool hostile_before(struct vm *vm, struct pvxhv_regs *r)
 	struct pvx_vcpu_shared s = { .size = sizeof(s), .flags = PVX_VCPU_TIME_VALID };
 	void *page;
 
+	if (vm->hostile == HOSTILE_OTHER_MAJOR && r->rax == PVX_HC_negotiate) {
+		r->rax = (uint64_t)-PVX_EPROTONOSUPPORT;
+		return true;
+	}
 	if (r->rax != PVX_HC_register_shared_page ||
 	    (vm->hostile != HOSTILE_REGISTER_ERROR && vm->hostile != HOSTILE_TIME_ODD &&
 	     vm->hostile != HOSTILE_PAGE_UNFILLED))

@@ -10,6 +10,7 @@
  * memory once and dispatches to the callbacks below; its result goes
  * back in RAX (kvm_dirty_regs) and KVM completes the OUT on re-entry.
  */
+#include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 #include <strings.h>
 #include <sys/ioctl.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <pvxhv.h>
 
@@ -105,8 +107,11 @@ static void cb_shutdown(void *opaque, uint32_t vcpu, uint32_t reason, uint32_t c
 {
 	struct vm *vm = opaque;
 
-	if (reason == PVX_SHUTDOWN_CRASH)
+	if (reason == PVX_SHUTDOWN_CRASH) {
 		PVX_HV_LOG("vcpu %u: the guest reports a crash, code %u", vcpu, code);
+		vm_finish(vm, HV_ECRASH);
+		return;
+	}
 	vm_finish(vm, code > HV_GUEST_MAX ? HV_GUEST_MAX : (int)code);
 }
 
@@ -202,6 +207,8 @@ void hypercall_cpuid(struct vm *vm, struct kvm_cpuid2 *c,
 
 	for (uint32_t leaf = PVX_CPUID_SCAN_FIRST;
 	     vm->hv && pvxhv_cpuid(vm->hv, leaf, r); leaf++) {
+		if (vm->hostile)
+			hostile_cpuid(vm, leaf - PVX_CPUID_SCAN_FIRST, r);
 		struct kvm_cpuid_entry2 e = {
 			.function = leaf, .eax = r[0], .ebx = r[1], .ecx = r[2], .edx = r[3],
 		};
@@ -209,11 +216,38 @@ void hypercall_cpuid(struct vm *vm, struct kvm_cpuid2 *c,
 	}
 }
 
+/*
+ * Steal time: how long the vCPU thread was runnable but waiting for a
+ * CPU, the second field of its /proc/thread-self/schedstat (the
+ * scheduler's run delay, which is also what KVM reports as steal time).
+ * 0 where schedstat is not available.
+ */
+static uint64_t run_delay_ns(const struct vcpu *c)
+{
+	char buf[96];
+	unsigned long long run, wait;
+	ssize_t n;
+
+	if (c->schedstat < 0)
+		return 0;
+	n = pread(c->schedstat, buf, sizeof(buf) - 1, 0);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	return sscanf(buf, "%llu %llu", &run, &wait) == 2 ? wait : 0;
+}
+
+/* On the vCPU's thread, before its first KVM_RUN. */
+void hypercall_vcpu_start(struct vcpu *c)
+{
+	c->schedstat = c->vm->hv ? open("/proc/thread-self/schedstat", O_RDONLY | O_CLOEXEC) : -1;
+}
+
 /* Before KVM_RUN: the library refreshes the vCPU's shared page. */
 void hypercall_enter(struct vcpu *c)
 {
 	if (c->vm->hv)
-		pvxhv_vcpu_enter(c->vm->hv, c->id, 0);
+		pvxhv_vcpu_enter(c->vm->hv, c->id, run_delay_ns(c));
 }
 
 /* After cb_block, before halting: a kick since the token ends the block. */

@@ -24,7 +24,6 @@
 #define SZ_1M		(1ULL << 20)
 #define DEFAULT_MEM	(512 * SZ_1M)
 #define DEFAULT_TIMEOUT	600
-#define SIG_DONE	SIGUSR2		/* to the main thread: VM finished */
 
 struct options {
 	const char *kernel, *initrd, *cmdline, *kvm_path;
@@ -49,8 +48,11 @@ static const char usage_text[] =
 	"      --abi 1.N          serve this minor of the PVX ABI (default: the latest)\n"
 	"      --features LIST    offer only these PVX features, e.g. shared_page,console\n"
 	"      --hostile MODE     lie on purpose, for tests: abi-high, features-extra,\n"
-	"                         register-error, time-odd, page-unfilled (hostile.c)\n"
-	"  -s, --stats            print VM exits and hypercalls at exit (stderr)\n"
+	"                         register-error, time-odd, page-unfilled; or be a host\n"
+	"                         of another version: future-minor, other-major\n"
+	"                         (hostile.c)\n"
+	"  -s, --stats            print VM exits, hypercalls and KVM's own counters\n"
+	"                         at exit (stderr)\n"
 	"  -k, --kvm PATH         KVM device (default /dev/kvm)\n"
 	"  -h, --help             this text\n"
 	"exit status: the guest's (0..63), or 64 bad flags, 65 missing file, 66 bad image,\n"
@@ -191,42 +193,6 @@ static int parse_options(int argc, char **argv, struct options *o)
 }
 
 /* Record how the VM ended (the first reason wins) and wake main(). */
-void vm_finish(struct vm *vm, int status)
-{
-	pthread_mutex_lock(&vm->lock);
-	if (!atomic_load(&vm->done)) {
-		vm->status = status;
-		atomic_store(&vm->done, true);
-		pthread_kill(vm->main_thread, SIG_DONE);
-	}
-	pthread_mutex_unlock(&vm->lock);
-}
-
-void dump_vcpu(struct vcpu *c, const char *why)
-{
-	struct kvm_regs r;
-	struct kvm_sregs s;
-
-	if (ioctl(c->fd, KVM_GET_REGS, &r) < 0 || ioctl(c->fd, KVM_GET_SREGS, &s) < 0) {
-		PVX_HV_LOG("vcpu %d: %s; registers unavailable: %s", c->id, why, strerror(errno));
-		return;
-	}
-	fprintf(stderr,
-		"pvx-hv: vcpu %d: %s\n"
-		"  rip %016llx  rsp %016llx  rflags %016llx\n"
-		"  rax %016llx  rbx %016llx  rcx %016llx  rdx %016llx\n"
-		"  rsi %016llx  rdi %016llx  rbp %016llx\n"
-		"  cr0 %016llx  cr2 %016llx  cr3 %016llx  cr4 %016llx  efer %llx\n"
-		"  cs %04x base %llx  ss %04x  idt %llx+%x  gdt %llx+%x\n",
-		c->id, why, r.rip, r.rsp, r.rflags, r.rax, r.rbx, r.rcx, r.rdx,
-		r.rsi, r.rdi, r.rbp, s.cr0, s.cr2, s.cr3, s.cr4, s.efer,
-		s.cs.selector, s.cs.base, s.ss.selector, s.idt.base, s.idt.limit,
-		s.gdt.base, s.gdt.limit);
-	if (r.rip == 0xfff0 && s.cs.base == 0xffff0000)
-		fprintf(stderr, "  (the reset state: KVM on AMD resets a vCPU that triple-faults,"
-			" the faulting state is lost)\n");
-}
-
 static int kvm_open(struct vm *vm, const char *path)
 {
 	static const struct { int cap; const char *name; } need[] = {
@@ -356,6 +322,7 @@ static int vcpus_create(struct vm *vm)
 			return HV_EKVM;
 		}
 		c->run->kvm_valid_regs = KVM_SYNC_X86_REGS;
+		kvm_stats_open(c);
 	}
 	err = tsc_setup(vm);
 	if (err)
@@ -425,6 +392,28 @@ static void print_ports(const struct vm *vm)
 		fprintf(stderr, "      other ports %16llu\n", (unsigned long long)rest);
 }
 
+/*
+ * KVM's counters: its "exits" counts every VM exit, those it handled
+ * itself and those it passed to us (user); the rest break them down.
+ */
+static void print_kvm_stats(const struct vm *vm, uint64_t user)
+{
+	static struct kvm_counters k;
+	uint64_t all;
+
+	if (kvm_stats_read(vm, &k) < 0) {
+		fprintf(stderr, "pvx-hv kvm stats: not available (KVM_GET_STATS_FD)\n");
+		return;
+	}
+	all = kvm_stat(&k, "exits");
+	fprintf(stderr, "pvx-hv kvm stats: %llu VM exits, %llu handled inside KVM\n",
+		(unsigned long long)all, (unsigned long long)(all > user ? all - user : 0));
+	for (int i = 0; i < k.n; i++)
+		if (k.val[i] && strcmp(k.name[i], "exits"))
+			fprintf(stderr, "  kvm %-26s %12llu\n", k.name[i],
+				(unsigned long long)k.val[i]);
+}
+
 static void print_stats(struct vm *vm, double seconds)
 {
 	struct stats t = { 0 };
@@ -472,6 +461,7 @@ static void print_stats(struct vm *vm, double seconds)
 			(unsigned long long)t.hcalls[k]);
 	}
 	fprintf(stderr, "  hypercalls total %22llu\n", (unsigned long long)hc);
+	print_kvm_stats(vm, total);
 }
 
 static void nothing(int sig)

@@ -37,6 +37,7 @@ enum hv_status {
 	HV_ETIMEOUT	= 71,	/* --timeout watchdog fired */
 	HV_EHOST	= 72,	/* host resources (memory, threads) */
 	HV_EINTR	= 73,	/* pvx-hv got SIGINT/SIGTERM */
+	HV_ECRASH	= 74,	/* the guest reported a crash (PVX shutdown) */
 };
 
 enum personality { PERS_NONE, PERS_PVX, PERS_KVM, PERS_BOTH };
@@ -77,6 +78,8 @@ enum personality { PERS_NONE, PERS_PVX, PERS_KVM, PERS_BOTH };
 #define RESET_CPU		0x04
 #define RESET_VALUE		0x06		/* what the FADT tells the guest to write */
 #define RTC_CENTURY		0x32		/* CMOS register of the century */
+#define KBD_DATA		0x60		/* i8042 */
+#define KBD_STATUS		0x64		/* read: status, write: command */
 
 /* What the run loop counts; summed over vCPUs for --stats. */
 enum io_kind { IO_SERIAL, IO_HYPERCALL, IO_KBD, IO_RTC, IO_ACPI, IO_DELAY, IO_OTHER, IO_KINDS };
@@ -96,12 +99,22 @@ struct stats {
 	uint64_t ports_more;			/* IO_OTHER once ports[] is full */
 };
 
+/* KVM's own plain counters (kvmstats.c), by name, summed over vCPUs. */
+#define KSTAT_COUNTERS	64
+struct kvm_counters {
+	int n;
+	char name[KSTAT_COUNTERS][48];
+	uint64_t val[KSTAT_COUNTERS];
+};
+
 struct vm;
 struct pvxhv;
 
 struct vcpu {
 	int id;
 	int fd;
+	int stats_fd;			/* KVM_GET_STATS_FD, -1 if none */
+	int schedstat;			/* the thread's schedstat, -1 if none */
 	struct kvm_run *run;
 	pthread_t thread;
 	bool started;
@@ -155,6 +168,8 @@ enum hostile {
 	HOSTILE_REGISTER_ERROR,
 	HOSTILE_TIME_ODD,
 	HOSTILE_PAGE_UNFILLED,
+	HOSTILE_FUTURE_MINOR,
+	HOSTILE_OTHER_MAJOR,
 };
 
 struct vm {
@@ -228,8 +243,10 @@ int hypercall_parse_abi(const char *s, uint32_t *abi);
 struct pvxhv_regs;
 int hostile_parse(const char *s, enum hostile *mode);
 bool hostile_before(struct vm *vm, struct pvxhv_regs *r);
+void hostile_cpuid(struct vm *vm, uint32_t offset, uint32_t r[4]);
 void hostile_after(struct vm *vm, uint64_t nr, uint64_t gpa, int64_t ret);
 int hypercall_parse_features(const char *list, uint64_t *features);
+void hypercall_vcpu_start(struct vcpu *c);
 void hypercall_enter(struct vcpu *c);
 void hypercall_preempt(struct vcpu *c);
 bool hypercall_kicked(struct vcpu *c);
@@ -239,7 +256,14 @@ void hypercall_exit(struct vm *vm);
 
 /* vcpu.c */
 #define SIG_KICK	SIGUSR1		/* to a vCPU thread: leave KVM_RUN */
+#define SIG_DONE	SIGUSR2		/* to the main thread: VM finished */
 void *vcpu_thread(void *arg);
+void vcpu_handle_exit(struct vcpu *c);
+
+/* kvmstats.c */
+void kvm_stats_open(struct vcpu *c);
+int kvm_stats_read(const struct vm *vm, struct kvm_counters *k);
+uint64_t kvm_stat(const struct kvm_counters *k, const char *name);
 void vcpu_kick(struct vcpu *c);
 
 #define PVX_HV_LOG(fmt, ...) fprintf(stderr, "pvx-hv: " fmt "\n", ##__VA_ARGS__)

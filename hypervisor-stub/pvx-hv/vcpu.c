@@ -85,11 +85,94 @@ static void vcpu_interrupted(struct vcpu *c)
 	}
 }
 
+void vm_finish(struct vm *vm, int status)
+{
+	pthread_mutex_lock(&vm->lock);
+	if (!atomic_load(&vm->done)) {
+		vm->status = status;
+		atomic_store(&vm->done, true);
+		pthread_kill(vm->main_thread, SIG_DONE);
+	}
+	pthread_mutex_unlock(&vm->lock);
+}
+
+void dump_vcpu(struct vcpu *c, const char *why)
+{
+	struct kvm_regs r;
+	struct kvm_sregs s;
+
+	if (ioctl(c->fd, KVM_GET_REGS, &r) < 0 || ioctl(c->fd, KVM_GET_SREGS, &s) < 0) {
+		PVX_HV_LOG("vcpu %d: %s; registers unavailable: %s", c->id, why, strerror(errno));
+		return;
+	}
+	fprintf(stderr,
+		"pvx-hv: vcpu %d: %s\n"
+		"  rip %016llx  rsp %016llx  rflags %016llx\n"
+		"  rax %016llx  rbx %016llx  rcx %016llx  rdx %016llx\n"
+		"  rsi %016llx  rdi %016llx  rbp %016llx\n"
+		"  cr0 %016llx  cr2 %016llx  cr3 %016llx  cr4 %016llx  efer %llx\n"
+		"  cs %04x base %llx  ss %04x  idt %llx+%x  gdt %llx+%x\n",
+		c->id, why, r.rip, r.rsp, r.rflags, r.rax, r.rbx, r.rcx, r.rdx,
+		r.rsi, r.rdi, r.rbp, s.cr0, s.cr2, s.cr3, s.cr4, s.efer,
+		s.cs.selector, s.cs.base, s.ss.selector, s.idt.base, s.idt.limit,
+		s.gdt.base, s.gdt.limit);
+	if (r.rip == 0xfff0 && s.cs.base == 0xffff0000)
+		fprintf(stderr, "  (the reset state: KVM on AMD resets a vCPU that triple-faults,"
+			" the faulting state is lost)\n");
+}
+
+/*
+ * One exit to userspace, as KVM_RUN left it in c->run: count it, handle
+ * it. Everything here is driven by the guest (the fuzz target
+ * tests/hv/fuzz-exits.c feeds it arbitrary exit records).
+ */
+void vcpu_handle_exit(struct vcpu *c)
+{
+	struct kvm_run *run = c->run;
+
+	c->st.exits[run->exit_reason < STAT_EXITS ? run->exit_reason : STAT_EXITS]++;
+
+	switch (run->exit_reason) {
+	case KVM_EXIT_IO:
+		handle_io(c);
+		if (c->block)
+			vcpu_block(c);
+		break;
+	case KVM_EXIT_MMIO:
+		if (!run->mmio.is_write)
+			memset(run->mmio.data, 0xff, sizeof(run->mmio.data));
+		break;
+	case KVM_EXIT_SHUTDOWN:
+		dump_vcpu(c, "triple fault");
+		vm_finish(c->vm, HV_ETRIPLE);
+		break;
+	case KVM_EXIT_SYSTEM_EVENT:
+		vm_finish(c->vm, HV_OK);
+		break;
+	case KVM_EXIT_INTERNAL_ERROR:
+		PVX_HV_LOG("vcpu %d: KVM internal error, suberror %u",
+			   c->id, run->internal.suberror);
+		dump_vcpu(c, "KVM internal error");
+		vm_finish(c->vm, HV_EINTERNAL);
+		break;
+	case KVM_EXIT_FAIL_ENTRY:
+		PVX_HV_LOG("vcpu %d: VM entry failed, reason 0x%llx", c->id,
+			   (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
+		dump_vcpu(c, "failed entry");
+		vm_finish(c->vm, HV_EINTERNAL);
+		break;
+	default:
+		PVX_HV_LOG("vcpu %d: unexpected exit reason %u", c->id, run->exit_reason);
+		dump_vcpu(c, "unexpected exit");
+		vm_finish(c->vm, HV_EINTERNAL);
+		break;
+	}
+}
+
 void *vcpu_thread(void *arg)
 {
 	struct vcpu *c = arg;
 	struct vm *vm = c->vm;
-	struct kvm_run *run = c->run;
 	struct sigevent ev = {
 		.sigev_notify = SIGEV_THREAD_ID,
 		.sigev_signo = SIG_KICK,
@@ -97,6 +180,7 @@ void *vcpu_thread(void *arg)
 	};
 
 	c->has_timer = !timer_create(CLOCK_MONOTONIC, &ev, &c->timer);
+	hypercall_vcpu_start(c);
 	while (!atomic_load(&vm->done)) {
 		hypercall_enter(c);
 		if (ioctl(c->fd, KVM_RUN, 0) < 0) {
@@ -108,45 +192,11 @@ void *vcpu_thread(void *arg)
 			vm_finish(vm, HV_EINTERNAL);
 			break;
 		}
-		c->st.exits[run->exit_reason < STAT_EXITS ? run->exit_reason : STAT_EXITS]++;
-
-		switch (run->exit_reason) {
-		case KVM_EXIT_IO:
-			handle_io(c);
-			if (c->block)
-				vcpu_block(c);
-			break;
-		case KVM_EXIT_MMIO:
-			if (!run->mmio.is_write)
-				memset(run->mmio.data, 0xff, sizeof(run->mmio.data));
-			break;
-		case KVM_EXIT_SHUTDOWN:
-			dump_vcpu(c, "triple fault");
-			vm_finish(vm, HV_ETRIPLE);
-			break;
-		case KVM_EXIT_SYSTEM_EVENT:
-			vm_finish(vm, HV_OK);
-			break;
-		case KVM_EXIT_INTERNAL_ERROR:
-			PVX_HV_LOG("vcpu %d: KVM internal error, suberror %u",
-				   c->id, run->internal.suberror);
-			dump_vcpu(c, "KVM internal error");
-			vm_finish(vm, HV_EINTERNAL);
-			break;
-		case KVM_EXIT_FAIL_ENTRY:
-			PVX_HV_LOG("vcpu %d: VM entry failed, reason 0x%llx", c->id,
-				   (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
-			dump_vcpu(c, "failed entry");
-			vm_finish(vm, HV_EINTERNAL);
-			break;
-		default:
-			PVX_HV_LOG("vcpu %d: unexpected exit reason %u", c->id, run->exit_reason);
-			dump_vcpu(c, "unexpected exit");
-			vm_finish(vm, HV_EINTERNAL);
-			break;
-		}
+		vcpu_handle_exit(c);
 	}
 	if (c->has_timer)
 		timer_delete(c->timer);
+	if (c->schedstat >= 0)
+		close(c->schedstat);
 	return NULL;
 }

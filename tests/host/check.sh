@@ -197,6 +197,10 @@ if step build.fuzz-hv mk "$out/fuzz-hv"; then
 	"$top/tests/host/fuzz.sh" --check plain "$fuzz_seconds"
 	"$top/tests/host/fuzz.sh" --check race "$race_seconds"
 fi
+# pvx-hv's exit handling and devices, everything a guest drives.
+if step build.fuzz-exits mk "$out/fuzz-exits"; then
+	"$top/tests/host/fuzz.sh" --check exits "$fuzz_seconds"
+fi
 
 end_fails=$(grep -c '^FAIL' "$results" 2>/dev/null || true)
 [ "${end_fails:-0}" -eq "${start_fails:-0}" ]

@@ -1,10 +1,12 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Run the libpvxhv fuzzer (build/host/fuzz-hv, libFuzzer + ASan + UBSan).
-#   fuzz.sh SECONDS                  make fuzz: plain then racing, SECONDS each
-#   fuzz.sh --check plain|race SECS  one bounded run for check-host, recorded
-# Seeds come from tests/host/fuzz-seeds.c; the corpus grows under
+# Run the fuzzers (libFuzzer + ASan + UBSan): libpvxhv (build/host/fuzz-hv,
+# modes plain and race) and pvx-hv's exit handling and devices
+# (build/host/fuzz-exits from tests/hv/fuzz-exits.c, mode exits).
+#   fuzz.sh SECONDS                  make fuzz: plain, race, exits, SECONDS each
+#   fuzz.sh --check plain|race|exits SECS  one bounded run for check-host, recorded
+# libpvxhv's seeds come from tests/host/fuzz-seeds.c; the corpus grows under
 # build/host/fuzz/; a finding is saved there as crash-* and fails the run.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -13,18 +15,20 @@ bin=$top/build/host/fuzz-hv
 check=
 if [ "${1:-}" = --check ]; then check=1; shift; fi
 
-make -C "$top" --no-print-directory "$bin" "$top/build/host/fuzz-seeds" >/dev/null || exit 1
+make -C "$top" --no-print-directory "$bin" "$top/build/host/fuzz-exits" \
+	"$top/build/host/fuzz-seeds" >/dev/null || exit 1
 mkdir -p "$dir/seeds" "$dir/artifacts"
 "$top/build/host/fuzz-seeds" "$dir/seeds" || exit 1
 
 run() {	# run MODE SECONDS
-	local mode=$1 secs=$2 log=$dir/$1.log rc race=0 execs rate corpus detail
+	local mode=$1 secs=$2 log=$dir/$1.log rc race=0 execs rate corpus detail b=$bin seeds=$dir/seeds
 	[ "$mode" = race ] && race=1
+	[ "$mode" = exits ] && b=$top/build/host/fuzz-exits seeds=
 	mkdir -p "$dir/corpus-$mode"
-	echo "fuzz: $mode for ${secs}s: PVX_FUZZ_RACE=$race $bin -max_total_time=$secs $dir/corpus-$mode $dir/seeds"
-	(cd "$dir" && PVX_FUZZ_RACE=$race "$bin" -max_total_time="$secs" -print_final_stats=1 \
+	echo "fuzz: $mode for ${secs}s: PVX_FUZZ_RACE=$race $b -max_total_time=$secs $dir/corpus-$mode $seeds"
+	(cd "$dir" && PVX_FUZZ_RACE=$race "$b" -max_total_time="$secs" -print_final_stats=1 \
 		-timeout=10 -rss_limit_mb=2048 -max_len=8192 -artifact_prefix="$dir/artifacts/$mode-" \
-		"$dir/corpus-$mode" "$dir/seeds") > "$log" 2>&1
+		"$dir/corpus-$mode" $seeds) > "$log" 2>&1
 	rc=$?
 	execs=$(awk '/stat::number_of_executed_units/ {print $2}' "$log")
 	rate=$(awk '/stat::average_exec_per_sec/ {print $2}' "$log")
@@ -48,5 +52,6 @@ else
 	secs=${1:-300}
 	run plain "$secs"; a=$?
 	run race "$secs"; b=$?
-	[ $a -eq 0 ] && [ $b -eq 0 ]
+	run exits "$secs"; c=$?
+	[ $a -eq 0 ] && [ $b -eq 0 ] && [ $c -eq 0 ]
 fi
