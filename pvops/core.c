@@ -76,6 +76,7 @@ static const u8 pvx_op_steps[PVX_NR_OPS] = {
 static const struct pvx_backend *pvx_candidate __ro_after_init;
 static const struct pvx_backend *pvx_backend __ro_after_init;
 static struct pvx_negotiated pvx_neg __ro_after_init;
+static u32 pvx_abi_cap __ro_after_init;	/* pvx_abi=, 0: none */
 static DECLARE_BITMAP(pvx_pv, PVX_NR_OPS) __ro_after_init;
 static bool pvx_started __initdata;
 
@@ -173,25 +174,29 @@ const struct pvx_backend *pvx_choose(const struct pvx_backend *const *list,
  * @b: the backend
  * @neg: filled with what it agreed with its host
  *
- * The host's answer is not trusted: an ABI version above @b->abi_max or
- * a feature @b never asks for is refused like a failed init().
+ * @b's init() finds in @neg->abi the highest version it may offer:
+ * @b->abi_max, or less with pvx_abi=.  The host's answer is not trusted:
+ * a version above that or a feature @b never asks for is refused like a
+ * failed init().
  *
  * Return: 0, or a negative errno (one message said why); @neg is then
  * zeroed and pvx runs native.
  */
 int pvx_negotiate(const struct pvx_backend *b, struct pvx_negotiated *neg)
 {
+	u32 ceiling = pvx_abi_cap && pvx_abi_cap < b->abi_max ? pvx_abi_cap : b->abi_max;
 	int ret = 0;
 
 	memset(neg, 0, sizeof(*neg));
+	neg->abi = ceiling;
 	if (b->init)
 		ret = b->init(neg);
 	if (ret) {
 		pr_err("%s: init failed (%d); running native\n", b->name, ret);
-	} else if (neg->abi > b->abi_max) {
+	} else if (neg->abi > ceiling) {
 		pr_err("%s: host answered ABI %u.%u, above the %u.%u offered; running native\n",
 		       b->name, neg->abi >> 16, neg->abi & 0xffff,
-		       b->abi_max >> 16, b->abi_max & 0xffff);
+		       ceiling >> 16, ceiling & 0xffff);
 		ret = -EPROTO;
 	} else if (neg->features & ~b->features) {
 		pr_err("%s: host granted features %#llx never offered; running native\n",
@@ -255,6 +260,17 @@ const struct pvx_backend *pvx_active_backend(void)
 }
 
 /**
+ * pvx_active_negotiated() - what the active backend agreed with its host
+ *
+ * Return: the ABI version, features and transport; all zero when pvx
+ * runs native.
+ */
+const struct pvx_negotiated *pvx_active_negotiated(void)
+{
+	return &pvx_neg;
+}
+
+/**
  * pvx_active_op() - the backend's implementation of an installed op
  * @op: the op
  *
@@ -265,14 +281,34 @@ const struct pvx_op_impl *pvx_active_op(enum pvx_op op)
 	return op < PVX_NR_OPS && test_bit(op, pvx_pv) ? pvx_usable_op(op) : NULL;
 }
 
-/* pvx= is read from the command line by pvx_start(), which earlycon=pvx
- * may call before early parameters are parsed; this only claims it.
+/* pvx= and pvx_abi= are read from the command line by pvx_start(), which
+ * earlycon=pvx may call before early parameters are parsed; this only
+ * claims them.
  */
 static int __init pvx_param(char *arg)
 {
 	return 0;
 }
 early_param("pvx", pvx_param);
+
+static int __init pvx_abi_param(char *arg)
+{
+	return 0;
+}
+early_param("pvx_abi", pvx_abi_param);
+
+/* pvx_abi=M.m as a version, 0 (no cap) if it is not one. */
+static u32 __init pvx_parse_abi(const char *s)
+{
+	unsigned int major, minor;
+
+	if (sscanf(s, "%u.%u", &major, &minor) != 2 || major > 0xffff || minor > 0xffff) {
+		if (*s)
+			pr_warn("pvx_abi=%s is not <major>.<minor>; ignored\n", s);
+		return 0;
+	}
+	return major << 16 | minor;
+}
 
 static bool pvx_steal_acc __ro_after_init = true;
 
@@ -296,6 +332,9 @@ static u32 __init pvx_start(void)
 	if (pvx_started)
 		return prio;
 	pvx_started = true;
+	if (cmdline_find_option(boot_command_line, "pvx_abi", param, sizeof(param)) >= 0)
+		pvx_abi_cap = pvx_parse_abi(param);
+	param[0] = '\0';
 	cmdline_find_option(boot_command_line, "pvx", param, sizeof(param));
 	b = pvx_choose(pvx_backends, ARRAY_SIZE(pvx_backends), param, &prio);
 	if (b && !pvx_negotiate(b, &pvx_neg))

@@ -78,7 +78,8 @@ struct pvx_op_impl {
 
 /**
  * struct pvx_negotiated - what a backend's init() agreed with its host
- * @abi: ABI version (major << 16 | minor), 0 if the backend has none
+ * @abi: ABI version (major << 16 | minor), 0 if the backend has none.
+ *	On entry to init(): the highest version it may offer.
  * @features: feature bits the host granted; must be a subset of the
  *	backend's @features
  * @transport: how hypercalls reach the host ("ioport", "vmcall", ...)
@@ -133,6 +134,7 @@ bool pvx_op_usable(const struct pvx_backend *b, const struct pvx_negotiated *neg
 const char *pvx_op_name(enum pvx_op op);
 enum pvx_step pvx_op_step(enum pvx_op op);
 const struct pvx_backend *pvx_active_backend(void);
+const struct pvx_negotiated *pvx_active_negotiated(void);
 const struct pvx_op_impl *pvx_usable_op(enum pvx_op op);
 const struct pvx_op_impl *pvx_active_op(enum pvx_op op);
 

@@ -35,6 +35,8 @@
 #include <asm/pvx.h>
 #include <asm/tsc.h>
 
+#include "refhv.h"
+
 #define REFHV_ABI	PVX_ABI_VERSION(PVX_ABI_VERSION_MAJOR, PVX_ABI_VERSION_MINOR)
 #define REFHV_TIME	(PVX_FEATURE(SHARED_PAGE))
 #define REFHV_STEAL	(PVX_FEATURE(SHARED_PAGE) | PVX_FEATURE(STEAL_TIME))
@@ -84,6 +86,21 @@ static long refhv_hc_vmmcall(u64 nr, u64 a0, u64 a1)
 
 /* The transport, chosen once at detection. */
 DEFINE_STATIC_CALL(refhv_hc, refhv_hc_ioport);
+
+/**
+ * refhv_hypercall() - make a PVX hypercall on the transport refhv chose
+ * @nr: hypercall number (RAX)
+ * @a0: argument 0 (RBX)
+ * @a1: argument 1 (RCX); the other argument registers are zero
+ *
+ * For the pvx_refhv KUnit suite, which puts every hypercall to the host.
+ *
+ * Return: the host's result: >= 0, or a negated PVX_E* code.
+ */
+long refhv_hypercall(u64 nr, u64 a0, u64 a1)
+{
+	return static_call(refhv_hc)(nr, a0, a1);
+}
 
 static const char *const refhv_transport_names[] = {
 	[PVX_TRANSPORT_IOPORT]	= "ioport",
@@ -165,7 +182,7 @@ static int refhv_init(struct pvx_negotiated *neg)
 	else if (refhv_transport == PVX_TRANSPORT_VMMCALL)
 		static_call_update(refhv_hc, refhv_hc_vmmcall);
 	n->size = sizeof(*n);
-	n->version = REFHV_ABI;
+	n->version = neg->abi;	/* REFHV_ABI, or less with pvx_abi= */
 	n->features = REFHV_WANTED;
 	ret = static_call(refhv_hc)(PVX_HC_negotiate, __pa(n), 0);
 	if (ret)
@@ -188,6 +205,17 @@ static int refhv_init(struct pvx_negotiated *neg)
 		neg->features &= ~REFHV_STEAL;
 	}
 	return 0;
+}
+
+/**
+ * refhv_shared_page() - a CPU's shared page
+ * @cpu: the CPU
+ *
+ * Return: the page @cpu registered (or tried to), NULL if none.
+ */
+struct pvx_vcpu_shared *refhv_shared_page(unsigned int cpu)
+{
+	return refhv_pages ? per_cpu(refhv_shared, cpu) : NULL;
 }
 
 static int refhv_cpu_online(unsigned int cpu)

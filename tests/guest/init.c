@@ -7,14 +7,25 @@
  * is "PVX-RESULT: status=<number of failures>".  Kernel command line:
  *   pvx_expect=<backend>   the backend the boot line must name
  *   pvx_expect_pv=<ops>    the pv= list the boot line must show
+ *   pvx_expect_steal=1     some CPU time must have been stolen (overcommit)
  *   pvx_poweroff=1         power off at the end instead of rebooting
  *   pvx_bench=1            instead of the checks, time boot-to-init and a
  *                          privileged-op-heavy loop (make bench-guest, under
  *                          QEMU -icount: 1 ns is one instruction)
+ *   pvx_bench=boot         no checks: report boot-to-init and end at once
+ *   pvx_bench=hv           no checks: the hypervisor workloads of make
+ *                          bench-hv, each timed: IPI ping-pong, a TLB
+ *                          shootdown storm, spinlock contention, idle
+ *                          wake-ups and console output
+ *   pvx_bench_console_kb=N the console workload's size (default 1024)
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <linux/futex.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -153,6 +164,19 @@ static void check_boot_line(void)
 	      "%u ops, %u pv", count_lines(ops, NULL), count_lines(ops, " pv\n"));
 }
 
+/* Steal time, the 8th field of /proc/stat's "cpu" line, in USER_HZ ticks. */
+static void check_steal(void)
+{
+	char stat[4096];
+	unsigned long long v[8] = { 0 };
+	int n = 0;
+
+	if (read_file("/proc/stat", stat, sizeof(stat)) > 0)
+		n = sscanf(stat, "cpu %llu %llu %llu %llu %llu %llu %llu %llu",
+			   &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]);
+	check(n == 8 && v[7] > 0, "steal_time", "%llu ticks stolen", v[7]);
+}
+
 static unsigned long long now_ns(clockid_t clk)
 {
 	struct timespec ts;
@@ -202,6 +226,243 @@ static void bench_loop(void)
 	waitpid(pid, NULL, 0);
 }
 
+static void pin(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+/*
+ * A stale TLB entry: CPU 1 keeps reading a page through one address while
+ * CPU 0 moves another page there (mremap); once mremap() has returned,
+ * CPU 1 must see the new page: the kernel flushed CPU 1's TLB
+ * (flush_tlb_multi).  Anonymous pages 'A' and 'B'; TLB_ROUNDS rounds.
+ */
+static volatile char *tlb_addr;
+#define TLB_ROUNDS	64
+/* round r: phase 2r-1 while page 'A' is mapped, 2r once 'B' is; -1: stop */
+static atomic_int tlb_phase, tlb_seen, tlb_stale;
+
+static void *tlb_reader(void *arg)
+{
+	int r, ph;
+
+	(void)arg;
+	pin(1);
+	for (r = 1; r <= TLB_ROUNDS; r++) {
+		while ((ph = atomic_load(&tlb_phase)) != 2 * r - 1)
+			if (ph < 0)
+				return NULL;
+		while (tlb_addr[0] != 'A')	/* the old page, now cached */
+			;
+		atomic_store(&tlb_seen, 2 * r - 1);
+		while ((ph = atomic_load(&tlb_phase)) == 2 * r - 1)
+			(void)tlb_addr[0];
+		if (ph < 0)
+			return NULL;
+		/* moved: the new page, never the cached old one */
+		if (tlb_addr[0] != 'B')
+			atomic_fetch_add(&tlb_stale, 1);
+		atomic_store(&tlb_seen, 2 * r);
+	}
+	return NULL;
+}
+
+static void check_tlb_shootdown(void)
+{
+	int prot = PROT_READ | PROT_WRITE, anon = MAP_PRIVATE | MAP_ANONYMOUS;
+	int r, done = 0;
+	pthread_t t;
+	char *p, *b;
+
+	p = mmap(NULL, 4096, prot, anon, -1, 0);
+	if (p == MAP_FAILED || pthread_create(&t, NULL, tlb_reader, NULL)) {
+		check(0, "tlb_shootdown", "mmap or thread: %m");
+		return;
+	}
+	tlb_addr = p;
+	pin(0);
+	for (r = 1; r <= TLB_ROUNDS; r++) {
+		if (mmap(p, 4096, prot, anon | MAP_FIXED, -1, 0) != p)
+			break;
+		p[0] = 'A';
+		b = mmap(NULL, 4096, prot, anon, -1, 0);
+		if (b == MAP_FAILED)
+			break;
+		b[0] = 'B';
+		atomic_store(&tlb_phase, 2 * r - 1);
+		while (atomic_load(&tlb_seen) != 2 * r - 1)
+			;
+		if (mremap(b, 4096, 4096, MREMAP_MAYMOVE | MREMAP_FIXED, p) != p)
+			break;
+		atomic_store(&tlb_phase, 2 * r);
+		while (atomic_load(&tlb_seen) != 2 * r)
+			;
+		done++;
+	}
+	atomic_store(&tlb_phase, -1);
+	pthread_join(t, NULL);
+	check(done == TLB_ROUNDS && !atomic_load(&tlb_stale), "tlb_shootdown",
+	      "%d of %d moves, %d stale reads on the other CPU", done, TLB_ROUNDS,
+	      atomic_load(&tlb_stale));
+	munmap(p, 4096);
+}
+
+static void bench_report(const char *name, unsigned long long t0, int rounds)
+{
+	printf("PVX-BENCH: %s_ns=%llu rounds=%d\n", name, now_ns(CLOCK_MONOTONIC) - t0, rounds);
+	fflush(stdout);
+}
+
+/* IPI ping-pong: CPU 0 and CPU 1 wake each other through two pipes. */
+static int ping[2], pong[2];
+
+static void *ponger(void *arg)
+{
+	char c;
+
+	(void)arg;
+	pin(1);
+	while (read(ping[0], &c, 1) == 1 && write(pong[1], &c, 1) == 1)
+		;
+	return NULL;
+}
+
+static void bench_ipi(int rounds)
+{
+	unsigned long long t0;
+	pthread_t t;
+	char c = 0;
+	int i;
+
+	if (pipe(ping) || pipe(pong) || pthread_create(&t, NULL, ponger, NULL))
+		return;
+	pin(0);
+	t0 = now_ns(CLOCK_MONOTONIC);
+	for (i = 0; i < rounds; i++)
+		if (write(ping[1], &c, 1) != 1 || read(pong[0], &c, 1) != 1)
+			break;
+	bench_report("ipi", t0, i);
+	close(ping[1]);
+	pthread_join(t, NULL);
+}
+
+/*
+ * TLB shootdowns: a thread of this mm spins on CPU 1, so every munmap on
+ * CPU 0 flushes CPU 1's TLB (flush_tlb_multi).
+ */
+static atomic_int spin_stop;
+
+static void *spinner(void *arg)
+{
+	pin((int)(long)arg);
+	while (!atomic_load(&spin_stop))
+		;
+	return NULL;
+}
+
+static void bench_tlb(int rounds)
+{
+	unsigned long long t0;
+	pthread_t t;
+	char *p;
+	int i;
+
+	atomic_store(&spin_stop, 0);
+	if (pthread_create(&t, NULL, spinner, (void *)1L))
+		return;
+	pin(0);
+	t0 = now_ns(CLOCK_MONOTONIC);
+	for (i = 0; i < rounds; i++) {
+		p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			break;
+		p[0] = 1;
+		munmap(p, 4096);
+	}
+	bench_report("tlb", t0, i);
+	atomic_store(&spin_stop, 1);
+	pthread_join(t, NULL);
+}
+
+/*
+ * Spinlock contention: a thread on every CPU wakes the same futex, so
+ * all of them take the same futex hash bucket's spinlock in the kernel.
+ */
+static int futex_word;
+static int lock_rounds;
+
+static void *waker(void *arg)
+{
+	pin((int)(long)arg);
+	for (int i = 0; i < lock_rounds; i++)
+		syscall(SYS_futex, &futex_word, FUTEX_WAKE, 1, NULL, NULL, 0);
+	return NULL;
+}
+
+static void bench_lock(int rounds)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN), i;
+	pthread_t t[64];
+	unsigned long long t0;
+
+	if (n > 64)
+		n = 64;
+	lock_rounds = rounds;
+	t0 = now_ns(CLOCK_MONOTONIC);
+	for (i = 0; i < n; i++)
+		if (pthread_create(&t[i], NULL, waker, (void *)i))
+			break;
+	while (i--)
+		pthread_join(t[i], NULL);
+	bench_report("lock", t0, rounds * (int)n);
+}
+
+/* Idle wake-ups: sleep 200 us, over and over (HLT, then a timer). */
+static void bench_idle(int rounds)
+{
+	struct timespec ts = { 0, 200000 };
+	unsigned long long t0;
+	int i;
+
+	pin(0);
+	t0 = now_ns(CLOCK_MONOTONIC);
+	for (i = 0; i < rounds; i++)
+		nanosleep(&ts, NULL);
+	bench_report("idle", t0, i);
+}
+
+/* Console output: N KiB in 64-byte lines, on the init's stdout. */
+static void bench_console(int kb)
+{
+	char line[65];
+	unsigned long long t0;
+	int i;
+
+	memset(line, 'x', 63);
+	line[63] = '\n';
+	line[64] = 0;
+	t0 = now_ns(CLOCK_MONOTONIC);
+	for (i = 0; i < kb * 16; i++)
+		if (write(1, line, 64) != 64)
+			break;
+	bench_report("console", t0, i);
+}
+
+static void bench_hv(void)
+{
+	const char *kb = param("pvx_bench_console_kb");
+
+	bench_ipi(2000);
+	bench_tlb(2000);
+	bench_lock(20000);
+	bench_idle(2000);
+	bench_console(kb ? atoi(kb) : 1024);
+}
+
 int main(void)
 {
 	unsigned long long boot_ns = now_ns(CLOCK_BOOTTIME);
@@ -224,10 +485,19 @@ int main(void)
 
 	printf("PVX-INIT: started\n");
 	if (param("pvx_bench")) {
+		const char *what = param("pvx_bench");
+
 		printf("PVX-BENCH: boot_ns=%llu\n", boot_ns);
-		bench_loop();
+		if (!strcmp(what, "hv"))
+			bench_hv();
+		else if (strcmp(what, "boot"))
+			bench_loop();
 	} else {
 		check_boot_line();
+		if (param("pvx_expect_steal"))
+			check_steal();
+		if (sysconf(_SC_NPROCESSORS_ONLN) > 1)
+			check_tlb_shootdown();
 	}
 
 	printf("PVX-RESULT: status=%d\n", failures);

@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit suite pvx_refhv: every PVX hypercall, put to the host refhv runs
+ * on, with valid and hostile arguments; each must give the result the
+ * ABI documents (include/uapi/pvx/hypercall.h).  The host is the unit
+ * under test here as much as refhv: a host that mishandles a hostile
+ * argument fails a case.  Skipped unless refhv is the active backend.
+ *
+ * Nothing here may end the guest or lose its clock: shutdown is put only
+ * out-of-domain arguments, and the one valid re-registration puts the
+ * calling CPU's own page back.
+ */
+#include <kunit/test.h>
+#include <linux/gfp.h>
+#include <linux/mm.h>
+#include <linux/preempt.h>
+#include <linux/sched/clock.h>
+#include <linux/smp.h>
+#include <linux/string.h>
+#include <pvx/abi.h>
+#include <asm/pvclock.h>
+#include <asm/pvx.h>
+
+#include "../refhv.h"
+
+#define HC(nr, a0, a1)	refhv_hypercall(PVX_HC_##nr, a0, a1)
+
+static int pvx_refhv_test_init(struct kunit *test)
+{
+	if (pvx_active_backend() != &pvx_refhv_backend)
+		kunit_skip(test, "refhv is not the active backend");
+	return 0;
+}
+
+/* A hypercall newer than the negotiated version: ENOSYS, else its feature. */
+static long pvx_refhv_unusable(u32 since, u64 feature)
+{
+	const struct pvx_negotiated *neg = pvx_active_negotiated();
+
+	if (neg->abi < since)
+		return -PVX_ENOSYS;
+	return neg->features & feature ? 0 : -PVX_EOPNOTSUPP;
+}
+
+/* negotiate succeeds once per guest; the boot did it. */
+static void pvx_refhv_negotiate_again(struct kunit *test)
+{
+	struct pvx_negotiate *n = kunit_kzalloc(test, sizeof(*n), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, n);
+	n->size = sizeof(*n);
+	n->version = pvx_active_negotiated()->abi;
+	KUNIT_EXPECT_EQ(test, HC(negotiate, __pa(n), 0), -PVX_EALREADY);
+}
+
+/* All 64 bits of RAX name the call. */
+static void pvx_refhv_unknown_number(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, refhv_hypercall(0xffff, 0, 0), -PVX_ENOSYS);
+	KUNIT_EXPECT_EQ(test, refhv_hypercall(BIT_ULL(32) | PVX_HC_sched_yield, 0, 0),
+			-PVX_ENOSYS);
+	KUNIT_EXPECT_EQ(test, refhv_hypercall(~0ULL, 0, 0), -PVX_ENOSYS);
+}
+
+/* An argument register a call does not use must be zero. */
+static void pvx_refhv_unused_argument(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, HC(sched_yield, 1, 0), -PVX_EINVAL);
+	KUNIT_EXPECT_EQ(test, HC(sched_yield, 0, 1), -PVX_EINVAL);
+	KUNIT_EXPECT_EQ(test, HC(kick_vcpu, 0, 1), -PVX_EINVAL);
+	KUNIT_EXPECT_EQ(test, HC(sched_yield, 0, 0), 0);
+}
+
+static void pvx_refhv_kick_range(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, HC(kick_vcpu, PVX_MAX_VCPUS, 0), -PVX_ESRCH);
+	KUNIT_EXPECT_EQ(test, HC(kick_vcpu, BIT_ULL(32), 0), -PVX_ESRCH);
+	KUNIT_EXPECT_EQ(test, HC(kick_vcpu, ~0ULL, 0), -PVX_ESRCH);
+}
+
+/*
+ * block: a passed deadline is refused (and keeps a pending kick), a
+ * pending kick is consumed at once, a near deadline ends the block.
+ */
+static void pvx_refhv_block(struct kunit *test)
+{
+	struct pvx_vcpu_shared *s;
+	unsigned long flags;
+	u64 now;
+
+	local_irq_save(flags);
+	KUNIT_EXPECT_EQ(test, HC(block, 1, 0), -PVX_ETIMEDOUT);
+	/* Without its page this CPU knows neither its vCPU id nor the time. */
+	s = refhv_shared_page(smp_processor_id());
+	if (s) {
+		KUNIT_EXPECT_EQ(test, HC(kick_vcpu, s->vcpu_id, 0), 0);
+		KUNIT_EXPECT_EQ(test, HC(block, 1, 0), -PVX_ETIMEDOUT);
+		KUNIT_EXPECT_EQ(test, HC(block, 0, 0), 0);
+		now = pvclock_clocksource_read_nowd((struct pvclock_vcpu_time_info *)&s->time);
+		KUNIT_EXPECT_EQ(test, HC(block, now + NSEC_PER_MSEC, 0), 0);
+	}
+	local_irq_restore(flags);
+}
+
+/* register_shared_page: hostile pages refused, the own page taken back. */
+static void pvx_refhv_register_shared_page(struct kunit *test)
+{
+	struct pvx_vcpu_shared *s, *other = NULL;
+	unsigned int cpu, o;
+	unsigned long flags;
+	long ret;
+
+	local_irq_save(flags);
+	cpu = smp_processor_id();
+	s = refhv_shared_page(cpu);
+	if (!s) {
+		local_irq_restore(flags);
+		kunit_skip(test, "no shared page (not granted, or refused at boot)");
+	}
+	for_each_online_cpu(o)
+		if (o != cpu && refhv_shared_page(o))
+			other = refhv_shared_page(o);
+	KUNIT_EXPECT_EQ(test, HC(register_shared_page, __pa(s) + 8, 0), -PVX_EINVAL);
+	KUNIT_EXPECT_EQ(test, HC(register_shared_page, BIT_ULL(46), 0), -PVX_EFAULT);
+	KUNIT_EXPECT_EQ(test, HC(register_shared_page, ~0ULL << PAGE_SHIFT, 0), -PVX_EFAULT);
+	KUNIT_EXPECT_EQ(test, HC(register_shared_page, 0, 1), -PVX_EINVAL);
+	if (other)
+		KUNIT_EXPECT_EQ(test, HC(register_shared_page, __pa(other), 0), -PVX_EINVAL);
+	/* the own page again: the host fills it at once */
+	WRITE_ONCE(s->flags, 0);
+	ret = HC(register_shared_page, __pa(s), 0);
+	KUNIT_EXPECT_EQ(test, ret, 0);
+	KUNIT_EXPECT_TRUE(test, READ_ONCE(s->flags) & PVX_VCPU_TIME_VALID);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(s->time.version) & 1, 0);
+	local_irq_restore(flags);
+}
+
+static void pvx_refhv_console_write(struct kunit *test)
+{
+	static const char msg[] = "pvx_refhv: console_write from KUnit\n";
+	char *buf;
+
+	if (!(pvx_active_negotiated()->features & PVX_FEATURE(CONSOLE))) {
+		KUNIT_EXPECT_EQ(test, HC(console_write, 0, 0), -PVX_EOPNOTSUPP);
+		return;
+	}
+	buf = (char *)__get_free_page(GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	memcpy(buf, msg, sizeof(msg) - 1);
+	KUNIT_EXPECT_EQ(test, HC(console_write, __pa(buf), sizeof(msg) - 1),
+			sizeof(msg) - 1);
+	KUNIT_EXPECT_EQ(test, HC(console_write, __pa(buf), PVX_CONSOLE_MAX + 1), -PVX_E2BIG);
+	KUNIT_EXPECT_EQ(test, HC(console_write, ~0ULL, 0), 0);
+	KUNIT_EXPECT_EQ(test, HC(console_write, BIT_ULL(46), 1), -PVX_EFAULT);
+	KUNIT_EXPECT_EQ(test, HC(console_write, ~0ULL - 1, 4), -PVX_EFAULT);
+	/* within one page: the last byte of buf's page and the first of the next */
+	KUNIT_EXPECT_EQ(test, HC(console_write, __pa(buf) + PAGE_SIZE - 1, 2), -PVX_EINVAL);
+	free_page((unsigned long)buf);
+}
+
+/* Out-of-domain reasons and codes are refused; the guest goes on. */
+static void pvx_refhv_shutdown_refused(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, HC(shutdown, PVX_SHUTDOWN_CRASH + 1, 0), -PVX_EINVAL);
+	KUNIT_EXPECT_EQ(test, HC(shutdown, ~0ULL, 0), -PVX_EINVAL);
+	KUNIT_EXPECT_EQ(test, HC(shutdown, PVX_SHUTDOWN_POWEROFF, 256), -PVX_EINVAL);
+	KUNIT_EXPECT_EQ(test, HC(shutdown, PVX_SHUTDOWN_CRASH, ~0ULL), -PVX_EINVAL);
+}
+
+/*
+ * The calls refhv does not negotiate the feature of, and send_ipi, newer
+ * than 1.0: refused before any argument is looked at.
+ */
+static void pvx_refhv_not_negotiated(struct kunit *test)
+{
+	static const struct {
+		u64 nr;
+		u32 since;
+		u64 feature;
+	} calls[] = {
+		{ PVX_HC_flush_tlb, PVX_ABI_VERSION(1, 0), PVX_FEATURE(FLUSH_TLB) },
+		{ PVX_HC_set_timer, PVX_ABI_VERSION(1, 0), PVX_FEATURE(TIMER) },
+		{ PVX_HC_multicall, PVX_ABI_VERSION(1, 0), PVX_FEATURE(MULTICALL) },
+		{ PVX_HC_send_ipi, PVX_ABI_VERSION(1, 1), PVX_FEATURE(PV_IPI) },
+	};
+	unsigned int i;
+	long want;
+
+	for (i = 0; i < ARRAY_SIZE(calls); i++) {
+		want = pvx_refhv_unusable(calls[i].since, calls[i].feature);
+		if (want)
+			KUNIT_EXPECT_EQ_MSG(test, refhv_hypercall(calls[i].nr, 0, 0), want,
+					    "hypercall %llu", calls[i].nr);
+	}
+}
+
+static struct kunit_case pvx_refhv_cases[] = {
+	KUNIT_CASE(pvx_refhv_negotiate_again),
+	KUNIT_CASE(pvx_refhv_unknown_number),
+	KUNIT_CASE(pvx_refhv_unused_argument),
+	KUNIT_CASE(pvx_refhv_kick_range),
+	KUNIT_CASE(pvx_refhv_block),
+	KUNIT_CASE(pvx_refhv_register_shared_page),
+	KUNIT_CASE(pvx_refhv_console_write),
+	KUNIT_CASE(pvx_refhv_shutdown_refused),
+	KUNIT_CASE(pvx_refhv_not_negotiated),
+	{}
+};
+
+static struct kunit_suite pvx_refhv_suite = {
+	.name = "pvx_refhv",
+	.init = pvx_refhv_test_init,
+	.test_cases = pvx_refhv_cases,
+};
+
+kunit_test_suites(&pvx_refhv_suite);
+
+MODULE_DESCRIPTION("KUnit tests for the pvx refhv backend");
+MODULE_LICENSE("GPL");
