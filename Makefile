@@ -34,4 +34,4 @@ help:
 	@echo "pvx: make run | make check"
 	@echo "  host:  check-host fuzz bench-host install"
 	@echo "  guest: guest kernel series boot KDIR=..."
-	@echo "  hv:    pvx-hv boot-hv PERSONALITY=none|pvx|kvm|both CPUS=N"
+	@echo "  hv:    pvx-hv boot-hv PERSONALITY=none|pvx|kvm|both CPUS=N bench-hv"

@@ -40,6 +40,11 @@ check-guest-body:
 bench-guest:
 	@scripts/bench-guest.sh
 
+# The guest with KASAN, UBSAN, KFENCE, lockdep and friends (not in make check).
+.PHONY: check-sanitize
+check-sanitize:
+	@scripts/check-sanitize.sh
+
 # Every patch of the series builds on its own (one kernel build per patch).
 .PHONY: series-check
 series-check: series

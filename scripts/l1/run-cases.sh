@@ -35,7 +35,7 @@ stage=$l1/stage
 rm -rf "$stage"
 mkdir -p "$stage/hv" "$out"
 rm -f "$out"/*.log "$out"/*.rc
-cp "$here/cases.sh" "$stage/hv/cases.sh"
+cp "$here/cases.sh" "$here/qemu-kvm.sh" "$stage/hv/"
 cp "$casefile" "$stage/hv/cases"
 cp "$pvx_hv" "$stage/hv/pvx-hv"
 for nf in "$@"; do
@@ -55,6 +55,26 @@ else
 	cp /bin/busybox "$stage/bin/busybox"
 	cp "$l1"/modules/*.ko "$stage/lib/modules/"
 	cp "$here/init" "$stage/init"
+	# Dynamically linked payloads (a sanitized pvx-hv): their libraries.
+	for f in "$stage"/hv/*; do
+		ldd "$f" 2>/dev/null | grep -q '=>' || continue
+		for l in $(ldd "$f" | grep -o '/[^ ]*'); do
+			mkdir -p "$stage$(dirname "$l")"
+			cp -L "$l" "$stage$l"
+		done
+	done
+	# "@qemu" cases: this host's QEMU, its libraries and the firmware
+	# a -kernel boot of the pc machine loads, at their own paths.
+	if grep -q '^[^#][^ ]* @qemu-kvm.sh ' "$casefile"; then
+		q=$(command -v qemu-system-x86_64)
+		for f in "$q" $(ldd "$q" | grep -o '/[^ ]*') \
+			 /usr/share/qemu/qboot.rom /usr/share/qemu/linuxboot_dma.bin \
+			 /usr/share/qemu/kvmvapic.bin; do
+			mkdir -p "$stage$(dirname "$f")"
+			cp -L "$f" "$stage$f"
+		done
+		ln -sf "$q" "$stage/bin/qemu-system-x86_64"
+	fi
 	chmod +x "$stage/init"
 	(cd "$stage" && find . | cpio -o -H newc --quiet) > "$l1/initramfs.cpio"
 	echo "run-cases: L1 VM (QEMU TCG -cpu max, $(basename "$l1"/linux-image-*.deb .deb))" | show

@@ -8,8 +8,10 @@
 #  2. boots, in ONE L1 VM (or on the host's /dev/kvm if it has VT-x/AMD-V):
 #     the guest with personality none on 1 and 2 vCPUs (pvx line with
 #     backend=native and pv=none, KUnit via kunit.py parse, PVX-RESULT
-#     status=0); Debian's own kernel (a guest nobody here wrote) with
-#     personality none on 1 vCPU and kvm on 2, to a busybox init that
+#     status=0); the same with personality pvx (refhv) and kvm (kvm.c), and
+#     under QEMU -enable-kvm -cpu host (a VMM nobody here wrote, with the
+#     same checks and KUnit suites), each with KVM's own exit counters;
+#     Debian's own kernel (a guest nobody here wrote) with personality none on 1 vCPU and kvm on 2, to a busybox init that
 #     reports and powers off through ACPI (exit 0, S5, the PM timer, a
 #     hardware clocksource, local APIC timer interrupts, synchronized
 #     TSCs); and tiny
@@ -48,12 +50,14 @@ expect() {
 img=$out/img
 rm -rf "$img"
 mkdir -p "$img"
-cc -std=c11 -Wall -Wextra -Werror -I "$here/../../abi" -o "$img/abi-consts" \
-	"$here/abi-consts.c" && "$img/abi-consts" > "$img/abi.inc" ||
+cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -I "$here/../../abi" \
+	-I "$top/hypervisor-stub/pvx-hv" -o "$img/abi-consts" "$here/abi-consts.c" &&
+	"$img/abi-consts" > "$img/abi.inc" ||
 	fail "build-abi-consts" "cannot generate the test guests' ABI constants"
-for g in triple hang pvx-exit; do
+# Linked where pvx-hv loads them: the 32-bit entry at 1 MiB.
+for g in triple hang pvx-exit hostile; do
 	as --32 -I "$img" -o "$img/$g.o" "$here/guest-$g.s" &&
-	objcopy -O binary -j .text "$img/$g.o" "$img/$g.bin" &&
+	ld -m elf_i386 -Ttext=0x100000 -e 0x100000 --oformat binary -o "$img/$g.bin" "$img/$g.o" &&
 	python3 "$here/mkbzimage.py" "$img/$g.bin" "$img/$g.bzImage" ||
 		fail "build-$g" "cannot build test guest $g"
 done
@@ -158,16 +162,29 @@ cmdline='console=ttyS0 reboot=k panic=-1 pci=off'
 # Debian's kernel must power off by itself: no reboot=k, and a panic
 # (panic=-1, an ACPI reset) would not print "reboot: Power down".
 deb_cmdline='console=ttyS0 panic=-1 pci=off'
-files=("triple=$img/triple.bzImage" "hang=$img/hang.bzImage"
+files=("triple=$img/triple.bzImage" "hang=$img/hang.bzImage" "hostile=$img/hostile.bzImage"
+       "pvx-hv-san=$pvx_hv-san"
        "pvxexit=$img/pvx-exit.bzImage" "debian=$deb_kernel" "debinitrd=$deb_initrd")
 initrd_arg=
 if [ "$initrd" != - ]; then
 	files+=("initrd=$initrd")
 	initrd_arg='--initrd $HV/initrd'
 fi
-guest_cases=(none1 none2 pvx1 pvx2 pvx4 pvx-abi10 pvx-nocon kvm2)
+guest_cases=(none1 none2 pvx1 pvx2 pvx4 pvx-abi10 pvx-nocon kvm2 qemu-kvm2)
 hostile_modes=(abi-high features-extra register-error time-odd page-unfilled)
 guest_cases+=("${hostile_modes[@]/#/hostile-}")
+# The version-skew matrix: guests capped at 1.0 and 1.1 (pvx_abi=, the
+# ceiling refhv offers) against hosts serving 1.0, 1.1, a future minor
+# (1.2, test-only: --hostile future-minor) and only another major (2.0).
+skew_guests=(1.0 1.1)
+skew_hosts=(1.0 1.1 1.2 2.0)
+skew_host_args() {
+	case $1 in
+	1.2) echo "--hostile future-minor" ;;
+	2.0) echo "--hostile other-major" ;;
+	*) echo "--abi $1" ;;
+	esac
+}
 # The pvx cases print through the pvx console (console_write) from the start.
 pvx_cmdline='earlycon=pvx console=pvx0 printk.devkmsg=on reboot=k panic=-1 pci=off'
 if [ "$kernel" = - ]; then
@@ -183,17 +200,28 @@ pvx1 --personality pvx --cpus 1 --stats --timeout 600 $initrd_arg --cmdline '$pv
 pvx2 --personality pvx --cpus 2 --stats --timeout 600 $initrd_arg --cmdline '$pvx_cmdline' \$HV/bzImage
 pvx-abi10 --personality pvx --abi 1.0 --cpus 2 --stats --timeout 600 $initrd_arg --cmdline '$pvx_cmdline' \$HV/bzImage
 pvx-nocon --personality pvx --features shared_page,steal_time --cpus 1 --stats --timeout 600 $initrd_arg --cmdline '$cmdline' \$HV/bzImage
-pvx4 --personality pvx --cpus 4 --stats --timeout 600 $initrd_arg --cmdline '$pvx_cmdline' \$HV/bzImage
+pvx4 --personality pvx --cpus 4 --stats --timeout 600 $initrd_arg --cmdline '$pvx_cmdline pvx_expect_steal=1' \$HV/bzImage
 $(for m in "${hostile_modes[@]}"; do
 	echo "hostile-$m --personality pvx --hostile $m --cpus 1 --stats --timeout 600 $initrd_arg --cmdline '$cmdline' \$HV/bzImage"
 done)
 kvm2 --personality kvm --cpus 2 --stats --timeout 600 $initrd_arg --cmdline '$cmdline' \$HV/bzImage
+qemu-kvm2 @qemu-kvm.sh 2 512M 600 \$HV/bzImage \$HV/initrd '$cmdline'
+pvx-panic --personality pvx --cpus 1 --stats --timeout 300 $initrd_arg --cmdline '$pvx_cmdline rdinit=/nonexistent' \$HV/bzImage
+$(for g in "${skew_guests[@]}"; do for h in "${skew_hosts[@]}"; do
+	# no common major, no pvx console: the serial one
+	c=$pvx_cmdline
+	[ "${h%%.*}" = "${g%%.*}" ] || c=$cmdline
+	echo "skew-g$g-h$h --personality pvx $(skew_host_args "$h") --cpus 1 --timeout 600 $initrd_arg --cmdline '$c pvx_abi=$g' \$HV/bzImage"
+done; done)
 CASES
 fi
 cat "$out/guest-cases" - > "$out/cases" <<CASES
 deb-none1 --personality none --cpus 1 --stats --timeout 120 --initrd \$HV/debinitrd --cmdline '$deb_cmdline' \$HV/debian
 deb-kvm2 --personality kvm --cpus 2 --stats --timeout 120 --initrd \$HV/debinitrd --cmdline '$deb_cmdline' \$HV/debian
 triple --mem 64M --timeout 60 \$HV/triple
+hostile1 --personality pvx --cpus 1 --mem 64M --stats --timeout 300 \$HV/hostile
+hostile4 --personality pvx --cpus 4 --mem 64M --stats --timeout 300 \$HV/hostile
+hostile4-san @pvx-hv-san --personality pvx --cpus 4 --mem 64M --stats --timeout 300 \$HV/hostile
 watchdog --mem 64M --timeout 3 \$HV/hang
 pvx-exit --personality pvx --mem 64M --stats --timeout 60 \$HV/pvxexit
 CASES
@@ -223,7 +251,7 @@ check_boot() {
 	# A host that lies: native, or refhv without its shared-page ops.
 	hostile-abi-high|hostile-features-extra) want='backend=native .* pv=none ' ;;
 	hostile-*) want='backend=refhv abi=1\.1 transport=ioport .* pv=console_write,shutdown native=sched_clock' ;;
-	kvm*) want='backend=kvm .* pv=none ' ;;
+	kvm*|qemu-kvm*) want='backend=kvm .* pv=none ' ;;
 	esac
 	rc=$(rc_of "$name")
 	[ "$rc" = 0 ] && pass "$name-exit" "pvx-hv exited 0" ||
@@ -239,11 +267,22 @@ check_boot() {
 		n=$(grep -cE 'pvx: refhv: .*(running native|stay native)' "$log")
 		check "$name" one_message "$([ "$n" = 1 ] && echo yes)" \
 			"$n messages: $(grep -m1 -oE 'pvx: refhv: .*(running native|stay native)' "$log")" ;;
-	kvm*) grep -q 'clocksource: Switched to clocksource kvm-clock' "$log"
+	kvm*|qemu-kvm*) grep -q 'clocksource: Switched to clocksource kvm-clock' "$log"
 		check "$name" kvm_clock "$([ $? = 0 ] && echo yes)" "mainline kvm.c chose kvm-clock" ;;
 	pvx*) grep -q 'clocksource: Switched to clocksource pvx' "$log"
 		check "$name" pvx_clock "$([ $? = 0 ] && echo yes)" "refhv's clocksource chosen" ;;
 	esac
+	# KVM's counters: every exit to userspace was a VM exit, and KVM
+	# handled some itself (HLT, the LAPIC timer, EOI, ...).
+	local kline all user inside
+	kline=$(grep -m1 -E '^(pvx-hv|qemu-kvm) kvm stats: ' "$log")
+	all=$(sed -n 's/.* stats: \([0-9]*\) VM exits, .*/\1/p' <<<"$kline")
+	inside=$(sed -n 's/.*, \([0-9]*\) handled inside KVM$/\1/p' <<<"$kline")
+	user=$(sed -n 's/^pvx-hv stats: .*, \([0-9]*\) exits to userspace$/\1/p;
+		s/^qemu-kvm kvm stats: .*, \([0-9]*\) to userspace .*/\1/p' "$log" | head -1)
+	check "$name" kvm_stats "$([ -n "$all" ] && [ -n "$inside" ] && [ -n "$user" ] &&
+		[ "$all" -ge "$user" ] && [ "$inside" -gt 0 ] && echo yes)" \
+		"${kline:-no kvm stats line}; $user exits to userspace"
 	! grep -qE 'WARNING:|BUG:|Oops|possible (circular|recursive) locking|inconsistent lock state' "$log"
 	check "$name" no_splat "$([ $? = 0 ] && echo yes)" "no WARNING, BUG or lockdep report"
 	if [ -f "$ksrc/tools/testing/kunit/kunit.py" ]; then
@@ -262,7 +301,7 @@ check_boot() {
 		fail "$name-result" "$(grep -m1 -o 'PVX-RESULT: .*' "$log" 2>/dev/null || echo 'no PVX-RESULT line')"
 	fi
 	local cpus
-	cpus=$(sed -n "s/^$name .*--cpus \([0-9]*\).*/\1/p" "$out/cases")
+	cpus=$(sed -n "s/^$name .*--cpus \([0-9]*\).*/\1/p; s/^$name @qemu-kvm.sh \([0-9]*\) .*/\1/p" "$out/cases")
 	if [ "$cpus" -gt 1 ] && ! grep -qE "smp: Brought up .* $cpus CPUs" "$log"; then
 		fail "$name-smp" "the guest did not bring up $cpus CPUs"
 	elif [ "$cpus" -gt 1 ]; then
@@ -272,6 +311,39 @@ check_boot() {
 for n in "${guest_cases[@]}"; do
 	check_boot "$n"
 done
+
+# The skew matrix: the highest common version with refhv's ops pv, or
+# (no common major) native with one message; one table, one result each.
+minor() { echo $(( ${1#*.} < ${2#*.} ? ${1#*.} : ${2#*.} )); }
+# (1 vCPU: no pv spinlocks, as kvm.c)
+refhv_pv='pv=sched_clock,clocksource,tsc_khz,steal_clock,console_write,shutdown,vcpu_is_preempted '
+if [ "$kernel" != - ]; then
+	printf '\n  version skew   %s\n' "$(printf '%-14s' "${skew_hosts[@]/#/host }")"
+	for g in "${skew_guests[@]}"; do
+		rowtxt=$(printf '  guest %-8s' "$g")
+		for h in "${skew_hosts[@]}"; do
+			name=skew-g$g-h$h log=$out/$name.log
+			line=$(grep -m1 -o 'pvx: backend=.*' "$log" 2>/dev/null)
+			if [ "${h%%.*}" != "${g%%.*}" ]; then
+				want='backend=native abi=0\.0 .* pv=none '
+				n=$(grep -c 'pvx: refhv: .*running native' "$log" 2>/dev/null)
+				[ "$n" = 1 ] || want="one message, not ${n:-0}"
+			else
+				want="backend=refhv abi=${g%%.*}\.$(minor "$g" "$h") transport=ioport .*$refhv_pv"
+			fi
+			if grep -qE "$want" <<<"$line" && [ "$(rc_of "$name")" = 0 ] &&
+			   grep -q 'PVX-RESULT: status=0' "$log"; then
+				pass "$name" "$line"
+				cell=$(sed -n 's/.*backend=\([^ ]*\) abi=\([^ ]*\).*/\1 \2/p' <<<"$line")
+			else
+				fail "$name" "want '$want', status 0, PVX-RESULT 0; got '${line:-no pvx line}', status $(rc_of "$name")"
+				cell=FAIL
+			fi
+			rowtxt+=$(printf '%-14s' "$cell")
+		done
+		echo "$rowtxt"
+	done
+fi
 
 l2() { sed -n "s/^L2: $2 //p" "$out/$1.log" 2>/dev/null | tail -1; }
 has() { grep -qE -- "$2" "$out/$1.log" 2>/dev/null && echo yes || echo no; }
@@ -346,10 +418,56 @@ expect_case() {
 expect_case triple   69 "vcpu 0: triple fault"
 expect_case watchdog 71 "watchdog: guest still running after 3 s"
 expect_case pvx-exit 42 "hypercall +9 +shutdown +1"
+# A panic reaches pvx-hv as a PVX shutdown with reason crash: status 74.
+[ "$kernel" = - ] || expect_case pvx-panic 74 "pvx-hv: vcpu 0: the guest reports a crash"
+
+# The hostile guest: pvx-hv ends with the triple-fault status, and its
+# stats add up: the exits by reason sum to the total, the port I/O by
+# device to the io exits.
+check_hostile() {
+	local name=$1 log=$out/$1.log
+	expect_case "$name" 69 "vcpu 0: triple fault"
+	local msg
+	if msg=$(python3 - "$log" 2>&1 <<'PY'
+import re, sys
+log = open(sys.argv[1], errors='replace').read()
+# the guest's random serial bytes may precede a line of pvx-hv's (stderr)
+m = re.search(r'pvx-hv stats: (\d+) vcpu\(s\), [\d.]+ s, (\d+) exits to userspace$', log, re.M)
+if not m:
+    sys.exit('no stats line')
+def count(pat):
+    return [int(v) for v in re.findall(pat, log, re.M)]
+exits = dict(re.findall(r'^  exit (?:reason )?(\S+) +(\d+)$', log, re.M))
+if sum(int(v) for v in exits.values()) != int(m.group(2)):
+    sys.exit('exits by reason sum to %d, not %s' % (sum(int(v) for v in exits.values()), m.group(2)))
+unclaimed = count(r'^    io unclaimed +(\d+)$')
+ports = count(r'^      (?:port 0x[0-9a-f]{4}|other ports) +(\d+)$')
+if not unclaimed or sum(ports) != unclaimed[0]:
+    sys.exit('unclaimed ports sum to %d, not %s' % (sum(ports), unclaimed))
+hc = count(r'^  hypercall +\d+ +\S+ +(\d+)$')
+total = count(r'^  hypercalls total +(\d+)$')
+if not total or sum(hc) != total[0]:
+    sys.exit('hypercalls by number sum to %d, not %s' % (sum(hc), total))
+cpus = int(m.group(1))
+if unclaimed[0] < 60000 or int(exits.get('mmio', 0)) < 1000 * cpus or total[0] < 3000 * cpus:
+    sys.exit('too little happened: %s unclaimed port accesses, %s mmio exits, %s hypercalls'
+             % (unclaimed[0], exits.get('mmio'), total[0]))
+print('%s exits (%s io, %s mmio), %d unclaimed port accesses, %d hypercalls, on %d vCPUs'
+      % (m.group(2), exits.get('io'), exits.get('mmio'), unclaimed[0], total[0], cpus))
+PY
+	); then
+		pass "$name-stats" "$msg"
+	else
+		fail "$name-stats" "$msg; see $log"
+	fi
+}
+check_hostile hostile1
+check_hostile hostile4
+check_hostile hostile4-san
 
 for n in "${guest_cases[@]}" deb-none1 deb-kvm2; do
 	grep -m1 'Run /init' "$out/$n.log" 2>/dev/null | sed "s/^/  [$n] /"
-	grep -E '^pvx-hv stats|^  exit|^    io|^      (port|other)' "$out/$n.log" 2>/dev/null |
+	grep -E '^(pvx-hv|qemu-kvm) (kvm )?stats|^  exit|^    io|^      (port|other)' "$out/$n.log" 2>/dev/null |
 		sed "s/^/  [$n] /"
 done
 exit $failed

@@ -1,0 +1,140 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make bench-hv: the same guest bzImage under four VMMs/ABIs, in one L1
+# VM run (or on the host's /dev/kvm where it has real VT-x/AMD-V):
+#
+#   (a) pvx-hv PERSONALITY=none   native: no PV interface at all
+#   (b) pvx-hv PERSONALITY=pvx    refhv on the PVX ABI
+#   (c) pvx-hv PERSONALITY=kvm    mainline kvm.c on KVM's PV ABI (L1's KVM)
+#   (q) QEMU -enable-kvm -cpu host, kvm.c: the VMM most users run
+#
+# Each boots twice: with 1 vCPU to init and straight off (pvx_bench=boot),
+# and with 4 vCPUs (on 1 L1 CPU: overcommit) running the init's
+# workloads (pvx_bench=hv): IPI ping-pong between 2 vCPUs, a TLB
+# shootdown storm, futex-bucket spinlock contention on every vCPU, idle
+# wake-ups, and console output (CONSOLE_KB, default 1024).
+# It prints two tables, figures only: times as ratios to (a) measured in
+# the same run, exits to userspace and inside KVM, hypercalls by number;
+# then how (b) compares with the issue's goals. It asserts nothing.
+# Logs: build/bench-hv/.
+set -uo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+out=$top/build/bench-hv
+kb=${CONSOLE_KB:-1024}
+rm -rf "$out"
+mkdir -p "$out"
+
+"$top/scripts/deps.sh" guest hv || exit 1
+"$top/scripts/guest-build.sh" > "$out/build.log" 2>&1 ||
+	{ tail -20 "$out/build.log"; exit 1; }
+make -s -C "$top" pvx-hv || exit 1
+
+base='reboot=k panic=-1 pci=off'
+serial="console=ttyS0 $base"
+pvxcon="earlycon=pvx console=pvx0 printk.devkmsg=on $base"
+: > "$out/cases"
+for kind in boot work; do
+	if [ $kind = boot ]; then cpus=1 extra=pvx_bench=boot; else cpus=4 extra="pvx_bench=hv pvx_bench_console_kb=$kb"; fi
+	hv="--cpus $cpus --stats --timeout 1200 --initrd \$HV/initrd"
+	cat >> "$out/cases" <<CASES
+a-$kind --personality none $hv --cmdline '$serial $extra' \$HV/bzImage
+b-$kind --personality pvx $hv --cmdline '$pvxcon $extra' \$HV/bzImage
+c-$kind --personality kvm $hv --cmdline '$serial $extra' \$HV/bzImage
+q-$kind @qemu-kvm.sh $cpus 512M 1200 \$HV/bzImage \$HV/initrd '$serial $extra'
+CASES
+done
+echo "bench-hv: 8 boots in one L1 VM (logs: $out/)"
+t0=$SECONDS
+"$top/scripts/l1/run-cases.sh" "$out" "$out/cases" "$top/build/hv/pvx-hv" \
+	"bzImage=$top/build/guest/bzImage" "initrd=$top/build/guest/initrd.cpio" ||
+	echo "bench-hv: the L1 run failed; see $out/console.log"
+echo "bench-hv: ran in $((SECONDS - t0))s; console output $kb KiB"
+
+python3 - "$out" <<'PY'
+import re, sys, os
+out = sys.argv[1]
+rows = [('a', 'pvx-hv none (native)'), ('b', 'pvx-hv pvx (refhv)'),
+        ('c', 'pvx-hv kvm (kvm.c)'), ('q', 'QEMU -enable-kvm (kvm.c)')]
+work = ['ipi', 'tlb', 'lock', 'idle', 'console']
+
+def parse(name):
+    r = {'bench': {}, 'hc': [], 'ok': False}
+    try:
+        log = open(os.path.join(out, name + '.log'), errors='replace').read()
+    except OSError:
+        return r
+    for k, v in re.findall(r'PVX-BENCH: (\w+)_ns=(\d+)', log):
+        r['bench'][k] = int(v)
+    m = re.search(r'^pvx-hv stats: .*, ([\d.]+) s, (\d+) exits to userspace', log, re.M)
+    if m:
+        r['wall'], r['usr'] = float(m.group(1)), int(m.group(2))
+    m = re.search(r'^qemu-kvm kvm stats: (\d+) VM exits, (\d+) to userspace', log, re.M)
+    if m:
+        r['usr'] = int(m.group(2))
+    m = re.search(r'^qemu-kvm stats: ([\d.]+) s', log, re.M)
+    if m:
+        r['wall'] = float(m.group(1))
+    m = re.search(r'kvm stats: .* (\d+) handled inside KVM$', log, re.M)
+    if m:
+        r['kvm'] = int(m.group(1))
+    r['hc'] = ['%s:%s' % (n, c) for n, c in re.findall(r'^  hypercall \d+\s+(\w+)\s+(\d+)$', log, re.M)]
+    m = re.search(r'^  kvm hypercalls\s+(\d+)$', log, re.M)
+    if m:
+        r['hc'].append('kvm:%s' % m.group(1))
+    r['ok'] = all(k in r['bench'] for k in (['boot'] + (work if name.endswith('work') else [])))
+    return r
+
+def ratio(v, a):
+    return '%.2f' % (v / a) if v is not None and a else '-'
+
+def num(r, k):
+    return str(r[k]) if k in r else '-'
+
+boot = {k: parse(k + '-boot') for k, _ in rows}
+wk = {k: parse(k + '-work') for k, _ in rows}
+
+print('\nBoot to init, 1 vCPU (guest clock; wall: the VMM start to the guest\'s end):')
+fmt = '%-28s %9s %7s %8s %7s %10s %8s  %s'
+print(fmt % ('', 'init ms', 'x (a)', 'wall s', 'x (a)', 'exits:usr', 'in KVM', 'hypercalls'))
+a = boot['a']
+for k, label in rows:
+    r = boot[k]
+    b = r['bench'].get('boot')
+    print(fmt % ('(%s) %s' % (k, label), '%.0f' % (b / 1e6) if b else 'FAILED',
+                 ratio(b, a['bench'].get('boot')), '%.2f' % r['wall'] if 'wall' in r else '-',
+                 ratio(r.get('wall'), a.get('wall')), num(r, 'usr'), num(r, 'kvm'),
+                 ' '.join(r['hc']) or '-'))
+
+print('\nWorkloads, 4 vCPUs on 1 L1 CPU (time as a ratio to (a); exits: the whole boot):')
+fmt = '%-28s' + ' %8s' * len(work) + ' %10s %8s  %s'
+print(fmt % (('',) + tuple(w + ' x' for w in work) + ('exits:usr', 'in KVM', 'hypercalls')))
+a = wk['a']
+for k, label in rows:
+    r = wk[k]
+    print(fmt % (('(%s) %s' % (k, label),) +
+                 tuple(ratio(r['bench'].get(w), a['bench'].get(w)) for w in work) +
+                 (num(r, 'usr'), num(r, 'kvm'), ' '.join(r['hc']) or '-')))
+print('  (a) absolute: ' + ', '.join('%s %.1f ms' % (w, a['bench'][w] / 1e6)
+                                    for w in work if w in a['bench']))
+
+print('\nAgainst the goals (figures, not asserts):')
+def total(r):
+    return r['usr'] + r['kvm'] if 'usr' in r and 'kvm' in r else None
+ta, tb = total(boot['a']), total(boot['b'])
+if ta and tb:
+    print('  (b) cuts all exits to boot by %.1f%% against (a) (%d -> %d; goal: at least 90%%)'
+          % (100.0 * (ta - tb) / ta, ta, tb))
+for w in work:
+    b, c = wk['b']['bench'].get(w), wk['c']['bench'].get(w)
+    if b and c:
+        print('  %-8s (b) / (c) = %.2f (goal: at most 1.20)' % (w, b / c))
+c, q = boot['c'], boot['q']
+if c['bench'].get('boot') and q['bench'].get('boot'):
+    print('  pvx-hv kvm / QEMU: boot to init %.2f, wall %s, exits to userspace %s (goal: below 1)'
+          % (c['bench']['boot'] / q['bench']['boot'], ratio(c.get('wall'), q.get('wall')),
+             ratio(c.get('usr'), q.get('usr'))))
+failed = [k + '-' + n for k in 'abcq' for n, d in (('boot', boot), ('work', wk)) if not d[k]['ok']]
+if failed:
+    print('bench-hv: no figures from ' + ', '.join(failed) + ' (see their logs)')
+PY
