@@ -262,8 +262,8 @@ const struct pvx_backend *pvx_active_backend(void)
 /**
  * pvx_active_negotiated() - what the active backend agreed with its host
  *
- * Return: the ABI version, features and transport; all zero when pvx
- * runs native.
+ * Return: the ABI version, features and transport; meaningful only
+ * while pvx_active_backend() is not NULL.
  */
 const struct pvx_negotiated *pvx_active_negotiated(void)
 {

@@ -31,6 +31,12 @@ t0=$SECONDS
 if "$top/scripts/guest-config.sh" "$ksrc" "$obj" "$out/config" > "$out/build.log" 2>&1 &&
    make -s -C "$ksrc" O="$obj" ARCH=x86_64 CC="ccache gcc" -j"$(nproc)" bzImage >> "$out/build.log" 2>&1; then
 	res PASS build "KASAN, UBSAN, KFENCE, PROVE_LOCKING, DEBUG_ATOMIC_SLEEP, DEBUG_PREEMPT in $((SECONDS - t0))s"
+	# Out-of-line helpers (no inlining under KASAN) must not break noinstr.
+	if grep -q 'objtool:' "$out/build.log"; then
+		res FAIL objtool "$(grep -m1 'objtool:' "$out/build.log")"
+	else
+		res PASS objtool "no objtool warning in the sanitized build"
+	fi
 else
 	res FAIL build "$(grep -m3 -E 'error|config lost' "$out/build.log" | tr '\n' ' ')"
 	exit 1

@@ -241,7 +241,7 @@ static void refhv_cpu_offline(void)
 		static_call(refhv_hc)(PVX_HC_register_shared_page, PVX_GPA_NONE, 0);
 }
 
-static struct pvclock_vcpu_time_info *refhv_time(struct pvx_vcpu_shared *s)
+static __always_inline struct pvclock_vcpu_time_info *refhv_time(struct pvx_vcpu_shared *s)
 {
 	return (struct pvclock_vcpu_time_info *)&s->time;
 }

@@ -464,11 +464,6 @@ static void print_stats(struct vm *vm, double seconds)
 	print_kvm_stats(vm, total);
 }
 
-static void nothing(int sig)
-{
-	(void)sig;
-}
-
 /* Wait for the VM to finish, the watchdog or a signal; stop every vCPU. */
 static void wait_and_stop(struct vm *vm, unsigned int timeout)
 {
@@ -568,7 +563,7 @@ int main(int argc, char **argv)
 
 	/* SIG_DONE etc. only ever reach main(); SIG_KICK interrupts KVM_RUN. */
 	sigset_t set;
-	struct sigaction sa = { .sa_handler = nothing };
+	struct sigaction sa = { .sa_handler = vcpu_signal };
 
 	sigaction(SIG_KICK, &sa, NULL);
 	sigemptyset(&set);

@@ -265,6 +265,7 @@ void kvm_stats_open(struct vcpu *c);
 int kvm_stats_read(const struct vm *vm, struct kvm_counters *k);
 uint64_t kvm_stat(const struct kvm_counters *k, const char *name);
 void vcpu_kick(struct vcpu *c);
+void vcpu_signal(int sig);
 
 #define PVX_HV_LOG(fmt, ...) fprintf(stderr, "pvx-hv: " fmt "\n", ##__VA_ARGS__)
 

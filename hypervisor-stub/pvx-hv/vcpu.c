@@ -14,6 +14,9 @@
  * PVX kick, the end of a PVX block, or main() stopping the VM): the kicker
  * sets run->immediate_exit, so a kick cannot be lost between our check and
  * KVM_RUN, and sends SIG_KICK, which interrupts a KVM_RUN in progress.
+ * The block deadline's timer sends SIG_KICK alone; its handler sets the
+ * receiving vCPU's immediate_exit, so a deadline that passes between
+ * vcpu_block() and KVM_RUN is not lost either (as QEMU does for SIG_IPI).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -39,6 +42,17 @@ static void handle_io(struct vcpu *c)
 		else
 			io_in(c, run->io.port, data, run->io.size);
 	}
+}
+
+/* The kvm_run of the vCPU this thread runs, for the SIG_KICK handler. */
+static _Thread_local struct kvm_run *this_run;
+
+/* SIG_KICK: leave KVM_RUN now, or do not enter it. */
+void vcpu_signal(int sig)
+{
+	(void)sig;
+	if (this_run)
+		__atomic_store_n(&this_run->immediate_exit, 1, __ATOMIC_SEQ_CST);
 }
 
 /* Any thread: make c leave (or not enter) KVM_RUN. */
@@ -179,6 +193,7 @@ void *vcpu_thread(void *arg)
 		._sigev_un._tid = gettid(),	/* glibc: no sigev_notify_thread_id */
 	};
 
+	this_run = c->run;
 	c->has_timer = !timer_create(CLOCK_MONOTONIC, &ev, &c->timer);
 	hypercall_vcpu_start(c);
 	while (!atomic_load(&vm->done)) {
