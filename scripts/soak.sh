@@ -47,8 +47,9 @@ for i in $(seq -w "$n"); do
 		why="the conformance suite did not run"
 	elif grep -qE 'WARNING:|BUG:|Oops|possible (circular|recursive) locking|inconsistent lock state' "$log"; then
 		why="$(grep -m1 -E 'WARNING:|BUG:|Oops|locking|lock state' "$log")"
-	elif ! grep -qE 'hypercall +9 +shutdown +1$' "$log"; then
-		why="no PVX shutdown hypercall: not a clean power-off"
+	elif ! grep -q 'reboot: Power down' "$log" ||
+	     ! grep -qE 'hypercall +9 +shutdown +[1-9][0-9]*$' "$log"; then
+		why="no power-off through the PVX shutdown hypercall"
 	fi
 	if [ -z "$why" ]; then
 		passed=$((passed + 1))
