@@ -56,9 +56,11 @@ else
 	cp "$l1"/modules/*.ko "$stage/lib/modules/"
 	cp "$here/init" "$stage/init"
 	# Dynamically linked payloads (a sanitized pvx-hv): their libraries.
+	# (No grep -q on ldd's output: under pipefail its early exit can fail
+	# ldd with SIGPIPE and skip the file.)
 	for f in "$stage"/hv/*; do
-		ldd "$f" 2>/dev/null | grep -q '=>' || continue
-		for l in $(ldd "$f" | grep -o '/[^ ]*'); do
+		deps=$(ldd "$f" 2>/dev/null) || continue	# static, or a script
+		for l in $(grep -o '/[^ ]*' <<<"$deps"); do
 			mkdir -p "$stage$(dirname "$l")"
 			cp -L "$l" "$stage$l"
 		done
