@@ -84,9 +84,17 @@ if [ $hist = 1 ]; then
 	sed -n 's/^{ reason: *\([0-9]*\) } hitcount: *\([0-9]*\)$/  userspace exit reason \1 \2/p' "$ev/hist"
 	echo '!hist:keys=reason' > "$ev/trigger"
 fi
+# QEMU stops its vCPUs before it exits: a vCPU that never leaves KVM_RUN
+# would keep it (and this case) alive forever. SIGKILL after 10 s.
 kill $pid 2>/dev/null
+i=0
+while kill -0 $pid 2>/dev/null && [ $i -lt 50 ]; do sleep 0.2; i=$((i + 1)); done
+if kill -0 $pid 2>/dev/null; then
+	echo "qemu-kvm: QEMU still running 10 s after SIGTERM, killing it"
+	kill -KILL $pid 2>/dev/null
+fi
 wait $pid 2>/dev/null
 echo "qemu-kvm stats: $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s"
-rm -rf "$tmp"
 [ $ended = 1 ] && ! grep -q 'Kernel panic' "$con" && status=0
+rm -rf "$tmp"
 exit $status

@@ -7,7 +7,9 @@
 #    linux-image-6.12 with kvm-amd, and an initramfs holding busybox,
 #    pvx-hv, the payload and an /init that runs the cases (scripts/l1/init).
 # Output of every case goes to OUTDIR/NAME.log, its exit status to
-# OUTDIR/NAME.rc; the whole console to OUTDIR/console.log.
+# OUTDIR/NAME.rc ("hung" if the L1 VM ended inside it: L1_TIMEOUT; the
+# cases after it then run in a new L1 VM); the whole console to
+# OUTDIR/console.log.
 #
 # Usage: run-cases.sh [-v] OUTDIR CASEFILE PVX_HV [NAME=FILE...]
 #   -v  also stream the console to stdout
@@ -34,7 +36,7 @@ mode=${PVX_L1:-}
 stage=$l1/stage
 rm -rf "$stage"
 mkdir -p "$stage/hv" "$out"
-rm -f "$out"/*.log "$out"/*.rc
+rm -f "$out"/*.log "$out"/*.rc "$out/cases.todo"
 cp "$here/cases.sh" "$here/qemu-kvm.sh" "$stage/hv/"
 cp "$casefile" "$stage/hv/cases"
 cp "$pvx_hv" "$stage/hv/pvx-hv"
@@ -78,23 +80,50 @@ else
 		ln -sf "$q" "$stage/bin/qemu-system-x86_64"
 	fi
 	chmod +x "$stage/init"
-	(cd "$stage" && find . | cpio -o -H newc --quiet) > "$l1/initramfs.cpio"
-	echo "run-cases: L1 VM (QEMU TCG -cpu max, $(basename "$l1"/linux-image-*.deb .deb))" | show
-	t0=$(date +%s)
-	timeout --foreground -k 10 "${L1_TIMEOUT:-1200}" \
-		qemu-system-x86_64 -accel tcg -cpu max -m "${L1_MEM:-2048}" -smp "${L1_SMP:-1}" \
-		-nodefaults -display none -no-reboot -serial stdio \
-		-kernel "$l1/vmlinuz" -initrd "$l1/initramfs.cpio" \
-		-append "console=ttyS0 quiet loglevel=1 panic=-1 mitigations=off" \
-		</dev/null 2>&1 | tr -d '\r' | show || true
-	echo "run-cases: L1 VM ran $(( $(date +%s) - t0 ))s" | show
+	# One L1 VM runs the cases. If it is stopped by L1_TIMEOUT (the
+	# L1 kernel or a case hung), the hung case gets status "hung" and
+	# the cases after it run in a new L1 VM.
+	todo=$casefile hung_cases=
+	while :; do
+		cp "$todo" "$stage/hv/cases"
+		(cd "$stage" && find . | cpio -o -H newc --quiet) > "$l1/initramfs.cpio"
+		echo "run-cases: L1 VM (QEMU TCG -cpu max, $(basename "$l1"/linux-image-*.deb .deb))" | show
+		t0=$(date +%s)
+		mark=$(wc -l < "$log")
+		timeout --foreground -k 10 "${L1_TIMEOUT:-1200}" \
+			qemu-system-x86_64 -accel tcg -cpu max -m "${L1_MEM:-2048}" -smp "${L1_SMP:-1}" \
+			-nodefaults -display none -no-reboot -serial stdio \
+			-kernel "$l1/vmlinuz" -initrd "$l1/initramfs.cpio" \
+			-append "console=ttyS0 quiet loglevel=4 panic=-1 mitigations=off" \
+			</dev/null 2>&1 | tr -d '\r' | show || true
+		t=$(( $(date +%s) - t0 ))
+		echo "run-cases: L1 VM ran ${t}s" | show
+		# The last case this VM began, if it never ended.
+		hung=$(tail -n +"$((mark + 1))" "$log" | awk '
+			/^=== PVX-HV-BEGIN / { name = $3 }
+			/^=== PVX-HV-END / { name = "" }
+			END { print name }')
+		[ -n "$hung" ] || break
+		echo "run-cases: the L1 VM ended after ${t}s (L1_TIMEOUT ${L1_TIMEOUT:-1200}) in case $hung; its last lines:" | show
+		awk -v n="$hung" '$1 == "===" && $3 == n { on = 1; next } on && !/^run-cases: /' "$log" | tail -n 20 | sed 's/^/run-cases:   /' | show
+		hung_cases+=" $hung"
+		awk -v n="$hung" 'on; $1 == n { on = 1 }' "$todo" > "$stage/todo"
+		[ -s "$stage/todo" ] || break
+		echo "run-cases: the cases after $hung: a new L1 VM" | show
+		mv "$stage/todo" "$out/cases.todo"
+		todo=$out/cases.todo
+	done
 fi
 
 # Split the console into per-case logs and statuses.
 awk -v out="$out" '
 	/^=== PVX-HV-BEGIN / { name = $3; f = out "/" name ".log"; printf "" > f; next }
+	/^run-cases: / { name = ""; next }
 	/^=== PVX-HV-END / {
 		sub(/^rc=/, "", $4); print $4 > (out "/" name ".rc"); close(f); close(out "/" name ".rc"); name = ""; next
 	}
 	name != "" { print >> f }
 ' "$log"
+for n in ${hung_cases:-}; do
+	echo hung > "$out/$n.rc"
+done
