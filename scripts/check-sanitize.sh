@@ -44,14 +44,13 @@ fi
 bz=$obj/arch/x86/boot/bzImage initrd=$top/build/guest/initrd.cpio
 
 # verdict NAME LOG: KUnit, the init's result, no report of any checker.
-reports='BUG:|WARNING:|UBSAN:|KFENCE:|KASAN:|possible (circular|recursive) locking|inconsistent lock state|suspicious RCU usage|sleeping function called from invalid context|using smp_processor_id\(\) in preemptible'
 verdict() {
-	local name=$1 log=$2 k n
-	n=$(grep -cE "$reports" "$log")
-	if [ "$n" = 0 ]; then
+	local name=$1 log=$2 k r
+	r=$("$top/scripts/kernel-reports.sh" "$log") || r="cannot read $log"
+	if [ -z "$r" ]; then
 		res PASS "$name.reports" "no report from KASAN, UBSAN, KFENCE, lockdep, might_sleep, preemption checks"
 	else
-		res FAIL "$name.reports" "$n: $(grep -m1 -E "$reports" "$log")"
+		res FAIL "$name.reports" "$(grep -c . <<<"$r"): $(head -1 <<<"$r")"
 	fi
 	if k=$(python3 "$ksrc/tools/testing/kunit/kunit.py" parse "$log" 2>&1); then
 		res PASS "$name.kunit" "$(grep -o 'Ran .*' <<<"$k" | tail -1)"

@@ -145,9 +145,8 @@ boot() {	# $1: name, $2: expected QEMU status, rest: kernel command line
 		< "$logs/boot-$name.log" > "$logs/boot-$name.parse" 2>&1
 	[ -s "$logs/boot-$name.json" ] && kunit_record "boot.$name.kunit" "$logs/boot-$name.json"
 	# No warning, BUG or lockdep splat, whatever the boot.
-	grep -aE 'WARNING:|BUG:|Oops|INFO: (lockdep is turned off|task .* blocked)|possible (circular|recursive) locking|inconsistent lock state|suspicious RCU usage|DEBUG_LOCKS_WARN_ON' \
-		"$logs/boot-$name.log" > "$logs/boot-$name.splats"
-	[ ! -s "$logs/boot-$name.splats" ]
+	"$top/scripts/kernel-reports.sh" "$logs/boot-$name.log" > "$logs/boot-$name.splats" &&
+		[ ! -s "$logs/boot-$name.splats" ]
 	ok $? "boot.$name.no_splat" "$(wc -l < "$logs/boot-$name.splats") warning/BUG/lockdep lines"
 }
 fake_pv=sched_clock,steal_clock,console_write,shutdown,wait,kick,vcpu_is_preempted,read_cr2

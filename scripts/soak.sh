@@ -45,8 +45,8 @@ for i in $(seq -w "$n"); do
 		why="KUnit: $(grep -m1 -E 'not ok' "$log" | sed 's/^\[[^]]*\] *//')"
 	elif ! grep -qE 'ok [0-9]+ ops_conformance' "$log"; then
 		why="the conformance suite did not run"
-	elif grep -qE 'WARNING:|BUG:|Oops|possible (circular|recursive) locking|inconsistent lock state' "$log"; then
-		why="$(grep -m1 -E 'WARNING:|BUG:|Oops|locking|lock state' "$log")"
+	elif r=$("$top/scripts/kernel-reports.sh" "$log") && [ -n "$r" ]; then
+		why="$(head -1 <<<"$r")"
 	elif ! grep -q 'reboot: Power down' "$log" ||
 	     ! grep -qE 'hypercall +9 +shutdown +[1-9][0-9]*$' "$log"; then
 		why="no power-off through the PVX shutdown hypercall"

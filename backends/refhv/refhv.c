@@ -241,11 +241,6 @@ static void refhv_cpu_offline(void)
 		static_call(refhv_hc)(PVX_HC_register_shared_page, PVX_GPA_NONE, 0);
 }
 
-static __always_inline struct pvclock_vcpu_time_info *refhv_time(struct pvx_vcpu_shared *s)
-{
-	return (struct pvclock_vcpu_time_info *)&s->time;
-}
-
 static noinstr u64 refhv_sched_clock(void)
 {
 	return pvclock_clocksource_read_nowd(refhv_time(this_cpu_read(refhv_shared)));

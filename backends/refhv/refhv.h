@@ -3,11 +3,18 @@
 #ifndef _PVX_REFHV_H
 #define _PVX_REFHV_H
 
+#include <linux/compiler.h>
 #include <linux/types.h>
-
-struct pvx_vcpu_shared;
+#include <asm/pvclock-abi.h>
+#include <pvx/abi.h>
 
 long refhv_hypercall(u64 nr, u64 a0, u64 a1);
 struct pvx_vcpu_shared *refhv_shared_page(unsigned int cpu);
+
+/* The pvclock record in a shared page (inline: the noinstr sched_clock). */
+static __always_inline struct pvclock_vcpu_time_info *refhv_time(struct pvx_vcpu_shared *s)
+{
+	return (struct pvclock_vcpu_time_info *)&s->time;
+}
 
 #endif /* _PVX_REFHV_H */

@@ -25,11 +25,6 @@
 
 #define HC(nr, a0, a1)	refhv_hypercall(PVX_HC_##nr, a0, a1)
 
-static struct pvclock_vcpu_time_info *refhv_clock(struct pvx_vcpu_shared *s)
-{
-	return (struct pvclock_vcpu_time_info *)&s->time;
-}
-
 static int pvx_refhv_test_init(struct kunit *test)
 {
 	if (pvx_active_backend() != &pvx_refhv_backend)
@@ -107,11 +102,11 @@ static void pvx_refhv_block(struct kunit *test)
 		 * A deadline 1 ms ahead: 0 at the deadline, or ETIMEDOUT if
 		 * the host saw it pass first (a vCPU preempted on the way).
 		 */
-		now = pvclock_clocksource_read_nowd(refhv_clock(s));
+		now = pvclock_clocksource_read_nowd(refhv_time(s));
 		ret = HC(block, now + NSEC_PER_MSEC, 0);
 		if (ret)
 			KUNIT_EXPECT_EQ(test, ret, -PVX_ETIMEDOUT);
-		KUNIT_EXPECT_GE(test, pvclock_clocksource_read_nowd(refhv_clock(s)),
+		KUNIT_EXPECT_GE(test, pvclock_clocksource_read_nowd(refhv_time(s)),
 				ret ? now + NSEC_PER_MSEC : now);
 	}
 	local_irq_restore(flags);
