@@ -97,6 +97,14 @@ static void cb_inject(void *opaque, uint32_t vcpu, uint8_t vector)
 	ioctl(vm->fd, KVM_SIGNAL_MSI, &msi);
 }
 
+/* Called on the vCPU's thread (set_timer) or by pvxhv_reset (0: cancel). */
+static void cb_set_timer(void *opaque, uint32_t vcpu, uint64_t deadline_ns)
+{
+	struct vm *vm = opaque;
+
+	vcpu_set_timer(&vm->cpus[vcpu], deadline_ns ? vm->t0_ns + deadline_ns : 0);
+}
+
 static void cb_console(void *opaque, uint32_t vcpu, const char *buf, size_t len)
 {
 	(void)vcpu;
@@ -122,6 +130,7 @@ static const struct pvxhv_ops ops = {
 	.kick = cb_kick,
 	.yield = cb_yield,
 	.inject = cb_inject,
+	.set_timer = cb_set_timer,
 	.console = cb_console,
 	.shutdown = cb_shutdown,
 };
@@ -254,6 +263,13 @@ void hypercall_enter(struct vcpu *c)
 bool hypercall_kicked(struct vcpu *c)
 {
 	return c->vm->hv && pvxhv_kicked(c->vm->hv, c->id, c->block_token);
+}
+
+/* c's set_timer deadline passed: the library injects its vector. */
+void hypercall_timer_expired(struct vcpu *c)
+{
+	if (c->vm->hv && pvxhv_timer_expired(c->vm->hv, c->id) > 0)
+		c->st.timers++;
 }
 
 void hypercall_preempt(struct vcpu *c)

@@ -428,6 +428,7 @@ static void print_stats(struct vm *vm, double seconds)
 			t.io[k] += s->io[k];
 		for (int k = 0; k <= STAT_HCALLS; k++)
 			t.hcalls[k] += s->hcalls[k];
+		t.timers += s->timers;
 	}
 	for (int k = 0; k <= STAT_EXITS; k++)
 		total += t.exits[k];
@@ -461,6 +462,9 @@ static void print_stats(struct vm *vm, double seconds)
 			(unsigned long long)t.hcalls[k]);
 	}
 	fprintf(stderr, "  hypercalls total %22llu\n", (unsigned long long)hc);
+	if (t.timers)
+		fprintf(stderr, "  set_timer expiries injected %11llu\n",
+			(unsigned long long)t.timers);
 	print_kvm_stats(vm, total);
 }
 

@@ -97,6 +97,7 @@ struct stats {
 	struct port_count ports[STAT_PORTS];	/* IO_OTHER by port, first come */
 	int nports;
 	uint64_t ports_more;			/* IO_OTHER once ports[] is full */
+	uint64_t timers;			/* set_timer expiries injected */
 };
 
 /* KVM's own plain counters (kvmstats.c), by name, summed over vCPUs. */
@@ -129,6 +130,11 @@ struct vcpu {
 	atomic_bool kicked;		/* a kick since the last block */
 	timer_t timer;			/* sends SIG_KICK at the deadline */
 	bool has_timer;
+
+	/* PVX set_timer: a one-shot timer, injected by the vCPU's thread. */
+	_Atomic uint64_t pvtimer_at;	/* CLOCK_MONOTONIC ns, 0: not armed */
+	timer_t pvtimer;		/* sends SIG_KICK at pvtimer_at */
+	bool has_pvtimer;
 };
 
 /* The 8250 UART at 0x3f8 (IRQ 4), transmit only, output on stdout. */
@@ -250,6 +256,7 @@ void hypercall_vcpu_start(struct vcpu *c);
 void hypercall_enter(struct vcpu *c);
 void hypercall_preempt(struct vcpu *c);
 bool hypercall_kicked(struct vcpu *c);
+void hypercall_timer_expired(struct vcpu *c);
 void hypercall(struct vcpu *c);
 const char *hypercall_name(unsigned int nr);
 void hypercall_exit(struct vm *vm);
@@ -265,6 +272,7 @@ void kvm_stats_open(struct vcpu *c);
 int kvm_stats_read(const struct vm *vm, struct kvm_counters *k);
 uint64_t kvm_stat(const struct kvm_counters *k, const char *name);
 void vcpu_kick(struct vcpu *c);
+void vcpu_set_timer(struct vcpu *c, uint64_t at_ns);
 void vcpu_signal(int sig);
 
 #define PVX_HV_LOG(fmt, ...) fprintf(stderr, "pvx-hv: " fmt "\n", ##__VA_ARGS__)

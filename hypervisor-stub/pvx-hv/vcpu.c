@@ -64,14 +64,43 @@ void vcpu_kick(struct vcpu *c)
 		pthread_kill(c->thread, SIG_KICK);
 }
 
+static struct timespec timespec_of(uint64_t ns)
+{
+	return (struct timespec){ .tv_sec = ns / 1000000000, .tv_nsec = ns % 1000000000 };
+}
+
+/*
+ * PVX set_timer: SIG_KICK to c's thread at at_ns (CLOCK_MONOTONIC; 0
+ * cancels), which then injects the vector (vcpu_interrupted). Any thread.
+ */
+void vcpu_set_timer(struct vcpu *c, uint64_t at_ns)
+{
+	struct itimerspec at = { .it_value = timespec_of(at_ns) };
+
+	atomic_store(&c->pvtimer_at, at_ns);
+	if (c->has_pvtimer)
+		timer_settime(c->pvtimer, TIMER_ABSTIME, &at, NULL);
+}
+
+/* On c's thread: inject an expired set_timer, once. */
+static void vcpu_pvtimer(struct vcpu *c)
+{
+	uint64_t at = atomic_load(&c->pvtimer_at);
+	struct timespec now;
+
+	if (!at)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if ((uint64_t)now.tv_sec * 1000000000 + now.tv_nsec >= at &&
+	    atomic_compare_exchange_strong(&c->pvtimer_at, &at, 0))
+		hypercall_timer_expired(c);
+}
+
 /* After a PVX block hypercall: halt in KVM until an interrupt or a kick. */
 static void vcpu_block(struct vcpu *c)
 {
 	struct kvm_mp_state halted = { KVM_MP_STATE_HALTED };
-	struct itimerspec at = { .it_value = {
-		.tv_sec = c->block_deadline / 1000000000,
-		.tv_nsec = c->block_deadline % 1000000000,
-	} };
+	struct itimerspec at = { .it_value = timespec_of(c->block_deadline) };
 
 	c->block = false;
 	/* kicked already (vcpu_kick sets immediate_exit from here on): do not sleep */
@@ -97,6 +126,7 @@ static void vcpu_interrupted(struct vcpu *c)
 			timer_settime(c->timer, 0, &off, NULL);
 		c->halted = false;
 	}
+	vcpu_pvtimer(c);
 }
 
 void vm_finish(struct vm *vm, int status)
@@ -195,6 +225,7 @@ void *vcpu_thread(void *arg)
 
 	this_run = c->run;
 	c->has_timer = !timer_create(CLOCK_MONOTONIC, &ev, &c->timer);
+	c->has_pvtimer = !timer_create(CLOCK_MONOTONIC, &ev, &c->pvtimer);
 	hypercall_vcpu_start(c);
 	while (!atomic_load(&vm->done)) {
 		hypercall_enter(c);
@@ -211,6 +242,8 @@ void *vcpu_thread(void *arg)
 	}
 	if (c->has_timer)
 		timer_delete(c->timer);
+	if (c->has_pvtimer)
+		timer_delete(c->pvtimer);
 	if (c->schedstat >= 0)
 		close(c->schedstat);
 	return NULL;

@@ -16,7 +16,7 @@
 #     hardware clocksource, local APIC timer interrupts, synchronized
 #     TSCs); and tiny
 #     test guests: triple fault, watchdog, a PVX shutdown hypercall with an
-#     exit code.
+#     exit code, a PVX set_timer whose interrupt powers off.
 # Results: scripts/result.sh check-hv PASS|FAIL NAME; exits 1 on any FAIL.
 # Usage: check-hv.sh PVX_HV KERNEL|- INITRD|- DEBIAN_KERNEL DEBIAN_INITRD
 #   KERNEL - : no pvx guest (HV_KERNEL=debian): its cases are not run.
@@ -55,7 +55,7 @@ cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -I "$here/../../abi" \
 	"$img/abi-consts" > "$img/abi.inc" ||
 	fail "build-abi-consts" "cannot generate the test guests' ABI constants"
 # Linked where pvx-hv loads them: the 32-bit entry at 1 MiB.
-for g in triple hang pvx-exit hostile; do
+for g in triple hang pvx-exit pvx-timer hostile; do
 	as --32 -I "$img" -o "$img/$g.o" "$here/guest-$g.s" &&
 	ld -m elf_i386 -Ttext=0x100000 -e 0x100000 --oformat binary -o "$img/$g.bin" "$img/$g.o" &&
 	python3 "$here/mkbzimage.py" "$img/$g.bin" "$img/$g.bzImage" ||
@@ -164,7 +164,7 @@ cmdline='console=ttyS0 reboot=k panic=-1 pci=off'
 deb_cmdline='console=ttyS0 panic=-1 pci=off'
 files=("triple=$img/triple.bzImage" "hang=$img/hang.bzImage" "hostile=$img/hostile.bzImage"
        "pvx-hv-san=$pvx_hv-san"
-       "pvxexit=$img/pvx-exit.bzImage" "debian=$deb_kernel" "debinitrd=$deb_initrd")
+       "pvxexit=$img/pvx-exit.bzImage" "pvxtimer=$img/pvx-timer.bzImage" "debian=$deb_kernel" "debinitrd=$deb_initrd")
 initrd_arg=
 if [ "$initrd" != - ]; then
 	files+=("initrd=$initrd")
@@ -224,6 +224,7 @@ hostile4 --personality pvx --cpus 4 --mem 64M --stats --timeout 300 \$HV/hostile
 hostile4-san @pvx-hv-san --personality pvx --cpus 4 --mem 64M --stats --timeout 300 \$HV/hostile
 watchdog --mem 64M --timeout 3 \$HV/hang
 pvx-exit --personality pvx --mem 64M --stats --timeout 60 \$HV/pvxexit
+pvx-timer --personality pvx --mem 64M --stats --timeout 10 \$HV/pvxtimer
 CASES
 if ! "$top/scripts/l1/run-cases.sh" "$out" "$out/cases" "$pvx_hv" "${files[@]}"; then
 	fail l1-harness "run-cases.sh failed; see $out/console.log"
@@ -425,6 +426,8 @@ expect_case() {
 expect_case triple   69 "vcpu 0: triple fault"
 expect_case watchdog 71 "watchdog: guest still running after 3 s"
 expect_case pvx-exit 42 "hypercall +9 +shutdown +1"
+# set_timer: a host timer that injects the vector.
+expect_case pvx-timer 43 "set_timer expiries injected +1$"
 # A panic reaches pvx-hv as a PVX shutdown with reason crash: status 74.
 [ "$kernel" = - ] || expect_case pvx-panic 74 "pvx-hv: vcpu 0: the guest reports a crash"
 
