@@ -56,7 +56,7 @@ cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -I "$here/../../abi" \
 	fail "build-abi-consts" "cannot generate the test guests' ABI constants"
 # Linked where pvx-hv loads them: the 32-bit entry at 1 MiB.
 for g in triple hang pvx-exit pvx-timer hostile; do
-	as --32 -I "$img" -o "$img/$g.o" "$here/guest-$g.s" &&
+	as --32 -I "$img" -I "$here" -o "$img/$g.o" "$here/guest-$g.s" &&
 	ld -m elf_i386 -Ttext=0x100000 -e 0x100000 --oformat binary -o "$img/$g.bin" "$img/$g.o" &&
 	python3 "$here/mkbzimage.py" "$img/$g.bin" "$img/$g.bzImage" ||
 		fail "build-$g" "cannot build test guest $g"

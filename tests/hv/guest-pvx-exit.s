@@ -3,20 +3,9 @@
 # Needs personality pvx or both; the hypercall port comes from CPUID.
 	.code32
 	.include "abi.inc"		# made from abi/ by tests/hv/abi-consts.c
+	.include "negotiate.inc"
 	.set NEG, 0x200000		# struct pvx_negotiate, in guest RAM
-	mov $PVX_CPUID_TRANSPORT_LEAF, %eax	# transport: port in EBX
-	cpuid
-	mov %ebx, %edx
-	movl $PVX_NEGOTIATE_SIZE, NEG		# size (the 1.0 struct)
-	movl $PVX_VERSION_1_0, NEG+PVX_NEGOTIATE_VERSION
-	movl $0, NEG+PVX_NEGOTIATE_FEATURES	# features: none
-	movl $0, NEG+PVX_NEGOTIATE_FEATURES+4
-	mov $PVX_HC_NEGOTIATE, %eax
-	mov $NEG, %ebx
-	xor %ecx, %ecx
-	xor %esi, %esi
-	xor %edi, %edi
-	outl %eax, %dx
+	pvx_negotiate 0
 	test %eax, %eax
 	jnz 1f
 	mov $PVX_HC_SHUTDOWN, %eax

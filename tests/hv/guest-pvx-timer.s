@@ -6,6 +6,7 @@
 # Needs personality pvx; the hypercall port comes from CPUID.
 	.code32
 	.include "abi.inc"		# made from abi/ by tests/hv/abi-consts.c
+	.include "negotiate.inc"
 	.set NEG, 0x200000		# struct pvx_negotiate, in guest RAM
 	.set IDT, 0x201000		# 256 gates
 	.set IDTR, 0x202000		# lidt operand
@@ -16,19 +17,7 @@
 	.set DEADLINE, 100000000	# ns of guest time (since pvx-hv started)
 	.set APIC_SVR, 0xf0		# spurious vector register: bit 8 enables
 	mov $STACK, %esp
-	mov $PVX_CPUID_TRANSPORT_LEAF, %eax	# transport: port in EBX
-	cpuid
-	mov %ebx, %edx			# the port, in EDX from here on
-	movl $PVX_NEGOTIATE_SIZE, NEG		# size (the 1.0 struct)
-	movl $PVX_VERSION_1_0, NEG+PVX_NEGOTIATE_VERSION
-	movl $PVX_FEATURE_TIMER, NEG+PVX_NEGOTIATE_FEATURES
-	movl $0, NEG+PVX_NEGOTIATE_FEATURES+4
-	mov $PVX_HC_NEGOTIATE, %eax
-	mov $NEG, %ebx
-	xor %ecx, %ecx
-	xor %esi, %esi
-	xor %edi, %edi
-	outl %eax, %dx
+	pvx_negotiate PVX_FEATURE_TIMER	# the port in EDX from here on
 	test %eax, %eax
 	jnz fail
 	testl $PVX_FEATURE_TIMER, NEG+PVX_NEGOTIATE_FEATURES	# granted?
