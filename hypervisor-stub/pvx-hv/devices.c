@@ -14,6 +14,7 @@
  * all-ones and ignore writes, as an empty ISA bus does; --stats counts
  * those by port.
  */
+#include <errno.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <time.h>
@@ -49,6 +50,8 @@ static void serial_write_out(struct serial *s)
 	for (size_t done = 0; done < s->len;) {
 		ssize_t n = write(STDOUT_FILENO, s->buf + done, s->len - done);
 
+		if (n < 0 && errno == EINTR)
+			continue;	/* a kick or a timer (SIG_KICK has no SA_RESTART) */
 		if (n <= 0)
 			break;		/* stdout gone: drop the output, keep running */
 		done += n;

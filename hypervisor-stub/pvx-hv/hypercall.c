@@ -39,6 +39,12 @@ bool hypercall_port(struct vm *vm, uint16_t port)
 	return vm->hv && port == HYPERCALL_PORT;
 }
 
+/* Guest time (ns since t0) as CLOCK_MONOTONIC; a deadline past the end of time saturates. */
+static uint64_t host_ns(const struct vm *vm, uint64_t guest_ns)
+{
+	return guest_ns > UINT64_MAX - vm->t0_ns ? UINT64_MAX : vm->t0_ns + guest_ns;
+}
+
 /* ---- libpvxhv's callbacks; opaque is the struct vm ---- */
 
 static uint64_t cb_clock_ns(void *opaque)
@@ -69,7 +75,7 @@ static void cb_block(void *opaque, uint32_t vcpu, uint64_t deadline_ns, uint64_t
 	/* Noted here, done by the run loop once the hypercall returns. */
 	vm->cpus[vcpu].block = true;
 	vm->cpus[vcpu].block_token = token;
-	vm->cpus[vcpu].block_deadline = deadline_ns ? vm->t0_ns + deadline_ns : 0;
+	vm->cpus[vcpu].block_deadline = deadline_ns ? host_ns(vm, deadline_ns) : 0;
 }
 
 static void cb_kick(void *opaque, uint32_t vcpu)
@@ -97,12 +103,12 @@ static void cb_inject(void *opaque, uint32_t vcpu, uint8_t vector)
 	ioctl(vm->fd, KVM_SIGNAL_MSI, &msi);
 }
 
-/* Called on the vCPU's thread (set_timer) or by pvxhv_reset (0: cancel). */
+/* The set_timer hypercall, on the vCPU's own thread; 0 cancels. */
 static void cb_set_timer(void *opaque, uint32_t vcpu, uint64_t deadline_ns)
 {
 	struct vm *vm = opaque;
 
-	vcpu_set_timer(&vm->cpus[vcpu], deadline_ns ? vm->t0_ns + deadline_ns : 0);
+	vcpu_set_timer(&vm->cpus[vcpu], deadline_ns ? host_ns(vm, deadline_ns) : 0);
 }
 
 static void cb_console(void *opaque, uint32_t vcpu, const char *buf, size_t len)

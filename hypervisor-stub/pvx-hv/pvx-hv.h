@@ -131,8 +131,8 @@ struct vcpu {
 	timer_t timer;			/* sends SIG_KICK at the deadline */
 	bool has_timer;
 
-	/* PVX set_timer: a one-shot timer, injected by the vCPU's thread. */
-	_Atomic uint64_t pvtimer_at;	/* CLOCK_MONOTONIC ns, 0: not armed */
+	/* PVX set_timer: a one-shot timer; only the vCPU's thread uses it. */
+	uint64_t pvtimer_at;		/* CLOCK_MONOTONIC ns, 0: not armed */
 	timer_t pvtimer;		/* sends SIG_KICK at pvtimer_at */
 	bool has_pvtimer;
 };

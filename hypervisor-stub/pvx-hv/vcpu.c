@@ -70,30 +70,31 @@ static struct timespec timespec_of(uint64_t ns)
 }
 
 /*
- * PVX set_timer: SIG_KICK to c's thread at at_ns (CLOCK_MONOTONIC; 0
- * cancels), which then injects the vector (vcpu_interrupted). Any thread.
+ * PVX set_timer, on c's own thread: SIG_KICK to it at at_ns
+ * (CLOCK_MONOTONIC; 0 cancels), when it injects the vector
+ * (vcpu_interrupted).
  */
 void vcpu_set_timer(struct vcpu *c, uint64_t at_ns)
 {
 	struct itimerspec at = { .it_value = timespec_of(at_ns) };
 
-	atomic_store(&c->pvtimer_at, at_ns);
+	c->pvtimer_at = at_ns;
 	if (c->has_pvtimer)
 		timer_settime(c->pvtimer, TIMER_ABSTIME, &at, NULL);
 }
 
-/* On c's thread: inject an expired set_timer, once. */
+/* On c's thread, out of KVM_RUN: inject an expired set_timer, once. */
 static void vcpu_pvtimer(struct vcpu *c)
 {
-	uint64_t at = atomic_load(&c->pvtimer_at);
 	struct timespec now;
 
-	if (!at)
+	if (!c->pvtimer_at)
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	if ((uint64_t)now.tv_sec * 1000000000 + now.tv_nsec >= at &&
-	    atomic_compare_exchange_strong(&c->pvtimer_at, &at, 0))
+	if ((uint64_t)now.tv_sec * 1000000000 + now.tv_nsec >= c->pvtimer_at) {
+		c->pvtimer_at = 0;
 		hypercall_timer_expired(c);
+	}
 }
 
 /* After a PVX block hypercall: halt in KVM until an interrupt or a kick. */
@@ -226,6 +227,11 @@ void *vcpu_thread(void *arg)
 	this_run = c->run;
 	c->has_timer = !timer_create(CLOCK_MONOTONIC, &ev, &c->timer);
 	c->has_pvtimer = !timer_create(CLOCK_MONOTONIC, &ev, &c->pvtimer);
+	if (!c->has_pvtimer && vm->hv) {
+		/* TIMER is offered: a guest's timer would never fire */
+		PVX_HV_LOG("vcpu %d: timer_create: %s", c->id, strerror(errno));
+		vm_finish(vm, HV_EHOST);
+	}
 	hypercall_vcpu_start(c);
 	while (!atomic_load(&vm->done)) {
 		hypercall_enter(c);

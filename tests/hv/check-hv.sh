@@ -284,7 +284,8 @@ check_boot() {
 	check "$name" kvm_stats "$([ -n "$all" ] && [ -n "$inside" ] && [ -n "$user" ] &&
 		[ "$all" -ge "$user" ] && [ "$inside" -gt 0 ] && echo yes)" \
 		"${kline:-no kvm stats line}; $user exits to userspace"
-	if r=$("$top/scripts/kernel-reports.sh" "$log") && [ -z "$r" ]; then
+	r=$("$top/scripts/kernel-reports.sh" "$log") || r="cannot read $log"
+	if [ -z "$r" ]; then
 		pass "$name-no_splat" "no WARNING, BUG, sanitizer or lockdep report"
 	else
 		fail "$name-no_splat" "$(grep -c . <<<"$r") reports, the first: $(head -1 <<<"$r")"

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # pvx-hv test guest: PVX set_timer. Negotiates 1.0 with TIMER, arms the
-# timer 100 ms ahead on vector PVX_VECTOR_MIN + 0x20 and halts with
-# interrupts on; the interrupt's handler powers off with code 43.
+# timer for guest time 100 ms (the guest clock starts with pvx-hv) on
+# vector PVX_VECTOR_MIN + 0x20 and halts with interrupts on; the
+# interrupt's handler powers off with code 43.
 # A timer that never fires ends in pvx-hv's watchdog instead (status 71).
 # Needs personality pvx; the hypercall port comes from CPUID.
 	.code32
