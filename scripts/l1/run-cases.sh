@@ -7,15 +7,17 @@
 #    linux-image-6.12 with kvm-amd, and an initramfs holding busybox,
 #    pvx-hv, the payload and an /init that runs the cases (scripts/l1/init).
 # Output of every case goes to OUTDIR/NAME.log, its exit status to
-# OUTDIR/NAME.rc ("hung" if the L1 VM ended inside it: L1_TIMEOUT; the
-# cases after it then run in a new L1 VM); the whole console to
-# OUTDIR/console.log.
+# OUTDIR/NAME.rc ("hung" if the L1 VM wedged or ran out of L1_TIMEOUT
+# inside it twice, "l1-died" if the VM ended otherwise; see below); the
+# whole console to OUTDIR/console.log, L1's own kernel log to
+# OUTDIR/l1-kernel.N.log (N: the VM).
 #
 # Usage: run-cases.sh [-v] OUTDIR CASEFILE PVX_HV [NAME=FILE...]
 #   -v  also stream the console to stdout
 #   Each FILE is available to the cases as $HV/NAME.
 # Env: PVX_L1=1 forces the L1 VM, PVX_L1=0 the host's /dev/kvm;
-#      L1_MEM (MiB, default 2048), L1_SMP (default 1), L1_TIMEOUT (s, default 1200).
+#      L1_MEM (MiB, default 2048), L1_SMP (default 1), L1_TIMEOUT (s, default 1200),
+#      L1_STALL (s without L1's heartbeat, default 90).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -80,38 +82,80 @@ else
 		ln -sf "$q" "$stage/bin/qemu-system-x86_64"
 	fi
 	chmod +x "$stage/init"
-	# One L1 VM runs the cases. If it is stopped by L1_TIMEOUT (the
-	# L1 kernel or a case hung), the hung case gets status "hung" and
-	# the cases after it run in a new L1 VM.
-	todo=$casefile hung_cases=
+	# One L1 VM runs the cases; its own kernel log goes to a second port
+	# (OUTDIR/l1-kernel.N.log), where its /init also writes a heartbeat
+	# every 10 s. A VM with no heartbeat for L1_STALL (default 90) s is
+	# wedged (seen: QEMU TCG stuck inside a nested guest) and is stopped.
+	# If the VM ends inside a case (wedged or out of L1_TIMEOUT: "hung";
+	# an L1 panic: "l1-died"), the cases after it run in a new L1 VM; a
+	# hung case first runs once more, and only its second result counts.
+	# At most 4 L1 VMs in all.
+	todo=$casefile ended_cases= retried= round=1
 	while :; do
 		cp "$todo" "$stage/hv/cases"
 		(cd "$stage" && find . | cpio -o -H newc --quiet) > "$l1/initramfs.cpio"
 		echo "run-cases: L1 VM (QEMU TCG -cpu max, $(basename "$l1"/linux-image-*.deb .deb))" | show
 		t0=$(date +%s)
 		mark=$(wc -l < "$log")
-		timeout --foreground -k 10 "${L1_TIMEOUT:-1200}" \
+		klog=$out/l1-kernel.$round.log
+		rm -f "$l1/l1.stalled" "$l1/l1.tpid" "$l1/l1.status"
+		{ timeout --foreground -k 10 "${L1_TIMEOUT:-1200}" \
 			qemu-system-x86_64 -accel tcg -cpu max -m "${L1_MEM:-2048}" -smp "${L1_SMP:-1}" \
-			-nodefaults -display none -no-reboot -serial stdio \
+			-nodefaults -display none -no-reboot \
+			-serial stdio -serial "file:$klog" \
 			-kernel "$l1/vmlinuz" -initrd "$l1/initramfs.cpio" \
-			-append "console=ttyS0 quiet loglevel=4 panic=-1 mitigations=off" \
-			</dev/null 2>&1 | tr -d '\r' | show || true
-		t=$(( $(date +%s) - t0 ))
-		echo "run-cases: L1 VM ran ${t}s" | show
+			-append "console=ttyS1 quiet loglevel=4 panic=-1 mitigations=off" \
+			</dev/null 2>&1 &
+		  echo $! > "$l1/l1.tpid"
+		  wait $! && echo 0 > "$l1/l1.status" || echo $? > "$l1/l1.status"
+		} | tr -d '\r' | show &
+		vm=$!
+		while kill -0 $vm 2>/dev/null; do
+			sleep 5
+			[ -f "$klog" ] || continue
+			if [ $(( $(date +%s) - $(stat -c %Y "$klog") )) -gt "${L1_STALL:-90}" ]; then
+				touch "$l1/l1.stalled"
+				kill -TERM "$(cat "$l1/l1.tpid")" 2>/dev/null || true
+				break
+			fi
+		done
+		wait $vm || true
+		t=$(( $(date +%s) - t0 )) st=$(cat "$l1/l1.status" 2>/dev/null || echo unknown)
+		echo "run-cases: L1 VM ran ${t}s, status $st" | show
 		# The last case this VM began, if it never ended.
 		hung=$(tail -n +"$((mark + 1))" "$log" | awk '
 			/^=== PVX-HV-BEGIN / { name = $3 }
 			/^=== PVX-HV-END / { name = "" }
 			END { print name }')
 		[ -n "$hung" ] || break
-		echo "run-cases: the L1 VM ended after ${t}s (L1_TIMEOUT ${L1_TIMEOUT:-1200}) in case $hung; its last lines:" | show
-		awk -v n="$hung" '$1 == "===" && $3 == n { on = 1; next } on && !/^run-cases: /' "$log" | tail -n 20 | sed 's/^/run-cases:   /' | show
-		hung_cases+=" $hung"
-		awk -v n="$hung" 'on; $1 == n { on = 1 }' "$todo" > "$stage/todo"
-		[ -s "$stage/todo" ] || break
-		echo "run-cases: the cases after $hung: a new L1 VM" | show
-		mv "$stage/todo" "$out/cases.todo"
+		if [ -f "$l1/l1.stalled" ]; then
+			why=hung what="stopped (no heartbeat for ${L1_STALL:-90} s)"
+		elif [ "$st" = 124 ] || [ "$st" = 137 ]; then
+			why=hung what="ran out of L1_TIMEOUT (${L1_TIMEOUT:-1200} s)"
+		else
+			why=l1-died what="ended (status $st)"
+		fi
+		echo "run-cases: the L1 VM $what in case $hung; its last lines:" | show
+		tail -n +"$((mark + 1))" "$log" |
+			awk -v n="$hung" '$1 == "===" && $3 == n { on = 1; next } on && !/^run-cases: /' |
+			tail -n 20 | sed 's/^/run-cases:   /' | show
+		echo "run-cases: the last lines of L1's kernel log ($klog):" | show
+		{ grep -v '^PVX-L1: alive' "$klog" || true; } | tail -n 10 | tr -d '\r' |
+			sed 's/^/run-cases:   /' | show
+		if [ $why = hung ] && [[ " $retried " != *" $hung "* ]]; then
+			retried+=" $hung"
+			awk -v n="$hung" '$1 == n { on = 1 } on' "$todo" > "$out/cases.todo.new"
+			next="$hung, once more, and the cases after it"
+		else
+			ended_cases+=" $hung=$why"
+			awk -v n="$hung" 'on; $1 == n { on = 1 }' "$todo" > "$out/cases.todo.new"
+			next="the cases after $hung"
+		fi
+		mv "$out/cases.todo.new" "$out/cases.todo"
 		todo=$out/cases.todo
+		[ -s "$todo" ] && [ $round -lt 4 ] || break
+		round=$((round + 1))
+		echo "run-cases: $next: L1 VM $round of at most 4" | show
 	done
 fi
 
@@ -124,6 +168,6 @@ awk -v out="$out" '
 	}
 	name != "" { print >> f }
 ' "$log"
-for n in ${hung_cases:-}; do
-	echo hung > "$out/$n.rc"
+for nw in ${ended_cases:-}; do
+	echo "${nw#*=}" > "$out/${nw%%=*}.rc"
 done
