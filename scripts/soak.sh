@@ -57,5 +57,8 @@ for i in $(seq -w "$n"); do
 		first="$name: $why (log: $log)"
 	fi
 done
+# A wedged L1 VM (not a boot's failure) reruns that boot; say so.
+sed -n 's/^run-cases: \(the L1 VM .* in case soak-.*\); its last lines:$/soak: \1 (the boot runs once more; hung twice, it fails)/p' \
+	"$out/console.log"
 echo "soak: $passed of $n passed in $((SECONDS - t0))s"
 [ -z "$first" ] || { echo "soak: first failure: $first"; exit 1; }
