@@ -257,6 +257,7 @@ void hypercall_enter(struct vcpu *c);
 void hypercall_preempt(struct vcpu *c);
 bool hypercall_kicked(struct vcpu *c);
 void hypercall_timer_expired(struct vcpu *c);
+uint64_t now_ns(void);
 void hypercall(struct vcpu *c);
 const char *hypercall_name(unsigned int nr);
 void hypercall_exit(struct vm *vm);

@@ -86,12 +86,7 @@ void vcpu_set_timer(struct vcpu *c, uint64_t at_ns)
 /* On c's thread, out of KVM_RUN: inject an expired set_timer, once. */
 static void vcpu_pvtimer(struct vcpu *c)
 {
-	struct timespec now;
-
-	if (!c->pvtimer_at)
-		return;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	if ((uint64_t)now.tv_sec * 1000000000 + now.tv_nsec >= c->pvtimer_at) {
+	if (c->pvtimer_at && now_ns() >= c->pvtimer_at) {
 		c->pvtimer_at = 0;
 		hypercall_timer_expired(c);
 	}
