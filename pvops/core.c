@@ -176,7 +176,8 @@ const struct pvx_backend *pvx_choose(const struct pvx_backend *const *list,
  *
  * @b's init() finds in @neg->abi the highest version it may offer:
  * @b->abi_max, or less with pvx_abi=.  The host's answer is not trusted:
- * a version above that or a feature @b never asks for is refused like a
+ * a version above that, a feature @b never asks for or (on a PVX ABI
+ * version, not 0.0) one that version does not define is refused like a
  * failed init().
  *
  * Return: 0, or a negative errno (one message said why); @neg is then
@@ -201,6 +202,11 @@ int pvx_negotiate(const struct pvx_backend *b, struct pvx_negotiated *neg)
 	} else if (neg->features & ~b->features) {
 		pr_err("%s: host granted features %#llx never offered; running native\n",
 		       b->name, neg->features & ~b->features);
+		ret = -EPROTO;
+	} else if (neg->abi && neg->features & ~pvx_features_known_in(neg->abi)) {
+		pr_err("%s: host granted features %#llx that ABI %u.%u does not define; running native\n",
+		       b->name, neg->features & ~pvx_features_known_in(neg->abi),
+		       neg->abi >> 16, neg->abi & 0xffff);
 		ret = -EPROTO;
 	}
 	if (ret)
@@ -485,6 +491,10 @@ static bool __init pvx_install(const struct pvx_op_impl *impl)
 		break;
 	case PVX_OP_steal_clock:
 		static_call_update(pv_steal_clock, fn->steal_clock);
+		break;
+	case PVX_OP_setup_percpu_clockev:
+		x86_init.timers.setup_percpu_clockev = fn->setup_percpu_clockev;
+		x86_cpuinit.setup_percpu_clockev = fn->setup_percpu_clockev;
 		break;
 	case PVX_OP_safe_halt:
 		pv_ops.irq.safe_halt = fn->safe_halt;

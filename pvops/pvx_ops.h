@@ -24,6 +24,7 @@
 	X(clocksource,		PLATFORM, struct clocksource *)		\
 	X(tsc_khz,		PLATFORM, unsigned long (*)(void))	\
 	X(steal_clock,		PLATFORM, u64 (*)(int cpu))		\
+	X(setup_percpu_clockev,	PLATFORM, void (*)(void))		\
 	X(safe_halt,		PLATFORM, void (*)(void))		\
 	X(halt,			PLATFORM, void (*)(void))		\
 	X(flush_tlb_multi,	PLATFORM, void (*)(const struct cpumask *cpus, \

@@ -110,6 +110,16 @@ enum pvx_feature_bit {
 
 #define PVX_FEATURE(name)	((__u64)1 << PVX_FEATURE_BIT_##name)
 
+#define __PVX_FEATURE_KNOWN(since, name, bit, doc)			\
+	| (PVX_ABI_MAJOR(version) == PVX_ABI_MAJOR(since) &&		\
+	   version >= (since) ? (__u64)1 << (bit) : 0)
+
+/* The feature bits ABI @version defines: none for a major it is not. */
+static __inline__ __u64 pvx_features_known_in(__u32 version)
+{
+	return 0 PVX_FEATURES(__PVX_FEATURE_KNOWN);
+}
+
 /*
  * The common checks every hypercall passes first, in this order; the first
  * that fails is the result: X(since, error, condition).  A call's own

@@ -13,12 +13,14 @@
  *
  * Ops: sched_clock, a clocksource and the TSC frequency from the time
  * record; steal clock and vcpu_is_preempted from the shared page; pv
- * spinlocks on block/kick_vcpu; the pvx console on console_write;
- * shutdown.  HLT, the LAPIC timer and IPIs stay native: under pvx-hv
- * they are handled inside KVM, where a PVX hypercall exits to userspace.
+ * spinlocks on block/kick_vcpu; a per-CPU clockevent on set_timer;
+ * multi-target IPIs on send_ipi (ABI 1.1); the pvx console on
+ * console_write; shutdown.  HLT stays native: under pvx-hv it is handled
+ * inside KVM, where a PVX hypercall exits to userspace.
  */
 #define pr_fmt(fmt) "pvx: refhv: " fmt
 
+#include <linux/clockchips.h>
 #include <linux/clocksource.h>
 #include <linux/cpu.h>
 #include <linux/gfp.h>
@@ -29,6 +31,11 @@
 #include <linux/spinlock.h>
 #include <linux/static_call.h>
 #include <pvx/abi.h>
+#include <asm/apic.h>
+#include <asm/hardirq.h>
+#include <asm/idtentry.h>
+#include <asm/irq_regs.h>
+#include <asm/irq_vectors.h>
 #include <asm/paravirt.h>
 #include <asm/processor.h>
 #include <asm/pvclock.h>
@@ -41,47 +48,50 @@
 #define REFHV_TIME	(PVX_FEATURE(SHARED_PAGE))
 #define REFHV_STEAL	(PVX_FEATURE(SHARED_PAGE) | PVX_FEATURE(STEAL_TIME))
 #define REFHV_CONSOLE	(PVX_FEATURE(CONSOLE))
-#define REFHV_WANTED	(REFHV_STEAL | REFHV_CONSOLE)
+#define REFHV_IPI	(PVX_FEATURE(SHARED_PAGE) | PVX_FEATURE(PV_IPI))
+#define REFHV_TIMER	(PVX_FEATURE(SHARED_PAGE) | PVX_FEATURE(TIMER))
+#define REFHV_WANTED	(REFHV_STEAL | REFHV_CONSOLE | REFHV_IPI | REFHV_TIMER)
 /* How often a reader retries a record the host is updating. */
 #define REFHV_RETRIES	1000
 /* The longest a pv spinlock waiter sleeps without a kick. */
 #define REFHV_WAIT_NS	(10 * NSEC_PER_MSEC)
 
 static u16 refhv_port __ro_after_init;
+static bool refhv_timer __ro_after_init;	/* the clockevent is installed */
 static u32 refhv_base __ro_after_init;
 static u32 refhv_transport __ro_after_init;
 static bool refhv_pages __ro_after_init;	/* the host keeps shared pages */
 
 /*
- * One hypercall: nr in RAX, arguments in RBX and RCX, the unused argument
- * registers RSI, RDI and R8 zero, RDX the port (port I/O) or zero.
+ * One hypercall: nr in RAX, arguments in RBX, RCX and RSI, the unused
+ * argument registers RDI and R8 zero, RDX the port (port I/O) or zero.
  */
-#define REFHV_HYPERCALL(insn, dx, nr, a0, a1)				\
+#define REFHV_HYPERCALL(insn, dx, nr, a0, a1, a2)			\
 ({									\
 	register u64 __r8 asm("r8") = 0;				\
 	long __ret;							\
 									\
 	asm volatile(insn						\
 		     : "=a" (__ret)					\
-		     : "a" (nr), "b" (a0), "c" (a1), "S" (0UL), "D" (0UL), \
+		     : "a" (nr), "b" (a0), "c" (a1), "S" (a2), "D" (0UL), \
 		       "r" (__r8), "d" (dx)				\
 		     : "memory");					\
 	__ret;								\
 })
 
-static long refhv_hc_ioport(u64 nr, u64 a0, u64 a1)
+static long refhv_hc_ioport(u64 nr, u64 a0, u64 a1, u64 a2)
 {
-	return REFHV_HYPERCALL("outl %%eax, %%dx", (u64)refhv_port, nr, a0, a1);
+	return REFHV_HYPERCALL("outl %%eax, %%dx", (u64)refhv_port, nr, a0, a1, a2);
 }
 
-static long refhv_hc_vmcall(u64 nr, u64 a0, u64 a1)
+static long refhv_hc_vmcall(u64 nr, u64 a0, u64 a1, u64 a2)
 {
-	return REFHV_HYPERCALL("vmcall", 0UL, nr, a0, a1);
+	return REFHV_HYPERCALL("vmcall", 0UL, nr, a0, a1, a2);
 }
 
-static long refhv_hc_vmmcall(u64 nr, u64 a0, u64 a1)
+static long refhv_hc_vmmcall(u64 nr, u64 a0, u64 a1, u64 a2)
 {
-	return REFHV_HYPERCALL("vmmcall", 0UL, nr, a0, a1);
+	return REFHV_HYPERCALL("vmmcall", 0UL, nr, a0, a1, a2);
 }
 
 /* The transport, chosen once at detection. */
@@ -91,15 +101,16 @@ DEFINE_STATIC_CALL(refhv_hc, refhv_hc_ioport);
  * refhv_hypercall() - make a PVX hypercall on the transport refhv chose
  * @nr: hypercall number (RAX)
  * @a0: argument 0 (RBX)
- * @a1: argument 1 (RCX); the other argument registers are zero
+ * @a1: argument 1 (RCX)
+ * @a2: argument 2 (RSI); the other argument registers are zero
  *
  * For the pvx_refhv KUnit suite, which puts every hypercall to the host.
  *
  * Return: the host's result: >= 0, or a negated PVX_E* code.
  */
-long refhv_hypercall(u64 nr, u64 a0, u64 a1)
+long refhv_hypercall(u64 nr, u64 a0, u64 a1, u64 a2)
 {
-	return static_call(refhv_hc)(nr, a0, a1);
+	return static_call(refhv_hc)(nr, a0, a1, a2);
 }
 
 static const char *const refhv_transport_names[] = {
@@ -148,6 +159,8 @@ static u32 refhv_detect(void)
 /* The boot CPU's page; the others are allocated as they come online. */
 static struct pvx_vcpu_shared refhv_boot_page __page_aligned_bss;
 static DEFINE_PER_CPU(struct pvx_vcpu_shared *, refhv_shared);
+/* The CPUs whose page, and so whose vCPU id, the host has filled. */
+static struct cpumask refhv_registered;
 static struct pvx_negotiate refhv_negotiate __aligned(32);
 
 /* Register @s as the calling vCPU's page and check what the host wrote. */
@@ -157,7 +170,7 @@ static int refhv_register(struct pvx_vcpu_shared *s, u32 want)
 	u32 v;
 	long ret;
 
-	ret = static_call(refhv_hc)(PVX_HC_register_shared_page, __pa(s), 0);
+	ret = static_call(refhv_hc)(PVX_HC_register_shared_page, __pa(s), 0, 0);
 	if (ret)
 		return ret < 0 ? ret : -EPROTO;
 	for (i = 0; i < REFHV_RETRIES; i++) {
@@ -168,10 +181,12 @@ static int refhv_register(struct pvx_vcpu_shared *s, u32 want)
 	}
 	if (i == REFHV_RETRIES || (READ_ONCE(s->flags) & want) != want)
 		return -EPROTO;
+	cpumask_set_cpu(smp_processor_id(), &refhv_registered);
 	return 0;
 }
 
-static int refhv_init(struct pvx_negotiated *neg)
+/* __ref: only init_hypervisor_platform() (or earlycon=pvx) calls it. */
+static int __ref refhv_init(struct pvx_negotiated *neg)
 {
 	struct pvx_negotiate *n = &refhv_negotiate;
 	u32 want = PVX_VCPU_TIME_VALID;
@@ -184,7 +199,7 @@ static int refhv_init(struct pvx_negotiated *neg)
 	n->size = sizeof(*n);
 	n->version = neg->abi;	/* REFHV_ABI, or less with pvx_abi= */
 	n->features = REFHV_WANTED;
-	ret = static_call(refhv_hc)(PVX_HC_negotiate, __pa(n), 0);
+	ret = static_call(refhv_hc)(PVX_HC_negotiate, __pa(n), 0, 0);
 	if (ret)
 		return ret < 0 ? ret : -EPROTO;
 	neg->abi = n->version;
@@ -201,9 +216,12 @@ static int refhv_init(struct pvx_negotiated *neg)
 	if (ret) {
 		pr_warn("shared page refused (%ld); clock and steal time stay native\n",
 			ret);
-		static_call(refhv_hc)(PVX_HC_register_shared_page, PVX_GPA_NONE, 0);
+		static_call(refhv_hc)(PVX_HC_register_shared_page, PVX_GPA_NONE, 0, 0);
 		neg->features &= ~REFHV_STEAL;
 	}
+	/* before init_IRQ() fills the free system vectors and seals the IDT */
+	if ((neg->features & REFHV_TIMER) == REFHV_TIMER)
+		sysvec_install(HYPERVISOR_CALLBACK_VECTOR, sysvec_pvx_refhv_timer);
 	return 0;
 }
 
@@ -218,6 +236,80 @@ struct pvx_vcpu_shared *refhv_shared_page(unsigned int cpu)
 	return refhv_pages ? per_cpu(refhv_shared, cpu) : NULL;
 }
 
+/*
+ * The clockevent: set_timer arms the calling vCPU's one-shot timer at a
+ * deadline on the time record's clock; the host injects
+ * HYPERVISOR_CALLBACK_VECTOR at it.  Programmed in nanoseconds.
+ */
+static DEFINE_PER_CPU(struct clock_event_device, refhv_clockevent);
+
+static int refhv_timer_next(unsigned long delta, struct clock_event_device *evt)
+{
+	u64 now = pvclock_clocksource_read_nowd(refhv_time(this_cpu_read(refhv_shared)));
+
+	if (static_call(refhv_hc)(PVX_HC_set_timer, now + delta,
+				  HYPERVISOR_CALLBACK_VECTOR, 0))
+		return -ETIME;
+	return 0;
+}
+
+static int refhv_timer_shutdown(struct clock_event_device *evt)
+{
+	/* tick_shutdown() detaches a dead CPU's device without calling here */
+	if (evt == this_cpu_ptr(&refhv_clockevent))
+		static_call(refhv_hc)(PVX_HC_set_timer, 0, 0, 0);
+	return 0;
+}
+
+DEFINE_IDTENTRY_SYSVEC(sysvec_pvx_refhv_timer)
+{
+	struct pt_regs *old_regs = set_irq_regs(regs);
+	struct clock_event_device *evt = this_cpu_ptr(&refhv_clockevent);
+
+	apic_eoi();
+	inc_irq_stat(irq_hv_callback_count);
+	if (evt->event_handler)
+		evt->event_handler(evt);
+	set_irq_regs(old_regs);
+}
+
+/*
+ * On the calling CPU, once its time record is live: rated above the
+ * LAPIC timer, the tick moves to it.
+ */
+static void refhv_timer_register(void)
+{
+	struct clock_event_device *evt = this_cpu_ptr(&refhv_clockevent);
+	unsigned long flags;
+
+	/* an expiry left from this CPU's last time online finds no handler */
+	local_irq_save(flags);
+	*evt = (struct clock_event_device) {
+		.name			= "pvx",
+		.features		= CLOCK_EVT_FEAT_ONESHOT,
+		.rating			= 450,
+		.set_next_event		= refhv_timer_next,
+		.set_state_shutdown	= refhv_timer_shutdown,
+		.set_state_oneshot_stopped = refhv_timer_shutdown,
+		.cpumask		= cpumask_of(smp_processor_id()),
+	};
+	clockevents_config_and_register(evt, NSEC_PER_SEC, NSEC_PER_USEC, U32_MAX);
+	local_irq_restore(flags);
+}
+
+/*
+ * x86_init.timers.setup_percpu_clockev: the LAPIC timer (whose
+ * calibration the other CPUs reuse until their pages are up), then the
+ * boot CPU's clockevent.  The others register theirs in
+ * refhv_cpu_online().
+ */
+static void __init refhv_setup_percpu_clockev(void)
+{
+	setup_boot_APIC_clock();
+	refhv_timer = true;
+	refhv_timer_register();
+}
+
 static int refhv_cpu_online(unsigned int cpu)
 {
 	struct pvx_vcpu_shared *s = per_cpu(refhv_shared, cpu);
@@ -230,15 +322,25 @@ static int refhv_cpu_online(unsigned int cpu)
 			return -ENOMEM;
 		per_cpu(refhv_shared, cpu) = s;
 	}
-	if (refhv_register(s, PVX_VCPU_TIME_VALID))
+	if (refhv_register(s, PVX_VCPU_TIME_VALID)) {
 		pr_warn_once("CPU %u: shared page refused\n", cpu);
+		return 0;
+	}
+	if (refhv_timer)
+		refhv_timer_register();
 	return 0;
 }
 
 static void refhv_cpu_offline(void)
 {
-	if (refhv_pages)
-		static_call(refhv_hc)(PVX_HC_register_shared_page, PVX_GPA_NONE, 0);
+	if (!refhv_pages)
+		return;
+	cpumask_clear_cpu(smp_processor_id(), &refhv_registered);
+	/*
+	 * The timer stays armed: the tick runs on until the CPU dies (or the
+	 * kernel restarts), and one last expiry is harmless to a dead CPU.
+	 */
+	static_call(refhv_hc)(PVX_HC_register_shared_page, PVX_GPA_NONE, 0, 0);
 }
 
 static noinstr u64 refhv_sched_clock(void)
@@ -313,16 +415,82 @@ static void refhv_wait(u8 *ptr, u8 val)
 	local_irq_save(flags);
 	if (READ_ONCE(*ptr) == val) {
 		deadline = pvclock_clocksource_read_nowd(refhv_time(this_cpu_read(refhv_shared)));
-		static_call(refhv_hc)(PVX_HC_block, deadline + REFHV_WAIT_NS, 0);
+		static_call(refhv_hc)(PVX_HC_block, deadline + REFHV_WAIT_NS, 0, 0);
 	}
 	local_irq_restore(flags);
 }
 
 static void refhv_kick(int cpu)
 {
-	static_call(refhv_hc)(PVX_HC_kick_vcpu, per_cpu(refhv_shared, cpu)->vcpu_id, 0);
+	static_call(refhv_hc)(PVX_HC_kick_vcpu, per_cpu(refhv_shared, cpu)->vcpu_id, 0, 0);
 }
 #endif
+
+/*
+ * One send_ipi: @bits names vCPUs @first.. of the CPUs in @mask but @self.
+ * Should the host refuse it, those CPUs get the IPI natively.
+ */
+static void refhv_send_ipi_window(const struct cpumask *mask, int self, u64 bits,
+				  u32 first, int vector)
+{
+	u32 id;
+	int cpu;
+
+	if (static_call(refhv_hc)(PVX_HC_send_ipi, bits, first, vector) >= 0)
+		return;
+	pr_warn_once("send_ipi refused; sending those IPIs natively\n");
+	for_each_cpu_and(cpu, mask, &refhv_registered) {
+		id = per_cpu(refhv_shared, cpu)->vcpu_id - first;
+		if (cpu != self && id < 64 && (bits & BIT_ULL(id)))
+			__apic_send_IPI(cpu, vector);
+	}
+}
+
+/*
+ * Like kvm_send_ipi_mask(): one hypercall per 64 consecutive vCPU ids.
+ * An NMI (below PVX_VECTOR_MIN, which send_ipi cannot carry) and a CPU
+ * whose vCPU id is not known yet (coming online) go through the APIC.
+ */
+static void refhv_send_ipi(const struct cpumask *mask, int self, int vector)
+{
+	unsigned long flags;
+	u64 bits = 0;
+	u32 first = 0, id;
+	int cpu;
+
+	local_irq_save(flags);
+	for_each_cpu(cpu, mask) {
+		if (cpu == self)
+			continue;
+		if (vector < PVX_VECTOR_MIN || !cpumask_test_cpu(cpu, &refhv_registered)) {
+			__apic_send_IPI(cpu, vector);
+			continue;
+		}
+		id = per_cpu(refhv_shared, cpu)->vcpu_id;
+		if (bits && (id < first || id - first >= 64)) {
+			refhv_send_ipi_window(mask, self, bits, first, vector);
+			bits = 0;
+		}
+		if (!bits)
+			first = id;
+		bits |= BIT_ULL(id - first);
+	}
+	if (bits)
+		refhv_send_ipi_window(mask, self, bits, first, vector);
+	local_irq_restore(flags);
+}
+
+static void refhv_send_ipi_mask(const struct cpumask *mask, int vector)
+{
+	refhv_send_ipi(mask, -1, vector);
+}
+
+static void refhv_send_ipi_allbutself(int vector)
+{
+	preempt_disable();
+	refhv_send_ipi(cpu_online_mask, smp_processor_id(), vector);
+	preempt_enable();
+}
 
 /* console_write takes guest-physical bytes within one page: a bounce page. */
 static u8 refhv_console_page[PVX_PAGE_SIZE] __page_aligned_bss;
@@ -338,7 +506,7 @@ static void refhv_console_write(const char *s, unsigned int n)
 		len = min(n, PVX_PAGE_SIZE);
 		memcpy(refhv_console_page, s, len);
 		if (static_call(refhv_hc)(PVX_HC_console_write,
-					  __pa(refhv_console_page), len) <= 0)
+					  __pa(refhv_console_page), len, 0) <= 0)
 			break;
 		s += len;
 		n -= len;
@@ -348,7 +516,7 @@ static void refhv_console_write(const char *s, unsigned int n)
 
 static void refhv_shutdown(enum pvx_shutdown_reason why, int code)
 {
-	static_call(refhv_hc)(PVX_HC_shutdown, why, code);
+	static_call(refhv_hc)(PVX_HC_shutdown, why, code, 0);
 }
 
 static const struct pvx_op_impl refhv_ops[] = {
@@ -356,6 +524,9 @@ static const struct pvx_op_impl refhv_ops[] = {
 	PVX_OP_IMPL(clocksource, REFHV_TIME, &refhv_clocksource),
 	PVX_OP_IMPL(tsc_khz, REFHV_TIME, refhv_tsc_khz),
 	PVX_OP_IMPL(steal_clock, REFHV_STEAL, refhv_steal_clock),
+	PVX_OP_IMPL(setup_percpu_clockev, REFHV_TIMER, refhv_setup_percpu_clockev),
+	PVX_OP_IMPL(send_ipi_mask, REFHV_IPI, refhv_send_ipi_mask),
+	PVX_OP_IMPL(send_ipi_allbutself, REFHV_IPI, refhv_send_ipi_allbutself),
 	PVX_OP_IMPL(console_write, REFHV_CONSOLE, refhv_console_write),
 	PVX_OP_IMPL(shutdown, 0, refhv_shutdown),
 #ifdef CONFIG_PARAVIRT_SPINLOCKS

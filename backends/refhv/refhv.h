@@ -8,7 +8,7 @@
 #include <asm/pvclock-abi.h>
 #include <pvx/abi.h>
 
-long refhv_hypercall(u64 nr, u64 a0, u64 a1);
+long refhv_hypercall(u64 nr, u64 a0, u64 a1, u64 a2);
 struct pvx_vcpu_shared *refhv_shared_page(unsigned int cpu);
 
 /* The pvclock record in a shared page (inline: the noinstr sched_clock). */

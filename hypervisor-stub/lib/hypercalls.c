@@ -68,7 +68,7 @@ int64_t hc_negotiate(struct pvxhv *hv, uint32_t vcpu, const uint64_t *args)
 	 * Fields a newer guest appended that this host knows are output only.
 	 */
 	version = n.version < hv->version ? n.version : hv->version;
-	features = n.features & hv->features & features_known_in(version);
+	features = n.features & hv->features & pvx_features_known_in(version);
 	size = negotiate_size_in(version);
 	if (n.size < size)
 		size = n.size;

@@ -122,9 +122,6 @@ int check_guest_struct(const struct pvxhv *hv, uint64_t gpa, uint64_t len, uint6
 /* Whether [gpa, gpa+len) is guest RAM (no wrap). */
 bool guest_range_is_ram(const struct pvxhv *hv, uint64_t gpa, uint64_t len);
 
-/* Features of the ABI known in version (those with since <= version). */
-uint64_t features_known_in(uint32_t version);
-
 /* The shared page. */
 void shared_page_refresh(struct pvxhv *hv, uint32_t vcpu);
 void shared_page_set_preempted(struct pvxhv *hv, uint32_t vcpu, bool preempted);

@@ -37,18 +37,6 @@ static const struct hc_desc hc_table[] = {
 PVX_HYPERCALLS(HC_NARGS_OK)
 #undef HC_NARGS_OK
 
-uint64_t features_known_in(uint32_t version)
-{
-	uint64_t mask = 0;
-
-#define KNOWN(since, name, bit, doc) \
-	if (PVX_ABI_MAJOR(version) == PVX_ABI_MAJOR(since) && version >= (since)) \
-		mask |= (uint64_t)1 << (name);
-	PVX_FEATURES(KNOWN)
-#undef KNOWN
-	return mask;
-}
-
 PVXHV_EXPORT const char *pvxhv_hypercall_name(uint64_t nr)
 {
 	if (nr < ARRAY_SIZE(hc_table) && hc_table[nr].name)
@@ -330,7 +318,7 @@ PVXHV_EXPORT struct pvxhv *pvxhv_create(const struct pvxhv_config *cfg)
 	hv->io_port = cfg->io_port;
 	hv->cpuid_base = cfg->cpuid_base ? cfg->cpuid_base : PVX_CPUID_SCAN_FIRST;
 	hv->version = cfg->abi_version ? cfg->abi_version : PVX_ABI_VERSION_LATEST;
-	hv->features = cfg->features & possible_features(cfg->ops) & features_known_in(hv->version);
+	hv->features = cfg->features & possible_features(cfg->ops) & pvx_features_known_in(hv->version);
 	hv->tsc_khz = (hv->ops.guest_tsc) ? cfg->tsc_khz : 0;
 	if (hv->tsc_khz)
 		time_scale(NSEC_PER_SEC, hv->tsc_khz * 1000ull, &hv->tsc_shift, &hv->tsc_mul);

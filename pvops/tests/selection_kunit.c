@@ -5,6 +5,7 @@
  */
 #include <kunit/test.h>
 #include <linux/errno.h>
+#include <pvx/abi.h>
 #include <asm/pvx.h>
 
 static u32 prio_low(void) { return 5; }
@@ -24,6 +25,12 @@ static int init_stub(struct pvx_negotiated *neg)
 static const struct pvx_backend be_low = {
 	.name = "low", .detect = prio_low, .init = init_stub,
 	.abi_max = 1 << 16 | 1, .features = 0x3,
+};
+
+/* A PVX ABI backend that asks for a feature of 1.1. */
+static const struct pvx_backend be_ipi = {
+	.name = "ipi", .init = init_stub,
+	.abi_max = PVX_ABI_VERSION(1, 1), .features = PVX_FEATURE(PV_IPI),
 };
 
 static const struct pvx_backend be_high = {
@@ -150,6 +157,20 @@ static void pvx_selection_negotiate_feature_not_offered(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, neg.abi, 0);
 }
 
+/* A feature newer than the version agreed on, though asked for: refused. */
+static void pvx_selection_negotiate_feature_too_new(struct kunit *test)
+{
+	struct pvx_negotiated neg;
+
+	answer = (struct pvx_negotiated){ PVX_ABI_VERSION(1, 0), PVX_FEATURE(PV_IPI), "test" };
+	answer_ret = 0;
+	KUNIT_EXPECT_EQ(test, pvx_negotiate(&be_ipi, &neg), -EPROTO);
+	KUNIT_EXPECT_EQ(test, neg.features, 0);
+	answer.abi = PVX_ABI_VERSION(1, 1);
+	KUNIT_EXPECT_EQ(test, pvx_negotiate(&be_ipi, &neg), 0);
+	KUNIT_EXPECT_EQ(test, neg.features, PVX_FEATURE(PV_IPI));
+}
+
 static void pvx_selection_op_needs_every_feature(struct kunit *test)
 {
 	const struct pvx_negotiated neg = { .features = 0x1 };
@@ -175,6 +196,7 @@ static struct kunit_case pvx_selection_cases[] = {
 	KUNIT_CASE(pvx_selection_negotiate_fails),
 	KUNIT_CASE(pvx_selection_negotiate_abi_too_new),
 	KUNIT_CASE(pvx_selection_negotiate_feature_not_offered),
+	KUNIT_CASE(pvx_selection_negotiate_feature_too_new),
 	KUNIT_CASE(pvx_selection_op_needs_every_feature),
 	{}
 };

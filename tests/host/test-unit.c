@@ -125,7 +125,7 @@ static void test_features_follow_callbacks(void)
 	struct pvxhv *hv;
 
 	up_raw(NULL);
-	EXPECT_EQ(pvxhv_features(vm.hv), features_known_in(PVX_ABI_VERSION_LATEST));
+	EXPECT_EQ(pvxhv_features(vm.hv), pvx_features_known_in(PVX_ABI_VERSION_LATEST));
 	ops = vm.ops;
 	ops.console = NULL;
 	ops.inject = NULL;
@@ -398,7 +398,7 @@ static void test_skew_older_guest_minor(void)
 	n = neg_at(0x2000);
 	EXPECT_EQ(n.size, 16);
 	EXPECT_EQ(n.version, PVX_ABI_VERSION(1, 0));
-	EXPECT_EQ(n.features, features_known_in(PVX_ABI_VERSION(1, 0)) & pvxhv_features(vm.hv));
+	EXPECT_EQ(n.features, pvx_features_known_in(PVX_ABI_VERSION(1, 0)) & pvxhv_features(vm.hv));
 	EXPECT(!(n.features & PVX_FEATURE(PV_IPI)));
 	EXPECT_EQ(vm.low[0x2000 + 16], 0xa5);
 	/* 1.1 calls are not there for it. */

@@ -246,9 +246,11 @@ check_boot() {
 	case $name in
 	none*) want='backend=native .* pv=none ' ;;
 	# --abi 1.0: negotiated down; --features without CONSOLE: that op native.
-	pvx-abi10) want='backend=refhv abi=1\.0 transport=ioport .*pv=sched_clock,clocksource,tsc_khz,steal_clock,console_write,shutdown' ;;
-	pvx-nocon) want='backend=refhv abi=1\.1 transport=ioport features=0x3 pv=sched_clock,clocksource,tsc_khz,steal_clock,shutdown,vcpu_is_preempted native=.*console_write' ;;
-	pvx*) want='backend=refhv abi=1\.1 transport=ioport .*pv=sched_clock,clocksource,tsc_khz,steal_clock,console_write,shutdown' ;;
+	# send_ipi is 1.1's: native at 1.0; without TIMER, PV_IPI and
+	# CONSOLE, the clockevent, the IPI ops and the console are native.
+	pvx-abi10) want='backend=refhv abi=1\.0 transport=ioport .*pv=sched_clock,clocksource,tsc_khz,steal_clock,setup_percpu_clockev,console_write,shutdown.* native=.*send_ipi_mask,send_ipi_allbutself' ;;
+	pvx-nocon) want='backend=refhv abi=1\.1 transport=ioport features=0x3 pv=sched_clock,clocksource,tsc_khz,steal_clock,shutdown,vcpu_is_preempted native=setup_percpu_clockev,.*send_ipi_mask,send_ipi_allbutself,console_write' ;;
+	pvx*) want='backend=refhv abi=1\.1 transport=ioport .*pv=sched_clock,clocksource,tsc_khz,steal_clock,setup_percpu_clockev,send_ipi_mask,send_ipi_allbutself,console_write,shutdown' ;;
 	# A host that lies: native, or refhv without its shared-page ops.
 	hostile-abi-high|hostile-features-extra) want='backend=native .* pv=none ' ;;
 	hostile-*) want='backend=refhv abi=1\.1 transport=ioport .* pv=console_write,shutdown native=sched_clock' ;;
@@ -321,11 +323,16 @@ for n in "${guest_cases[@]}"; do
 	check_boot "$n"
 done
 
-# The skew matrix: the highest common version with refhv's ops pv, or
-# (no common major) native with one message; one table, one result each.
+# The skew matrix: the highest common version with refhv's ops pv (the
+# IPI ops from 1.1 on), or (no common major) native with one message; one
+# table, one result each.
 minor() { echo $(( ${1#*.} < ${2#*.} ? ${1#*.} : ${2#*.} )); }
 # (1 vCPU: no pv spinlocks, as kvm.c)
-refhv_pv='pv=sched_clock,clocksource,tsc_khz,steal_clock,console_write,shutdown,vcpu_is_preempted '
+refhv_pv() {
+	local ipi=send_ipi_mask,send_ipi_allbutself,
+	[ "$1" -ge 1 ] || ipi=
+	echo "pv=sched_clock,clocksource,tsc_khz,steal_clock,setup_percpu_clockev,${ipi}console_write,shutdown,vcpu_is_preempted "
+}
 if [ "$kernel" != - ]; then
 	printf '\n  version skew   %s\n' "$(printf '%-14s' "${skew_hosts[@]/#/host }")"
 	for g in "${skew_guests[@]}"; do
@@ -338,7 +345,8 @@ if [ "$kernel" != - ]; then
 				n=$(grep -c 'pvx: refhv: .*running native' "$log" 2>/dev/null)
 				[ "$n" = 1 ] || want="one message, not ${n:-0}"
 			else
-				want="backend=refhv abi=${g%%.*}\.$(minor "$g" "$h") transport=ioport .*$refhv_pv"
+				m=$(minor "$g" "$h")
+				want="backend=refhv abi=${g%%.*}\.$m transport=ioport .*$(refhv_pv "$m")"
 			fi
 			if grep -qE "$want" <<<"$line" && [ "$(rc_of "$name")" = 0 ] &&
 			   grep -q 'PVX-RESULT: status=0' "$log"; then

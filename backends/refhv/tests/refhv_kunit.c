@@ -18,12 +18,14 @@
 #include <linux/smp.h>
 #include <linux/string.h>
 #include <pvx/abi.h>
+#include <asm/irq_vectors.h>
 #include <asm/pvclock.h>
 #include <asm/pvx.h>
 
 #include "../refhv.h"
 
-#define HC(nr, a0, a1)	refhv_hypercall(PVX_HC_##nr, a0, a1)
+#define HC3(nr, a0, a1, a2)	refhv_hypercall(PVX_HC_##nr, a0, a1, a2)
+#define HC(nr, a0, a1)		HC3(nr, a0, a1, 0)
 
 static int pvx_refhv_test_init(struct kunit *test)
 {
@@ -56,10 +58,10 @@ static void pvx_refhv_negotiate_again(struct kunit *test)
 /* All 64 bits of RAX name the call. */
 static void pvx_refhv_unknown_number(struct kunit *test)
 {
-	KUNIT_EXPECT_EQ(test, refhv_hypercall(0xffff, 0, 0), -PVX_ENOSYS);
-	KUNIT_EXPECT_EQ(test, refhv_hypercall(BIT_ULL(32) | PVX_HC_sched_yield, 0, 0),
+	KUNIT_EXPECT_EQ(test, refhv_hypercall(0xffff, 0, 0, 0), -PVX_ENOSYS);
+	KUNIT_EXPECT_EQ(test, refhv_hypercall(BIT_ULL(32) | PVX_HC_sched_yield, 0, 0, 0),
 			-PVX_ENOSYS);
-	KUNIT_EXPECT_EQ(test, refhv_hypercall(~0ULL, 0, 0), -PVX_ENOSYS);
+	KUNIT_EXPECT_EQ(test, refhv_hypercall(~0ULL, 0, 0, 0), -PVX_ENOSYS);
 }
 
 /* An argument register a call does not use must be zero. */
@@ -68,6 +70,8 @@ static void pvx_refhv_unused_argument(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, HC(sched_yield, 1, 0), -PVX_EINVAL);
 	KUNIT_EXPECT_EQ(test, HC(sched_yield, 0, 1), -PVX_EINVAL);
 	KUNIT_EXPECT_EQ(test, HC(kick_vcpu, 0, 1), -PVX_EINVAL);
+	KUNIT_EXPECT_EQ(test, HC3(sched_yield, 0, 0, 1), -PVX_EINVAL);
+	KUNIT_EXPECT_EQ(test, HC3(kick_vcpu, 0, 0, 1), -PVX_EINVAL);
 	KUNIT_EXPECT_EQ(test, HC(sched_yield, 0, 0), 0);
 }
 
@@ -178,6 +182,65 @@ static void pvx_refhv_shutdown_refused(struct kunit *test)
 }
 
 /*
+ * send_ipi (1.1, PV_IPI): a reschedule IPI to the calling vCPU reaches one
+ * vCPU; bad vectors, first ids and bits are refused; no bit, no one.
+ */
+static void pvx_refhv_send_ipi(struct kunit *test)
+{
+	struct pvx_vcpu_shared *s;
+	unsigned int nr_vcpus;
+	u32 id;
+
+	if (pvx_refhv_unusable(PVX_ABI_VERSION(1, 1), PVX_FEATURE(PV_IPI)))
+		kunit_skip(test, "send_ipi was not negotiated");
+	KUNIT_EXPECT_EQ(test, HC3(send_ipi, 1, 0, PVX_VECTOR_MIN - 1), -PVX_EINVAL);
+	KUNIT_EXPECT_EQ(test, HC3(send_ipi, 1, 0, 256), -PVX_EINVAL);
+	KUNIT_EXPECT_EQ(test, HC3(send_ipi, 1, 0, NMI_VECTOR), -PVX_EINVAL);
+	KUNIT_EXPECT_EQ(test, HC3(send_ipi, 0, ~0ULL, RESCHEDULE_VECTOR), 0);
+	KUNIT_EXPECT_EQ(test, HC3(send_ipi, 1, PVX_MAX_VCPUS, RESCHEDULE_VECTOR), -PVX_ESRCH);
+	KUNIT_EXPECT_EQ(test, HC3(send_ipi, 1, BIT_ULL(32), RESCHEDULE_VECTOR), -PVX_ESRCH);
+	nr_vcpus = num_possible_cpus();
+	if (nr_vcpus < 64)
+		KUNIT_EXPECT_EQ(test, HC3(send_ipi, BIT_ULL(63), 0, RESCHEDULE_VECTOR),
+				-PVX_ESRCH);
+	preempt_disable();
+	s = refhv_shared_page(smp_processor_id());
+	if (s) {
+		id = READ_ONCE(s->vcpu_id);
+		KUNIT_EXPECT_EQ(test, HC3(send_ipi, 1, id, RESCHEDULE_VECTOR), 1);
+	}
+	preempt_enable();
+}
+
+/*
+ * set_timer (TIMER): bad vectors and a vector with a cancel are refused;
+ * a deadline 1 ms ahead on the clockevent's vector is taken (the tick
+ * sees one early event and programs its own deadline again).
+ */
+static void pvx_refhv_set_timer(struct kunit *test)
+{
+	struct pvx_vcpu_shared *s;
+	unsigned long flags;
+	u64 now;
+
+	if (pvx_refhv_unusable(PVX_ABI_VERSION(1, 0), PVX_FEATURE(TIMER)))
+		kunit_skip(test, "set_timer was not negotiated");
+	KUNIT_EXPECT_EQ(test, HC(set_timer, 0, HYPERVISOR_CALLBACK_VECTOR), -PVX_EINVAL);
+	KUNIT_EXPECT_EQ(test, HC(set_timer, 1, PVX_VECTOR_MIN - 1), -PVX_EINVAL);
+	KUNIT_EXPECT_EQ(test, HC(set_timer, 1, 256), -PVX_EINVAL);
+	KUNIT_EXPECT_EQ(test, HC(set_timer, ~0ULL, ~0ULL), -PVX_EINVAL);
+	KUNIT_EXPECT_EQ(test, HC3(set_timer, 1, HYPERVISOR_CALLBACK_VECTOR, 1), -PVX_EINVAL);
+	local_irq_save(flags);
+	s = refhv_shared_page(smp_processor_id());
+	if (s && pvx_active_op(PVX_OP_setup_percpu_clockev)) {
+		now = pvclock_clocksource_read_nowd(refhv_time(s));
+		KUNIT_EXPECT_EQ(test, HC(set_timer, now + NSEC_PER_MSEC,
+					 HYPERVISOR_CALLBACK_VECTOR), 0);
+	}
+	local_irq_restore(flags);
+}
+
+/*
  * The calls refhv does not negotiate the feature of, and send_ipi, newer
  * than 1.0: refused before any argument is looked at.
  */
@@ -199,7 +262,7 @@ static void pvx_refhv_not_negotiated(struct kunit *test)
 	for (i = 0; i < ARRAY_SIZE(calls); i++) {
 		want = pvx_refhv_unusable(calls[i].since, calls[i].feature);
 		if (want)
-			KUNIT_EXPECT_EQ_MSG(test, refhv_hypercall(calls[i].nr, 0, 0), want,
+			KUNIT_EXPECT_EQ_MSG(test, refhv_hypercall(calls[i].nr, 0, 0, 0), want,
 					    "hypercall %llu", calls[i].nr);
 	}
 }
@@ -213,6 +276,8 @@ static struct kunit_case pvx_refhv_cases[] = {
 	KUNIT_CASE(pvx_refhv_register_shared_page),
 	KUNIT_CASE(pvx_refhv_console_write),
 	KUNIT_CASE(pvx_refhv_shutdown_refused),
+	KUNIT_CASE(pvx_refhv_send_ipi),
+	KUNIT_CASE(pvx_refhv_set_timer),
 	KUNIT_CASE(pvx_refhv_not_negotiated),
 	{}
 };
