@@ -116,6 +116,7 @@ int64_t hc_register_shared_page(struct pvxhv *hv, uint32_t vcpu, const uint64_t 
 		if (ret)
 			return ret;
 		if (gpa == old) {		/* the same page again: refill it */
+			v->pair_valid = false;
 			shared_page_refresh(hv, vcpu);
 			return 0;
 		}
@@ -133,6 +134,7 @@ int64_t hc_register_shared_page(struct pvxhv *hv, uint32_t vcpu, const uint64_t 
 	v->shared_gpa = gpa;
 	v->shared_claim = PVX_GPA_NONE;
 	hv_unlock(&hv->reg_lock);
+	v->pair_valid = false;
 	shared_page_refresh(hv, vcpu);
 	return 0;
 }

@@ -56,6 +56,9 @@ struct pvxhv_vcpu {
 					   and by other vCPUs under reg_lock */
 	uint64_t	shared_claim;	/* under reg_lock: page being switched to */
 	uint32_t	time_version;	/* own: last seqlock value written */
+	uint64_t	pair_ns;	/* own: the time record's clock ... */
+	uint64_t	pair_tsc;	/* own: ... and guest TSC, read together */
+	bool		pair_valid;	/* own: false: read them again */
 	uint32_t	steal_version;	/* own */
 	uint64_t	steal_ns;	/* own */
 };

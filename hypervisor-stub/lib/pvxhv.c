@@ -596,6 +596,37 @@ static void shared_write(struct pvxhv *hv, uint64_t gpa, size_t off, const void 
 	shared_write(hv, gpa, offsetof(struct pvx_vcpu_shared, field), &v_, sizeof(v_)); \
 } while (0)
 
+/*
+ * The time record's (clock, guest TSC) pair.  The VMM reads each with a
+ * system call a host scheduler may preempt in between, which would put
+ * this vCPU's clock off by the time lost (tens of ms were seen in a
+ * nested L1 with one CPU).  So the clock is read on both sides of the
+ * TSC, the tightest of PAIR_TRIES tries kept (its middle), and the pair
+ * reused (the TSC is stable) until it is PAIR_MAX_AGE_NS old.
+ */
+#define PAIR_TRIES	8
+#define PAIR_MAX_AGE_NS	1000000000ull
+
+static void time_pair(struct pvxhv *hv, struct pvxhv_vcpu *v, uint32_t vcpu)
+{
+	uint64_t now = OP(hv, clock_ns)(hv->opaque), best = UINT64_MAX;
+
+	if (v->pair_valid && now - v->pair_ns < PAIR_MAX_AGE_NS)
+		return;
+	for (int i = 0; i < PAIR_TRIES && best; i++) {
+		uint64_t t0 = OP(hv, clock_ns)(hv->opaque);
+		uint64_t tsc = OP(hv, guest_tsc)(hv->opaque, vcpu);
+		uint64_t t1 = OP(hv, clock_ns)(hv->opaque);
+
+		if (t1 >= t0 && t1 - t0 < best) {
+			best = t1 - t0;
+			v->pair_ns = t0 + best / 2;
+			v->pair_tsc = tsc;
+		}
+	}
+	v->pair_valid = best != UINT64_MAX;
+}
+
 void shared_page_refresh(struct pvxhv *hv, uint32_t vcpu)
 {
 	struct pvxhv_vcpu *v = &hv->vcpus[vcpu];
@@ -614,7 +645,9 @@ void shared_page_refresh(struct pvxhv *hv, uint32_t vcpu)
 	s.flags = PVX_VCPU_TIME_VALID | (neg_features ? PVX_VCPU_STEAL_VALID : 0);
 	s.time.system_time = OP(hv, clock_ns)(hv->opaque);
 	if (hv->tsc_khz) {
-		s.time.tsc_timestamp = OP(hv, guest_tsc)(hv->opaque, vcpu);
+		time_pair(hv, v, vcpu);
+		s.time.system_time = v->pair_ns;
+		s.time.tsc_timestamp = v->pair_tsc;
 		s.time.tsc_to_system_mul = hv->tsc_mul;
 		s.time.tsc_shift = hv->tsc_shift;
 		s.time.flags = PVX_TIME_TSC_STABLE;

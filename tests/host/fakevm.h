@@ -40,6 +40,7 @@ struct fvm {
 
 	uint64_t		now;
 	uint64_t		tsc;
+	uint64_t		tsc_read_ns;	/* the next TSC read takes this long */
 	/* What the library asked for. */
 	unsigned int		yields, blocks, kicks[FVM_MAX_VCPUS];
 	uint64_t		block_deadline;
@@ -120,7 +121,15 @@ static int fvm_write(void *o, uint64_t gpa, const void *src, size_t len)
 #define FVM_VCPU_OK(vm, v)	FVM_ASSERT(vm, (v) < (vm)->cfg.nr_vcpus)
 
 static uint64_t fvm_clock(void *o) { return ((struct fvm *)o)->now; }
-static uint64_t fvm_tsc(void *o, uint32_t v) { (void)v; return ((struct fvm *)o)->tsc; }
+static uint64_t fvm_tsc(void *o, uint32_t v)
+{
+	struct fvm *vm = o;
+
+	(void)v;
+	vm->now += vm->tsc_read_ns;	/* a VMM preempted in its TSC read */
+	vm->tsc_read_ns = 0;
+	return vm->tsc;
+}
 static void fvm_yield(void *o, uint32_t v)
 {
 	struct fvm *vm = o;

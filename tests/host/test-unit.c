@@ -549,6 +549,36 @@ static void test_shared_page_tsc_scale(void)
 	fvm_fini(&vm);
 }
 
+/*
+ * A TSC read preempted for 30 ms: the pair comes from a tight read (the
+ * clock at the TSC), not from the clock read 30 ms before; then it is
+ * reused until a second old, and read again on re-registration.
+ */
+static void test_shared_page_tsc_pair(void)
+{
+	struct fvm_opts o = { .tsc_khz = 2000000 };
+
+	up(&o);
+	vm.now = 5000000;
+	vm.tsc = 777;
+	vm.tsc_read_ns = 30000000;
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_register_shared_page, 0x8000), 0);
+	EXPECT_EQ(shared_at(0x8000).time.system_time, 35000000);
+	EXPECT_EQ(shared_at(0x8000).time.tsc_timestamp, 777);
+	vm.tsc = 888;
+	vm.now += 999000000;
+	pvxhv_vcpu_enter(vm.hv, 0, 0);
+	EXPECT_EQ(shared_at(0x8000).time.tsc_timestamp, 777);
+	vm.now += 2000000;
+	pvxhv_vcpu_enter(vm.hv, 0, 0);
+	EXPECT_EQ(shared_at(0x8000).time.tsc_timestamp, 888);
+	EXPECT_EQ(shared_at(0x8000).time.system_time, vm.now);
+	vm.tsc = 999;
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_register_shared_page, 0x8000), 0);
+	EXPECT_EQ(shared_at(0x8000).time.tsc_timestamp, 999);
+	fvm_fini(&vm);
+}
+
 static void test_shared_page_hostile(void)
 {
 	up(NULL);
@@ -1548,7 +1578,8 @@ static const struct test tests[] = {
 	T(negotiate_unknown_major), T(negotiate_accessor_mode),
 	T(skew_older_guest_minor), T(skew_newer_guest_minor), T(skew_older_host),
 	T(skew_unknown_feature_bits), T(reset),
-	T(shared_page_valid), T(shared_page_tsc_scale), T(shared_page_hostile),
+	T(shared_page_valid), T(shared_page_tsc_scale), T(shared_page_tsc_pair),
+	T(shared_page_hostile),
 	T(sched_yield), T(block), T(kick_vcpu),
 	T(flush_tlb_valid), T(flush_tlb_hostile),
 	T(console_write), T(console_write_hostile),
