@@ -493,8 +493,8 @@ static bool __init pvx_install(const struct pvx_op_impl *impl)
 		static_call_update(pv_steal_clock, fn->steal_clock);
 		break;
 	case PVX_OP_setup_percpu_clockev:
+		/* the boot CPU's; the backend sets up the others' (cpu_online) */
 		x86_init.timers.setup_percpu_clockev = fn->setup_percpu_clockev;
-		x86_cpuinit.setup_percpu_clockev = fn->setup_percpu_clockev;
 		break;
 	case PVX_OP_safe_halt:
 		pv_ops.irq.safe_halt = fn->safe_halt;
