@@ -159,9 +159,11 @@ else
 	done
 fi
 
-# Split the console into per-case logs and statuses.
+# Split the console into per-case logs and statuses.  A case run once
+# more keeps only its last run (close() first, so that ">" truncates
+# again); console.log keeps both.
 awk -v out="$out" '
-	/^=== PVX-HV-BEGIN / { name = $3; f = out "/" name ".log"; printf "" > f; next }
+	/^=== PVX-HV-BEGIN / { name = $3; f = out "/" name ".log"; close(f); printf "" > f; next }
 	/^run-cases: / { name = ""; next }
 	/^=== PVX-HV-END / {
 		sub(/^rc=/, "", $4); print $4 > (out "/" name ".rc"); close(f); close(out "/" name ".rc"); name = ""; next

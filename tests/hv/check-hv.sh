@@ -170,7 +170,7 @@ if [ "$initrd" != - ]; then
 	files+=("initrd=$initrd")
 	initrd_arg='--initrd $HV/initrd'
 fi
-guest_cases=(none1 none2 pvx1 pvx2 pvx4 pvx-abi10 pvx-nocon kvm2 qemu-kvm2)
+guest_cases=(none1 none2 pvx1 pvx2 pvx4 pvx-abi10 pvx-nocon pvx-pvtimer kvm2 qemu-kvm2)
 hostile_modes=(abi-high features-extra register-error time-odd page-unfilled)
 guest_cases+=("${hostile_modes[@]/#/hostile-}")
 # The version-skew matrix: guests capped at 1.0 and 1.1 (pvx_abi=, the
@@ -186,6 +186,8 @@ skew_host_args() {
 	esac
 }
 # The pvx cases print through the pvx console (console_write) from the start.
+# pvx-pvtimer is offered every feature, TIMER too (pvx-hv's default leaves it out).
+all_features=shared_page,steal_time,console,timer,multicall,pv_ipi
 pvx_cmdline='earlycon=pvx console=pvx0 printk.devkmsg=on reboot=k panic=-1 pci=off'
 if [ "$kernel" = - ]; then
 	guest_cases=()
@@ -200,6 +202,7 @@ pvx1 --personality pvx --cpus 1 --stats --timeout 600 $initrd_arg --cmdline '$pv
 pvx2 --personality pvx --cpus 2 --stats --timeout 600 $initrd_arg --cmdline '$pvx_cmdline' \$HV/bzImage
 pvx-abi10 --personality pvx --abi 1.0 --cpus 2 --stats --timeout 600 $initrd_arg --cmdline '$pvx_cmdline' \$HV/bzImage
 pvx-nocon --personality pvx --features shared_page,steal_time --cpus 1 --stats --timeout 600 $initrd_arg --cmdline '$cmdline' \$HV/bzImage
+pvx-pvtimer --personality pvx --features $all_features --cpus 2 --stats --timeout 600 $initrd_arg --cmdline '$pvx_cmdline' \$HV/bzImage
 pvx4 --personality pvx --cpus 4 --stats --timeout 600 $initrd_arg --cmdline '$pvx_cmdline pvx_expect_steal=1' \$HV/bzImage
 $(for m in "${hostile_modes[@]}"; do
 	echo "hostile-$m --personality pvx --hostile $m --cpus 1 --stats --timeout 600 $initrd_arg --cmdline '$cmdline' \$HV/bzImage"
@@ -224,7 +227,7 @@ hostile4 --personality pvx --cpus 4 --mem 64M --stats --timeout 300 \$HV/hostile
 hostile4-san @pvx-hv-san --personality pvx --cpus 4 --mem 64M --stats --timeout 300 \$HV/hostile
 watchdog --mem 64M --timeout 3 \$HV/hang
 pvx-exit --personality pvx --mem 64M --stats --timeout 60 \$HV/pvxexit
-pvx-timer --personality pvx --mem 64M --stats --timeout 10 \$HV/pvxtimer
+pvx-timer --personality pvx --features timer --mem 64M --stats --timeout 10 \$HV/pvxtimer
 CASES
 if ! "$top/scripts/l1/run-cases.sh" "$out" "$out/cases" "$pvx_hv" "${files[@]}"; then
 	fail l1-harness "run-cases.sh failed; see $out/console.log"
@@ -246,11 +249,13 @@ check_boot() {
 	case $name in
 	none*) want='backend=native .* pv=none ' ;;
 	# --abi 1.0: negotiated down; --features without CONSOLE: that op native.
-	# send_ipi is 1.1's: native at 1.0; without TIMER, PV_IPI and
-	# CONSOLE, the clockevent, the IPI ops and the console are native.
-	pvx-abi10) want='backend=refhv abi=1\.0 transport=ioport .*pv=sched_clock,clocksource,tsc_khz,steal_clock,setup_percpu_clockev,console_write,shutdown.* native=.*send_ipi_mask,send_ipi_allbutself' ;;
+	# send_ipi is 1.1's: native at 1.0; without PV_IPI and CONSOLE the
+	# IPI ops and the console are native; the clockevent is pv only
+	# where TIMER is offered (not by default).
+	pvx-abi10) want='backend=refhv abi=1\.0 transport=ioport .*pv=sched_clock,clocksource,tsc_khz,steal_clock,console_write,shutdown.* native=setup_percpu_clockev,.*send_ipi_mask,send_ipi_allbutself' ;;
 	pvx-nocon) want='backend=refhv abi=1\.1 transport=ioport features=0x3 pv=sched_clock,clocksource,tsc_khz,steal_clock,shutdown,vcpu_is_preempted native=setup_percpu_clockev,.*send_ipi_mask,send_ipi_allbutself,console_write' ;;
-	pvx*) want='backend=refhv abi=1\.1 transport=ioport .*pv=sched_clock,clocksource,tsc_khz,steal_clock,setup_percpu_clockev,send_ipi_mask,send_ipi_allbutself,console_write,shutdown' ;;
+	pvx-pvtimer) want='backend=refhv abi=1\.1 transport=ioport .*pv=sched_clock,clocksource,tsc_khz,steal_clock,setup_percpu_clockev,send_ipi_mask,send_ipi_allbutself,console_write,shutdown' ;;
+	pvx*) want='backend=refhv abi=1\.1 transport=ioport .*pv=sched_clock,clocksource,tsc_khz,steal_clock,send_ipi_mask,send_ipi_allbutself,console_write,shutdown.* native=setup_percpu_clockev,' ;;
 	# A host that lies: native, or refhv without its shared-page ops.
 	hostile-abi-high|hostile-features-extra) want='backend=native .* pv=none ' ;;
 	hostile-*) want='backend=refhv abi=1\.1 transport=ioport .* pv=console_write,shutdown native=sched_clock' ;;
@@ -275,6 +280,13 @@ check_boot() {
 	pvx*) grep -q 'clocksource: Switched to clocksource pvx' "$log"
 		check "$name" pvx_clock "$([ $? = 0 ] && echo yes)" "refhv's clocksource chosen" ;;
 	esac
+	# The clockevent on set_timer ticks, where TIMER is offered.
+	if [ "$name" = pvx-pvtimer ]; then
+		local t
+		t=$(sed -n 's/^  set_timer expiries injected *\([0-9]*\)$/\1/p' "$log")
+		check "$name" pv_timer "$([ "${t:-0}" -gt 0 ] && echo yes)" \
+			"${t:-no} set_timer expiries injected"
+	fi
 	# KVM's counters: every exit to userspace was a VM exit, and KVM
 	# handled some itself (HLT, the LAPIC timer, EOI, ...).
 	local kline all user inside
@@ -331,7 +343,7 @@ minor() { echo $(( ${1#*.} < ${2#*.} ? ${1#*.} : ${2#*.} )); }
 refhv_pv() {
 	local ipi=send_ipi_mask,send_ipi_allbutself,
 	[ "$1" -ge 1 ] || ipi=
-	echo "pv=sched_clock,clocksource,tsc_khz,steal_clock,setup_percpu_clockev,${ipi}console_write,shutdown,vcpu_is_preempted "
+	echo "pv=sched_clock,clocksource,tsc_khz,steal_clock,${ipi}console_write,shutdown,vcpu_is_preempted "
 }
 if [ "$kernel" != - ]; then
 	printf '\n  version skew   %s\n' "$(printf '%-14s' "${skew_hosts[@]/#/host }")"
