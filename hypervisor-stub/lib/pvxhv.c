@@ -599,10 +599,10 @@ static void shared_write(struct pvxhv *hv, uint64_t gpa, size_t off, const void 
 /*
  * The time record's (clock, guest TSC) pair.  The VMM reads each with a
  * system call a host scheduler may preempt in between, which would put
- * this vCPU's clock off by the time lost (tens of ms were seen in a
- * nested L1 with one CPU).  So the clock is read on both sides of the
- * TSC, the tightest of PAIR_TRIES tries kept (its middle), and the pair
- * reused (the TSC is stable) until it is PAIR_MAX_AGE_NS old.
+ * this vCPU's clock off by the time lost.  So the clock is read on both
+ * sides of the TSC, the tightest of PAIR_TRIES tries kept (its middle),
+ * and the pair reused (the TSC is stable) until it is PAIR_MAX_AGE_NS
+ * old.
  */
 #define PAIR_TRIES	8
 #define PAIR_MAX_AGE_NS	1000000000ull
