@@ -41,22 +41,33 @@ static void read_clock(void *p)
 
 /*
  * local_clock read on another CPU lies between two reads here.  The
- * kernel promises that only while sched_clock is stable; otherwise within
- * a tick (kernel/sched/clock.c).
+ * kernel promises that only while sched_clock is stable, before and after
+ * (the clocksource watchdog may mark the TSC unstable at any time).  An
+ * unstable one is clamped per CPU to a window after that CPU's last tick
+ * (kernel/sched/clock.c), which an idle CPU may not have had for long:
+ * CPU 1 was 4.00025 ms behind under pvx-hv PERSONALITY=none, where no TSC
+ * frequency is known and the clock is jiffies.  So no order is checked,
+ * nor claimed, there.
  */
 static void ops_conformance_clock_across_cpus(struct kunit *test)
 {
-	u64 slack = sched_clock_stable() ? 0 : TICK_NSEC;
-	unsigned int cpu;
+	unsigned int cpu, checked = 0;
 	u64 before, there, after;
+	bool stable;
 
 	for_each_online_cpu(cpu) {
+		stable = sched_clock_stable();
 		before = local_clock();
 		KUNIT_ASSERT_EQ(test, smp_call_function_single(cpu, read_clock, &there, 1), 0);
 		after = local_clock();
-		KUNIT_EXPECT_LE_MSG(test, before, there + slack, "CPU %u", cpu);
-		KUNIT_EXPECT_LE_MSG(test, there, after + slack, "CPU %u", cpu);
+		if (!stable || !sched_clock_stable())
+			continue;
+		checked++;
+		KUNIT_EXPECT_LE_MSG(test, before, there, "CPU %u", cpu);
+		KUNIT_EXPECT_LE_MSG(test, there, after, "CPU %u", cpu);
 	}
+	if (!checked)
+		kunit_skip(test, "sched_clock is not stable: no order across CPUs is promised");
 }
 
 /*
