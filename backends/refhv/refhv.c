@@ -57,7 +57,6 @@
 #define REFHV_WAIT_NS	(10 * NSEC_PER_MSEC)
 
 static u16 refhv_port __ro_after_init;
-static bool refhv_timer __ro_after_init;	/* the clockevent is installed */
 static u32 refhv_base __ro_after_init;
 static u32 refhv_transport __ro_after_init;
 static bool refhv_pages __ro_after_init;	/* the host keeps shared pages */
@@ -236,6 +235,12 @@ struct pvx_vcpu_shared *refhv_shared_page(unsigned int cpu)
 	return refhv_pages ? per_cpu(refhv_shared, cpu) : NULL;
 }
 
+/* The calling CPU's time: its time record's clock (block and set_timer's). */
+static noinstr u64 refhv_sched_clock(void)
+{
+	return pvclock_clocksource_read_nowd(refhv_time(this_cpu_read(refhv_shared)));
+}
+
 /*
  * The clockevent: set_timer arms the calling vCPU's one-shot timer at a
  * deadline on the time record's clock; the host injects
@@ -245,9 +250,7 @@ static DEFINE_PER_CPU(struct clock_event_device, refhv_clockevent);
 
 static int refhv_timer_next(unsigned long delta, struct clock_event_device *evt)
 {
-	u64 now = pvclock_clocksource_read_nowd(refhv_time(this_cpu_read(refhv_shared)));
-
-	if (static_call(refhv_hc)(PVX_HC_set_timer, now + delta,
+	if (static_call(refhv_hc)(PVX_HC_set_timer, refhv_sched_clock() + delta,
 				  HYPERVISOR_CALLBACK_VECTOR, 0))
 		return -ETIME;
 	return 0;
@@ -306,7 +309,6 @@ static void refhv_timer_register(void)
 static void __init refhv_setup_percpu_clockev(void)
 {
 	setup_boot_APIC_clock();
-	refhv_timer = true;
 	refhv_timer_register();
 }
 
@@ -326,7 +328,7 @@ static int refhv_cpu_online(unsigned int cpu)
 		pr_warn_once("CPU %u: shared page refused\n", cpu);
 		return 0;
 	}
-	if (refhv_timer)
+	if (pvx_active_op(PVX_OP_setup_percpu_clockev))
 		refhv_timer_register();
 	return 0;
 }
@@ -341,11 +343,6 @@ static void refhv_cpu_offline(void)
 	 * kernel restarts), and one last expiry is harmless to a dead CPU.
 	 */
 	static_call(refhv_hc)(PVX_HC_register_shared_page, PVX_GPA_NONE, 0, 0);
-}
-
-static noinstr u64 refhv_sched_clock(void)
-{
-	return pvclock_clocksource_read_nowd(refhv_time(this_cpu_read(refhv_shared)));
 }
 
 static u64 refhv_clock_read(struct clocksource *cs)
@@ -414,8 +411,8 @@ static void refhv_wait(u8 *ptr, u8 val)
 		return;
 	local_irq_save(flags);
 	if (READ_ONCE(*ptr) == val) {
-		deadline = pvclock_clocksource_read_nowd(refhv_time(this_cpu_read(refhv_shared)));
-		static_call(refhv_hc)(PVX_HC_block, deadline + REFHV_WAIT_NS, 0, 0);
+		deadline = refhv_sched_clock() + REFHV_WAIT_NS;
+		static_call(refhv_hc)(PVX_HC_block, deadline, 0, 0);
 	}
 	local_irq_restore(flags);
 }
