@@ -45,6 +45,7 @@
 #include <asm/reboot.h>
 #include <asm/setup.h>
 #include <asm/timer.h>
+#include <asm/tlb.h>
 #include <asm/x86_init.h>
 #ifdef CONFIG_PARAVIRT_SPINLOCKS
 #include <asm/qspinlock.h>
@@ -503,7 +504,13 @@ static bool __init pvx_install(const struct pvx_op_impl *impl)
 		pv_ops.irq.halt = fn->halt;
 		break;
 	case PVX_OP_flush_tlb_multi:
+		/*
+		 * A flush that skips CPUs (preempted vCPUs) no longer holds off
+		 * page-table freeing the way an IPI to every CPU does, which
+		 * GUP-fast relies on: free page tables after RCU, as kvm.c does.
+		 */
 		pv_ops.mmu.flush_tlb_multi = fn->flush_tlb_multi;
+		pv_ops.mmu.tlb_remove_table = tlb_remove_table;
 		break;
 	case PVX_OP_send_ipi_mask:
 		apic_update_callback(send_IPI_mask, fn->send_ipi_mask);

@@ -38,7 +38,7 @@ make -s -C "$top" pvx-hv || exit 1
 base='reboot=k panic=-1 pci=off'
 serial="console=ttyS0 $base"
 pvxcon="earlycon=pvx console=pvx0 printk.devkmsg=on $base"
-all=shared_page,steal_time,console,timer,multicall,pv_ipi
+all=shared_page,steal_time,flush_tlb,console,timer,multicall,pv_ipi
 : > "$out/cases"
 for kind in boot work; do
 	if [ $kind = boot ]; then cpus=1 extra=pvx_bench=boot; else cpus=4 extra="pvx_bench=hv pvx_bench_console_kb=$kb"; fi

@@ -14,7 +14,8 @@
  * Ops: sched_clock, a clocksource and the TSC frequency from the time
  * record; steal clock and vcpu_is_preempted from the shared page; pv
  * spinlocks on block/kick_vcpu; a per-CPU clockevent on set_timer;
- * multi-target IPIs on send_ipi (ABI 1.1); the pvx console on
+ * remote TLB flushes on flush_tlb, which leave a preempted vCPU's flush
+ * to the host; multi-target IPIs on send_ipi (ABI 1.1); the pvx console on
  * console_write; shutdown.  HLT stays native: under pvx-hv it is handled
  * inside KVM, where a PVX hypercall exits to userspace.
  */
@@ -37,9 +38,11 @@
 #include <asm/irq_regs.h>
 #include <asm/irq_vectors.h>
 #include <asm/paravirt.h>
+#include <asm/pgtable_types.h>
 #include <asm/processor.h>
 #include <asm/pvclock.h>
 #include <asm/pvx.h>
+#include <asm/tlbflush.h>
 #include <asm/tsc.h>
 
 #include "refhv.h"
@@ -50,7 +53,9 @@
 #define REFHV_CONSOLE	(PVX_FEATURE(CONSOLE))
 #define REFHV_IPI	(PVX_FEATURE(SHARED_PAGE) | PVX_FEATURE(PV_IPI))
 #define REFHV_TIMER	(PVX_FEATURE(SHARED_PAGE) | PVX_FEATURE(TIMER))
-#define REFHV_WANTED	(REFHV_STEAL | REFHV_CONSOLE | REFHV_IPI | REFHV_TIMER)
+#define REFHV_FLUSH	(PVX_FEATURE(SHARED_PAGE) | PVX_FEATURE(FLUSH_TLB))
+#define REFHV_WANTED	(REFHV_STEAL | REFHV_CONSOLE | REFHV_IPI | REFHV_TIMER | \
+			 REFHV_FLUSH)
 /* How often a reader retries a record the host is updating. */
 #define REFHV_RETRIES	1000
 /* The longest a pv spinlock waiter sleeps without a kick. */
@@ -489,6 +494,57 @@ static void refhv_send_ipi_allbutself(int vector)
 	preempt_enable();
 }
 
+/* flush_tlb's bitmap: one bit per possible vCPU id, never across a page. */
+struct refhv_vcpu_bitmap {
+	u64 bits[PVX_MAX_VCPUS / 64];
+} __aligned(PVX_MAX_VCPUS / BITS_PER_BYTE);
+
+static DEFINE_PER_CPU(struct refhv_vcpu_bitmap, refhv_flush_bitmap);
+
+/*
+ * Like kvm_flush_tlb_multi(), with the host deciding who is preempted:
+ * one flush_tlb for the other CPUs, which the host flushes itself (a
+ * preempted vCPU before it next runs, without waiting for it); this CPU
+ * runs flush_tlb_func() through native_flush_tlb_multi().  Where a CPU's
+ * vCPU id is not known yet (it is coming online) or the host refuses,
+ * every CPU gets the native IPI.  Called with preemption disabled.
+ */
+static void refhv_flush_tlb_multi(const struct cpumask *cpus,
+				  const struct flush_tlb_info *info)
+{
+	struct refhv_vcpu_bitmap *map = this_cpu_ptr(&refhv_flush_bitmap);
+	int cpu, self = smp_processor_id();
+	u32 id, nbits = 0;
+	long ret;
+
+	memset(map, 0, sizeof(*map));
+	for_each_cpu(cpu, cpus) {
+		/* as native_flush_tlb_multi(): lazy CPUs flush at their next switch */
+		if (cpu == self ||
+		    (!info->freed_tables && per_cpu(cpu_tlbstate_shared.is_lazy, cpu)))
+			continue;
+		if (!cpumask_test_cpu(cpu, &refhv_registered))
+			goto native;
+		id = per_cpu(refhv_shared, cpu)->vcpu_id;
+		if (id >= PVX_MAX_VCPUS)
+			goto native;
+		map->bits[id / 64] |= BIT_ULL(id % 64);
+		nbits = max(nbits, id + 1);
+	}
+	if (nbits) {
+		ret = static_call(refhv_hc)(PVX_HC_flush_tlb, slow_virt_to_phys(map), nbits, 0);
+		if (ret < 0) {
+			pr_warn_once("flush_tlb refused (%ld); flushing through IPIs\n", ret);
+			goto native;
+		}
+	}
+	if (cpumask_test_cpu(self, cpus))
+		native_flush_tlb_multi(cpumask_of(self), info);
+	return;
+native:
+	native_flush_tlb_multi(cpus, info);
+}
+
 /* console_write takes guest-physical bytes within one page: a bounce page. */
 static u8 refhv_console_page[PVX_PAGE_SIZE] __page_aligned_bss;
 static DEFINE_RAW_SPINLOCK(refhv_console_lock);
@@ -522,6 +578,7 @@ static const struct pvx_op_impl refhv_ops[] = {
 	PVX_OP_IMPL(tsc_khz, REFHV_TIME, refhv_tsc_khz),
 	PVX_OP_IMPL(steal_clock, REFHV_STEAL, refhv_steal_clock),
 	PVX_OP_IMPL(setup_percpu_clockev, REFHV_TIMER, refhv_setup_percpu_clockev),
+	PVX_OP_IMPL(flush_tlb_multi, REFHV_FLUSH, refhv_flush_tlb_multi),
 	PVX_OP_IMPL(send_ipi_mask, REFHV_IPI, refhv_send_ipi_mask),
 	PVX_OP_IMPL(send_ipi_allbutself, REFHV_IPI, refhv_send_ipi_allbutself),
 	PVX_OP_IMPL(console_write, REFHV_CONSOLE, refhv_console_write),

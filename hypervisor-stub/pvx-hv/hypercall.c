@@ -112,6 +112,14 @@ static void cb_set_timer(void *opaque, uint32_t vcpu, uint64_t deadline_ns)
 	vcpu_set_timer(&vm->cpus[vcpu], deadline_ns ? host_ns(vm, deadline_ns) : 0);
 }
 
+/* FLUSH_TLB: vCPUs the library found running (tlbflush.c). */
+static void cb_flush_tlb(void *opaque, uint32_t vcpu)
+{
+	struct vm *vm = opaque;
+
+	tlbflush(&vm->cpus[vcpu]);
+}
+
 static void cb_console(void *opaque, uint32_t vcpu, const char *buf, size_t len)
 {
 	(void)vcpu;
@@ -138,6 +146,7 @@ static const struct pvxhv_ops ops = {
 	.yield = cb_yield,
 	.inject = cb_inject,
 	.set_timer = cb_set_timer,
+	.flush_tlb = cb_flush_tlb,
 	.console = cb_console,
 	.shutdown = cb_shutdown,
 };
@@ -207,6 +216,9 @@ int hypercall_init(struct vm *vm)
 	/* The TSC rate every vCPU will get (tsc_setup()): a scale for the time record. */
 	khz = ioctl(vm->fd, KVM_GET_TSC_KHZ, 0);
 	cfg.tsc_khz = khz > 0 ? (uint32_t)khz : 0;
+	vm->flush_tlb = (cfg.features & PVX_FEATURE(FLUSH_TLB)) && tlbflush_supported(vm);
+	if (!vm->flush_tlb)
+		cfg.features &= ~PVX_FEATURE(FLUSH_TLB);
 	vm->hv = pvxhv_create(&cfg);
 	if (!vm->hv) {
 		PVX_HV_LOG("libpvxhv refused the configuration");
@@ -259,11 +271,12 @@ void hypercall_vcpu_start(struct vcpu *c)
 	c->schedstat = c->vm->hv ? open("/proc/thread-self/schedstat", O_RDONLY | O_CLOEXEC) : -1;
 }
 
-/* Before KVM_RUN: the library refreshes the vCPU's shared page. */
+/* Before KVM_RUN: the library refreshes the vCPU's shared page; a deferred flush. */
 void hypercall_enter(struct vcpu *c)
 {
-	if (c->vm->hv)
-		pvxhv_vcpu_enter(c->vm->hv, c->id, run_delay_ns(c));
+	if (c->vm->hv &&
+	    pvxhv_vcpu_enter(c->vm->hv, c->id, run_delay_ns(c)) & PVXHV_ENTER_FLUSH_TLB)
+		tlbflush_on_entry(c);
 }
 
 /* After cb_block, before halting: a kick since the token ends the block. */
@@ -298,6 +311,9 @@ void hypercall(struct vcpu *c)
 		pvxhv_hypercall(c->vm->hv, c->id, &r);
 		if (c->vm->hostile)
 			hostile_after(c->vm, k->rax, k->rbx, (int64_t)r.rax);
+		/* FLUSH_TLB trusts KVM's record of a vCPU while its page is registered */
+		if (c->vm->flush_tlb && k->rax == PVX_HC_register_shared_page && !r.rax)
+			tlbflush_shared_page(c, k->rbx != PVX_GPA_NONE);
 	}
 	k->rax = r.rax;
 	c->run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;

@@ -474,6 +474,16 @@ static void print_stats(struct vm *vm, double seconds)
 	if (t.timers)
 		fprintf(stderr, "  set_timer expiries injected %11llu\n",
 			(unsigned long long)t.timers);
+	if (vm->flush_tlb) {
+		unsigned long long deferred = 0, kicked = 0;
+
+		for (int i = 0; i < vm->ncpus; i++) {
+			deferred += atomic_load(&vm->cpus[i].flush_deferred);
+			kicked += atomic_load(&vm->cpus[i].flush_kicked);
+		}
+		fprintf(stderr, "  flush_tlb: %llu left to KVM (preempted), %llu kicked out of KVM_RUN\n",
+			deferred, kicked);
+	}
 	print_kvm_stats(vm, total);
 }
 

@@ -49,6 +49,8 @@ enum personality { PERS_NONE, PERS_PVX, PERS_KVM, PERS_BOTH };
 #define ACPI_NVS_ADDR		0xe0000UL	/* FACS; e820 ACPI NVS up to ... */
 #define ACPI_TABLES_ADDR	0xe1000UL	/* the other tables; e820 ACPI up to ... */
 #define RSDP_ADDR		0xf0000UL	/* ... the BIOS area, reserved */
+#define KVM_ST_ADDR		0xd0000UL	/* KVM's steal-time records (tlbflush.c), */
+#define KVM_ST_SIZE		0x1000UL	/* 64 bytes a vCPU, in the reserved hole */
 #define BIOS_END		0x100000UL
 #define KERNEL_ADDR		0x100000UL
 #define MEM_MAX			(3ULL << 30)	/* one slot, below the 4G hole */
@@ -135,6 +137,15 @@ struct vcpu {
 	uint64_t pvtimer_at;		/* CLOCK_MONOTONIC ns, 0: not armed */
 	timer_t pvtimer;		/* sends SIG_KICK at pvtimer_at */
 	bool has_pvtimer;
+
+	/* FLUSH_TLB (tlbflush.c): other threads wait for this one to leave KVM_RUN. */
+	atomic_bool in_run;		/* inside KVM_RUN, or about to enter */
+	atomic_bool flush_req;		/* flush before the next KVM_RUN */
+	atomic_bool st_live;		/* KVM keeps its steal-time record */
+	atomic_uint runs;		/* KVM_RUN calls that returned (a futex) */
+	atomic_uint run_waiters;	/* threads waiting for runs to change */
+	atomic_ulong flush_deferred;	/* flushes left to KVM (preempted) */
+	atomic_ulong flush_kicked;	/* flushes that made it leave KVM_RUN */
 };
 
 /* The 8250 UART at 0x3f8 (IRQ 4), transmit only, output on stdout. */
@@ -203,6 +214,7 @@ struct vm {
 	struct acpi_pm pm;
 	uint8_t rtc_index;
 	struct pvxhv *hv;		/* libpvxhv, for personalities pvx, both */
+	bool flush_tlb;			/* FLUSH_TLB offered: tlbflush.c's records */
 	uint64_t t0_ns;			/* guest time 0, CLOCK_MONOTONIC */
 };
 
@@ -261,6 +273,14 @@ uint64_t now_ns(void);
 void hypercall(struct vcpu *c);
 const char *hypercall_name(unsigned int nr);
 void hypercall_exit(struct vm *vm);
+
+/* tlbflush.c: FLUSH_TLB through KVM's steal-time records */
+bool tlbflush_supported(struct vm *vm);
+void tlbflush_shared_page(struct vcpu *c, bool registered);
+void tlbflush_on_entry(struct vcpu *c);
+void tlbflush_run_begin(struct vcpu *c);
+void tlbflush_run_end(struct vcpu *c);
+bool tlbflush(struct vcpu *t);
 
 /* vcpu.c */
 #define SIG_KICK	SIGUSR1		/* to a vCPU thread: leave KVM_RUN */

@@ -17,6 +17,8 @@
  * The block deadline's timer sends SIG_KICK alone; its handler sets the
  * receiving vCPU's immediate_exit, so a deadline that passes between
  * vcpu_block() and KVM_RUN is not lost either (as QEMU does for SIG_IPI).
+ * A PVX flush_tlb sends SIG_KICK alone too, and waits until KVM_RUN has
+ * returned (tlbflush.c).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -213,6 +215,7 @@ void *vcpu_thread(void *arg)
 {
 	struct vcpu *c = arg;
 	struct vm *vm = c->vm;
+	int r;
 	struct sigevent ev = {
 		.sigev_notify = SIGEV_THREAD_ID,
 		.sigev_signo = SIG_KICK,
@@ -230,7 +233,10 @@ void *vcpu_thread(void *arg)
 	hypercall_vcpu_start(c);
 	while (!atomic_load(&vm->done)) {
 		hypercall_enter(c);
-		if (ioctl(c->fd, KVM_RUN, 0) < 0) {
+		tlbflush_run_begin(c);
+		r = ioctl(c->fd, KVM_RUN, 0);
+		tlbflush_run_end(c);
+		if (r < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
 				vcpu_interrupted(c);
 				continue;

@@ -187,7 +187,7 @@ skew_host_args() {
 }
 # The pvx cases print through the pvx console (console_write) from the start.
 # pvx-pvtimer is offered every feature, TIMER too (pvx-hv's default leaves it out).
-all_features=shared_page,steal_time,console,timer,multicall,pv_ipi
+all_features=shared_page,steal_time,flush_tlb,console,timer,multicall,pv_ipi
 pvx_cmdline='earlycon=pvx console=pvx0 printk.devkmsg=on reboot=k panic=-1 pci=off'
 if [ "$kernel" = - ]; then
 	guest_cases=()
@@ -249,13 +249,14 @@ check_boot() {
 	case $name in
 	none*) want='backend=native .* pv=none ' ;;
 	# --abi 1.0: negotiated down; --features without CONSOLE: that op native.
-	# send_ipi is 1.1's: native at 1.0; without PV_IPI and CONSOLE the
+	# send_ipi is 1.1's: native at 1.0 (flush_tlb is 1.0's: pv there
+	# too); without PV_IPI and CONSOLE the
 	# IPI ops and the console are native; the clockevent is pv only
 	# where TIMER is offered (not by default).
-	pvx-abi10) want='backend=refhv abi=1\.0 transport=ioport .*pv=sched_clock,clocksource,tsc_khz,steal_clock,console_write,shutdown.* native=setup_percpu_clockev,.*send_ipi_mask,send_ipi_allbutself' ;;
+	pvx-abi10) want='backend=refhv abi=1\.0 transport=ioport .*pv=sched_clock,clocksource,tsc_khz,steal_clock,flush_tlb_multi,console_write,shutdown.* native=setup_percpu_clockev,.*send_ipi_mask,send_ipi_allbutself' ;;
 	pvx-nocon) want='backend=refhv abi=1\.1 transport=ioport features=0x3 pv=sched_clock,clocksource,tsc_khz,steal_clock,shutdown,vcpu_is_preempted native=setup_percpu_clockev,.*send_ipi_mask,send_ipi_allbutself,console_write' ;;
-	pvx-pvtimer) want='backend=refhv abi=1\.1 transport=ioport .*pv=sched_clock,clocksource,tsc_khz,steal_clock,setup_percpu_clockev,send_ipi_mask,send_ipi_allbutself,console_write,shutdown' ;;
-	pvx*) want='backend=refhv abi=1\.1 transport=ioport .*pv=sched_clock,clocksource,tsc_khz,steal_clock,send_ipi_mask,send_ipi_allbutself,console_write,shutdown.* native=setup_percpu_clockev,' ;;
+	pvx-pvtimer) want='backend=refhv abi=1\.1 transport=ioport .*pv=sched_clock,clocksource,tsc_khz,steal_clock,setup_percpu_clockev,flush_tlb_multi,send_ipi_mask,send_ipi_allbutself,console_write,shutdown' ;;
+	pvx*) want='backend=refhv abi=1\.1 transport=ioport .*pv=sched_clock,clocksource,tsc_khz,steal_clock,flush_tlb_multi,send_ipi_mask,send_ipi_allbutself,console_write,shutdown.* native=setup_percpu_clockev,' ;;
 	# A host that lies: native, or refhv without its shared-page ops.
 	hostile-abi-high|hostile-features-extra) want='backend=native .* pv=none ' ;;
 	hostile-*) want='backend=refhv abi=1\.1 transport=ioport .* pv=console_write,shutdown native=sched_clock' ;;
@@ -287,6 +288,14 @@ check_boot() {
 		check "$name" pv_timer "$([ "${t:-0}" -gt 0 ] && echo yes)" \
 			"${t:-no} set_timer expiries injected"
 	fi
+	# Remote TLB flushes went through flush_tlb (FLUSH_TLB, pvx-hv's
+	# default), where the init's stale-TLB check made some.
+	case $name in
+	pvx2|pvx4|pvx-abi10|pvx-pvtimer) local f
+		f=$(sed -n 's/^  hypercall 5 *flush_tlb *\([0-9]*\)$/\1/p' "$log")
+		check "$name" pv_flush "$([ "${f:-0}" -gt 0 ] && echo yes)" \
+			"${f:-no} flush_tlb hypercalls; $(grep -m1 -o 'flush_tlb: .*' "$log")" ;;
+	esac
 	# KVM's counters: every exit to userspace was a VM exit, and KVM
 	# handled some itself (HLT, the LAPIC timer, EOI, ...).
 	local kline all user inside
@@ -343,7 +352,7 @@ minor() { echo $(( ${1#*.} < ${2#*.} ? ${1#*.} : ${2#*.} )); }
 refhv_pv() {
 	local ipi=send_ipi_mask,send_ipi_allbutself,
 	[ "$1" -ge 1 ] || ipi=
-	echo "pv=sched_clock,clocksource,tsc_khz,steal_clock,${ipi}console_write,shutdown,vcpu_is_preempted "
+	echo "pv=sched_clock,clocksource,tsc_khz,steal_clock,flush_tlb_multi,${ipi}console_write,shutdown,vcpu_is_preempted "
 }
 if [ "$kernel" != - ]; then
 	printf '\n  version skew   %s\n' "$(printf '%-14s' "${skew_hosts[@]/#/host }")"

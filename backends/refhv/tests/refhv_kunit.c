@@ -241,6 +241,55 @@ static void pvx_refhv_set_timer(struct kunit *test)
 }
 
 /*
+ * flush_tlb (FLUSH_TLB): no bits, too many, a misaligned or page-crossing
+ * bitmap, a bit at or past the count, a bit of a vCPU that does not
+ * exist and a bitmap outside RAM are refused; a flush of every vCPU is
+ * taken, with no more deferred than were named.
+ */
+static void pvx_refhv_flush_tlb(struct kunit *test)
+{
+	struct pvx_vcpu_shared *s;
+	unsigned int cpu;
+	long named = 0;
+	u64 *map;
+	long ret;
+
+	if (pvx_refhv_unusable(PVX_ABI_VERSION(1, 0), PVX_FEATURE(FLUSH_TLB)))
+		kunit_skip(test, "flush_tlb was not negotiated");
+	map = (u64 *)get_zeroed_page(GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, map);
+	map[0] = 1;
+	KUNIT_EXPECT_EQ(test, HC(flush_tlb, __pa(map), 0), -PVX_EINVAL);
+	KUNIT_EXPECT_EQ(test, HC(flush_tlb, __pa(map), PVX_MAX_VCPUS + 1), -PVX_E2BIG);
+	KUNIT_EXPECT_EQ(test, HC(flush_tlb, __pa(map) + 4, 1), -PVX_EINVAL);
+	KUNIT_EXPECT_EQ(test, HC(flush_tlb, __pa(map) + PAGE_SIZE - 8, 65), -PVX_EINVAL);
+	KUNIT_EXPECT_EQ(test, HC(flush_tlb, ~7ULL, 1), -PVX_EFAULT);
+	KUNIT_EXPECT_EQ(test, HC3(flush_tlb, __pa(map), 1, 1), -PVX_EINVAL);
+	map[0] = BIT_ULL(1);
+	KUNIT_EXPECT_EQ(test, HC(flush_tlb, __pa(map), 1), -PVX_EINVAL);
+	if (num_possible_cpus() < 64) {
+		map[0] = BIT_ULL(63);
+		KUNIT_EXPECT_EQ(test, HC(flush_tlb, __pa(map), 64), -PVX_ESRCH);
+	}
+	map[0] = 0;
+	preempt_disable();
+	for_each_online_cpu(cpu) {
+		s = refhv_shared_page(cpu);
+		if (s && READ_ONCE(s->vcpu_id) < 64) {
+			map[0] |= BIT_ULL(READ_ONCE(s->vcpu_id));
+			named++;
+		}
+	}
+	if (named) {
+		ret = HC(flush_tlb, __pa(map), 64);
+		KUNIT_EXPECT_GE(test, ret, 0);
+		KUNIT_EXPECT_LE(test, ret, named);
+	}
+	preempt_enable();
+	free_page((unsigned long)map);
+}
+
+/*
  * The calls refhv does not negotiate the feature of, and send_ipi, newer
  * than 1.0: refused before any argument is looked at.
  */
@@ -278,6 +327,7 @@ static struct kunit_case pvx_refhv_cases[] = {
 	KUNIT_CASE(pvx_refhv_shutdown_refused),
 	KUNIT_CASE(pvx_refhv_send_ipi),
 	KUNIT_CASE(pvx_refhv_set_timer),
+	KUNIT_CASE(pvx_refhv_flush_tlb),
 	KUNIT_CASE(pvx_refhv_not_negotiated),
 	{}
 };
