@@ -52,7 +52,8 @@ verdict() {
 	else
 		res FAIL "$name.reports" "$(grep -c . <<<"$r"): $(head -1 <<<"$r")"
 	fi
-	if k=$(python3 "$ksrc/tools/testing/kunit/kunit.py" parse "$log" 2>&1); then
+	if k=$("$top/scripts/ktap-lines.sh" < "$log" |
+	       python3 "$ksrc/tools/testing/kunit/kunit.py" parse 2>&1); then
 		res PASS "$name.kunit" "$(grep -o 'Ran .*' <<<"$k" | tail -1)"
 	else
 		res FAIL "$name.kunit" "$(grep -E 'FAILED|ERROR|Ran ' <<<"$k" | head -3 | tr '\n' ' ')"

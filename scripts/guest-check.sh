@@ -141,8 +141,9 @@ boot() {	# $1: name, $2: expected QEMU status, rest: kernel command line
 	done
 	grep -aq '^PVX-RESULT: status=0' "$logs/boot-$name.log" && [ "$rc" -eq "$want" ]
 	ok $? "boot.$name.result" "qemu exit $rc (want $want), $(grep -a '^PVX-RESULT' "$logs/boot-$name.log" | tr -d '\r')"
-	python3 "$ksrc/tools/testing/kunit/kunit.py" parse --json="$logs/boot-$name.json" \
-		< "$logs/boot-$name.log" > "$logs/boot-$name.parse" 2>&1
+	"$top/scripts/ktap-lines.sh" < "$logs/boot-$name.log" |
+		python3 "$ksrc/tools/testing/kunit/kunit.py" parse --json="$logs/boot-$name.json" \
+		> "$logs/boot-$name.parse" 2>&1
 	[ -s "$logs/boot-$name.json" ] && kunit_record "boot.$name.kunit" "$logs/boot-$name.json"
 	# No warning, BUG or lockdep splat, whatever the boot.
 	"$top/scripts/kernel-reports.sh" "$logs/boot-$name.log" > "$logs/boot-$name.splats" &&

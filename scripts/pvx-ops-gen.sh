@@ -30,7 +30,7 @@ for line in body.split('\n'):
         if stmts:
             pending, stmts = [], []
         pending.append(m.group(1))
-    elif pending and s and not s.startswith(('/*', '#', 'default')):
+    elif pending and s and not s.startswith(('/*', '*', '#', 'default')):
         if s not in ('break;', 'return false;'):
             s = re.sub(r'\s*=\s*fn->\w+', '', s).rstrip(';')
             s = re.sub(r'\(fn->\w+\)', '()', s)

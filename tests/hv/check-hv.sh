@@ -314,10 +314,7 @@ check_boot() {
 		fail "$name-no_splat" "$(grep -c . <<<"$r") reports, the first: $(head -1 <<<"$r")"
 	fi
 	if [ -f "$ksrc/tools/testing/kunit/kunit.py" ]; then
-		# Only the KTAP lines: a late kernel message (the TSC's refined
-		# calibration, say) printed between two of them throws the parser.
-		grep -aE '^\[ *[0-9.]+\] +(KTAP version|TAP version|[0-9]+\.\.[0-9]+$|ok |not ok |# )' \
-			"$log" > "$log.ktap"
+		"$top/scripts/ktap-lines.sh" < "$log" > "$log.ktap"
 		kunit=$(python3 "$ksrc/tools/testing/kunit/kunit.py" parse "$log.ktap" 2>&1)
 		if [ $? = 0 ]; then
 			pass "$name-kunit" "$(grep -o 'Ran .*' <<<"$kunit" | tail -1)"
