@@ -9,6 +9,7 @@
 #   (t) the same, with TIMER      refhv's clockevent on set_timer instead
 #                                 of the LAPIC timer (pvx-hv offers TIMER
 #                                 only when asked)
+#   (n) the same, no FLUSH_TLB    remote TLB flushes by native IPIs
 #   (c) pvx-hv PERSONALITY=kvm    mainline kvm.c on KVM's PV ABI (L1's KVM)
 #   (q) QEMU -enable-kvm -cpu host, kvm.c: the VMM most users run
 #
@@ -39,6 +40,7 @@ base='reboot=k panic=-1 pci=off'
 serial="console=ttyS0 $base"
 pvxcon="earlycon=pvx console=pvx0 printk.devkmsg=on $base"
 all=shared_page,steal_time,flush_tlb,console,timer,multicall,pv_ipi
+noflush=shared_page,steal_time,console,multicall,pv_ipi
 : > "$out/cases"
 for kind in boot work; do
 	if [ $kind = boot ]; then cpus=1 extra=pvx_bench=boot; else cpus=4 extra="pvx_bench=hv pvx_bench_console_kb=$kb"; fi
@@ -47,6 +49,7 @@ for kind in boot work; do
 a-$kind --personality none $hv --cmdline '$serial $extra' \$HV/bzImage
 b-$kind --personality pvx $hv --cmdline '$pvxcon $extra' \$HV/bzImage
 t-$kind --personality pvx --features $all $hv --cmdline '$pvxcon $extra' \$HV/bzImage
+n-$kind --personality pvx --features $noflush $hv --cmdline '$pvxcon $extra' \$HV/bzImage
 c-$kind --personality kvm $hv --cmdline '$serial $extra' \$HV/bzImage
 q-$kind @qemu-kvm.sh $cpus 512M 1200 \$HV/bzImage \$HV/initrd '$serial $extra'
 CASES
@@ -62,7 +65,8 @@ python3 - "$out" <<'PY'
 import re, sys, os
 out = sys.argv[1]
 rows = [('a', 'pvx-hv none (native)'), ('b', 'pvx-hv pvx (refhv)'),
-        ('t', 'refhv, clockevent (TIMER)'), ('c', 'pvx-hv kvm (kvm.c)'),
+        ('t', 'refhv, clockevent (TIMER)'), ('n', 'refhv, no FLUSH_TLB'),
+        ('c', 'pvx-hv kvm (kvm.c)'),
         ('q', 'QEMU -enable-kvm (kvm.c)')]
 work = ['ipi', 'tlb', 'lock', 'idle', 'console']
 
@@ -153,6 +157,9 @@ for w in work:
     b, t = wk['b']['bench'].get(w), wk['t']['bench'].get(w)
     if b and t:
         print('  %-8s (t) / (b) = %.2f (the PVX timer against the LAPIC timer)' % (w, t / b))
+b, n = wk['b']['bench'].get('tlb'), wk['n']['bench'].get('tlb')
+if b and n:
+    print('  tlb      (b) / (n) = %.2f (the PV flush against native IPIs)' % (b / n))
 c, q = boot['c'], boot['q']
 if c['bench'].get('boot') and q['bench'].get('boot'):
     print('  pvx-hv kvm / QEMU: boot to init %.2f, wall %s, exits to userspace %s (goal: below 1)'

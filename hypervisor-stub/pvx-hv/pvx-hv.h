@@ -139,11 +139,10 @@ struct vcpu {
 	bool has_pvtimer;
 
 	/* FLUSH_TLB (tlbflush.c): other threads wait for this one to leave KVM_RUN. */
-	atomic_bool in_run;		/* inside KVM_RUN, or about to enter */
+	atomic_uint run_seq;		/* odd around KVM_RUN (a futex) */
+	atomic_uint run_waiters;	/* threads waiting for run_seq to move */
 	atomic_bool flush_req;		/* flush before the next KVM_RUN */
 	atomic_bool st_live;		/* KVM keeps its steal-time record */
-	atomic_uint runs;		/* KVM_RUN calls that returned (a futex) */
-	atomic_uint run_waiters;	/* threads waiting for runs to change */
 	atomic_ulong flush_deferred;	/* flushes left to KVM (preempted) */
 	atomic_ulong flush_kicked;	/* flushes that made it leave KVM_RUN */
 };
@@ -278,7 +277,7 @@ void hypercall_exit(struct vm *vm);
 bool tlbflush_supported(struct vm *vm);
 void tlbflush_shared_page(struct vcpu *c, bool registered);
 void tlbflush_on_entry(struct vcpu *c);
-void tlbflush_run_begin(struct vcpu *c);
+bool tlbflush_run_begin(struct vcpu *c);
 void tlbflush_run_end(struct vcpu *c);
 bool tlbflush(struct vcpu *t);
 

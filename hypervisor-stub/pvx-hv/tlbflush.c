@@ -4,19 +4,25 @@
  *
  * KVM has no ioctl named for a TLB flush.  Two things make one:
  *
- * 1. A change of CR4 through KVM_SET_SREGS resets the vCPU's MMU context
+ * 1. A change of CR4 through KVM_SET_SREGS2 resets the vCPU's MMU context
  *    and requests a flush of its guest TLB (KVM_REQ_TLB_FLUSH_GUEST),
  *    done before it next enters the guest.  Only the vCPU's own thread
  *    can do it while the vCPU is out of KVM_RUN: flush_now() toggles
- *    CR4.PGE and puts it back (two changes, two flushes, nothing the guest
- *    can see).
+ *    CR4.PGE and puts it back (two changes, two flushes).  SREGS2 hands
+ *    back a PAE guest's PDPTRs as they are, not reloaded from memory.
+ *    What the guest can see: KVM_SET_SREGS2 writes CR8 back, and CR8
+ *    holds only bits 7:4 of the TPR, so TPR bits 3:0 (a priority
+ *    sub-class Linux leaves at 0) are cleared.
  *
  * 2. KVM's steal-time record (MSR_KVM_STEAL_TIME, struct kvm_steal_time),
  *    as kvm.c's guests use it: when KVM schedules out a vCPU thread that
  *    was runnable in guest mode it sets KVM_VCPU_PREEMPTED in the
- *    record's preempted byte; whenever it loads the vCPU again it
- *    exchanges that byte for 0 before the vCPU runs guest code, and
- *    flushes the vCPU's TLB if KVM_VCPU_FLUSH_TLB was set there.
+ *    record's preempted byte; whenever it loads the vCPU again it asks
+ *    for a steal-time update, which, before the vCPU next runs guest
+ *    code (vcpu_enter_guest()), exchanges that byte for 0 and flushes the
+ *    vCPU's TLB if KVM_VCPU_FLUSH_TLB was set there.  KVM does so only
+ *    while guest_pv_has(KVM_FEATURE_PV_TLB_FLUSH), which holds as pvx-hv
+ *    never enables KVM_CAP_ENFORCE_PV_FEATURE_CPUID.
  *    pvx-hv points each vCPU's MSR at a record of its own in the reserved
  *    hole below 1 MiB (KVM_ST_ADDR), which the PVX personality does not
  *    tell the guest about.
@@ -33,20 +39,26 @@
  *    to leave (SIG_KICK) and waited for.  Before its next KVM_RUN, t's
  *    thread sees flush_req and calls flush_now().
  *
- * in_run and flush_req are a Dekker pair: t publishes in_run, then takes
- * flush_req; the flusher publishes flush_req, then reads in_run.  At
- * least one side sees the other's write: either t flushes before it
- * enters, or the flusher waits until t has left the KVM_RUN it is in
- * (after which t enters guest mode only through another KVM_RUN, which
- * the flush comes before).
+ * t->run_seq is odd from just before t takes flush_req until its KVM_RUN
+ * has returned.  It and flush_req are a Dekker pair: t makes run_seq odd,
+ * then takes flush_req; the flusher publishes flush_req, then reads
+ * run_seq.  At least one side sees the other's write: either t flushes
+ * before it enters, or the flusher saw that odd value and waits until
+ * run_seq moves on, i.e. until that very KVM_RUN has returned (after
+ * which t runs guest code only through another KVM_RUN, which the flush
+ * comes before).  One counter, read once: the flusher cannot mistake the
+ * end of one KVM_RUN for another's, so its kick is never spent on a
+ * KVM_RUN that has already returned.
  *
  * The record is trusted for a vCPU only between a registration of its
  * PVX shared page (when pvx-hv arms the MSR on the vCPU's thread:
  * tlbflush_shared_page()) and its unregistration, as an INIT clears the
  * MSR: a guest brings a CPU up (INIT, SIPI), then registers its page,
  * and unregisters it before the CPU goes down.  A guest that sends INIT
- * to a CPU whose page it keeps registered loses its own deferred
- * flushes, nobody else's.
+ * to a CPU whose page it keeps registered may leave a KVM_VCPU_PREEMPTED
+ * in a record KVM no longer reads, and so lose every later flush of that
+ * CPU until it registers the page again: its own flushes, nobody
+ * else's.
  *
  * The wait is bounded: a vCPU thread leaves KVM_RUN at a signal, whatever
  * the guest does, and the wait ends when the VM stops.  FLUSH_TLB is
@@ -75,7 +87,7 @@ static struct kvm_steal_time *kvm_st(const struct vcpu *c)
 	return (struct kvm_steal_time *)(c->vm->ram + KVM_ST_ADDR) + c->id;
 }
 
-/* Does KVM keep steal-time records and flush TLBs through them? */
+/* Does KVM keep steal-time records, flush TLBs through them, and have SREGS2? */
 bool tlbflush_supported(struct vm *vm)
 {
 	const uint32_t need = 1u << KVM_FEATURE_STEAL_TIME | 1u << KVM_FEATURE_PV_TLB_FLUSH;
@@ -92,7 +104,7 @@ bool tlbflush_supported(struct vm *vm)
 			if (sup->entries[i].function == KVM_CPUID_FEATURES)
 				eax = sup->entries[i].eax;
 	free(sup);
-	return (eax & need) == need;
+	return (eax & need) == need && ioctl(vm->kvm, KVM_CHECK_EXTENSION, KVM_CAP_SREGS2) > 0;
 }
 
 /*
@@ -125,23 +137,24 @@ void tlbflush_shared_page(struct vcpu *c, bool registered)
 }
 
 /* On c's thread, out of KVM_RUN: flush its guest TLB before it next runs. */
-static void flush_now(struct vcpu *c)
+static bool flush_now(struct vcpu *c)
 {
-	struct kvm_sregs s;
+	struct kvm_sregs2 s;
 
-	if (ioctl(c->fd, KVM_GET_SREGS, &s) < 0)
+	if (ioctl(c->fd, KVM_GET_SREGS2, &s) < 0)
 		goto fail;
 	s.cr4 ^= CR4_PGE;
-	if (ioctl(c->fd, KVM_SET_SREGS, &s) < 0)
+	if (ioctl(c->fd, KVM_SET_SREGS2, &s) < 0)
 		goto fail;
 	s.cr4 ^= CR4_PGE;
-	if (ioctl(c->fd, KVM_SET_SREGS, &s) < 0)
+	if (ioctl(c->fd, KVM_SET_SREGS2, &s) < 0)
 		goto fail;
-	return;
+	return true;
 fail:
 	/* it would run on with stale translations: stop */
-	PVX_HV_LOG("vcpu %d: TLB flush through KVM_SET_SREGS: %s", c->id, strerror(errno));
+	PVX_HV_LOG("vcpu %d: TLB flush through KVM_SET_SREGS2: %s", c->id, strerror(errno));
 	vm_finish(c->vm, HV_EKVM);
+	return false;
 }
 
 /* On c's thread: a flush libpvxhv deferred to this entry. */
@@ -150,21 +163,22 @@ void tlbflush_on_entry(struct vcpu *c)
 	atomic_store(&c->flush_req, true);
 }
 
-/* On c's thread, just before KVM_RUN: in_run, then a flush asked for. */
-void tlbflush_run_begin(struct vcpu *c)
+/*
+ * On c's thread, just before KVM_RUN: run_seq odd, then a flush asked
+ * for.  false: the flush failed and the VM stops; do not enter.
+ */
+bool tlbflush_run_begin(struct vcpu *c)
 {
-	atomic_store(&c->in_run, true);
-	if (atomic_exchange(&c->flush_req, false))
-		flush_now(c);
+	atomic_fetch_add(&c->run_seq, 1);
+	return !atomic_exchange(&c->flush_req, false) || flush_now(c);
 }
 
-/* On c's thread, when KVM_RUN has returned: wake whoever waits for it. */
+/* On c's thread, when KVM_RUN has returned (or was not entered): even again. */
 void tlbflush_run_end(struct vcpu *c)
 {
-	atomic_store(&c->in_run, false);
-	atomic_fetch_add(&c->runs, 1);
+	atomic_fetch_add(&c->run_seq, 1);
 	if (atomic_load(&c->run_waiters))
-		syscall(SYS_futex, &c->runs, FUTEX_WAKE_PRIVATE, INT32_MAX, NULL, NULL, 0);
+		syscall(SYS_futex, &c->run_seq, FUTEX_WAKE_PRIVATE, INT32_MAX, NULL, NULL, 0);
 }
 
 /*
@@ -177,7 +191,7 @@ bool tlbflush(struct vcpu *t)
 	uint8_t *p = &kvm_st(t)->preempted;
 	uint8_t s = __atomic_load_n(p, __ATOMIC_SEQ_CST);
 	const struct timespec slice = { 0, WAIT_SLICE_NS };
-	unsigned int gen;
+	unsigned int seq;
 
 	if (atomic_load(&t->st_live) && (s & KVM_VCPU_PREEMPTED) &&
 	    __atomic_compare_exchange_n(p, &s, s | KVM_VCPU_FLUSH_TLB, false,
@@ -187,14 +201,13 @@ bool tlbflush(struct vcpu *t)
 	}
 	atomic_fetch_add(&t->run_waiters, 1);
 	atomic_store(&t->flush_req, true);
-	if (atomic_load(&t->in_run)) {
-		/* read after in_run: the count the KVM_RUN seen there ends */
-		gen = atomic_load(&t->runs);
+	seq = atomic_load(&t->run_seq);
+	if (seq & 1) {
 		atomic_fetch_add(&t->flush_kicked, 1);
 		__atomic_store_n(&t->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
 		pthread_kill(t->thread, SIG_KICK);
-		while (atomic_load(&t->runs) == gen && !atomic_load(&t->vm->done))
-			syscall(SYS_futex, &t->runs, FUTEX_WAIT_PRIVATE, gen, &slice, NULL, 0);
+		while (atomic_load(&t->run_seq) == seq && !atomic_load(&t->vm->done))
+			syscall(SYS_futex, &t->run_seq, FUTEX_WAIT_PRIVATE, seq, &slice, NULL, 0);
 	}
 	atomic_fetch_sub(&t->run_waiters, 1);
 	return false;

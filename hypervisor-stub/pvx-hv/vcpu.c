@@ -233,7 +233,10 @@ void *vcpu_thread(void *arg)
 	hypercall_vcpu_start(c);
 	while (!atomic_load(&vm->done)) {
 		hypercall_enter(c);
-		tlbflush_run_begin(c);
+		if (!tlbflush_run_begin(c)) {	/* a TLB flush failed: the VM stops */
+			tlbflush_run_end(c);
+			break;
+		}
 		r = ioctl(c->fd, KVM_RUN, 0);
 		tlbflush_run_end(c);
 		if (r < 0) {
