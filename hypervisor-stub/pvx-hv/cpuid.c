@@ -24,6 +24,7 @@
  * the closest fraction whose numerator keeps Linux's 32-bit product
  * crystal_khz * numerator from overflowing.
  */
+#include <asm/kvm_para.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,7 @@
 #define HV_END		0x40010000u
 #define HV_STRIDE	0x100u
 #define CPUID_MAX	256
+#define CPUID_SIZE	(sizeof(struct kvm_cpuid2) + CPUID_MAX * sizeof(struct kvm_cpuid_entry2))
 #define KVM_TIMING	0x10u		/* the timing leaf, from a KVM base */
 #define APIC_BUS_KHZ	1000000u	/* KVM's local APIC timer: 1 GHz */
 #define TOPO_LEVELS	3		/* leaf 0xb/0x1f subleaves: SMT, core, end */
@@ -149,20 +151,44 @@ static struct kvm_cpuid_entry2 topology_leaf(uint32_t fn, uint32_t i, int ncpus)
 	return e;
 }
 
+/* What KVM supports, CPUID_MAX entries at most; NULL (errno set) if unknown. */
+static struct kvm_cpuid2 *cpuid_supported(struct vm *vm)
+{
+	struct kvm_cpuid2 *sup = calloc(1, CPUID_SIZE);
+
+	if (!sup)
+		return NULL;
+	sup->nent = CPUID_MAX;
+	if (ioctl(vm->kvm, KVM_GET_SUPPORTED_CPUID, sup) < 0) {
+		free(sup);
+		return NULL;
+	}
+	return sup;
+}
+
+/* KVM's own PV features (its leaf KVM_CPUID_FEATURES, EAX); 0 if none. */
+uint32_t cpuid_kvm_features(struct vm *vm)
+{
+	struct kvm_cpuid2 *sup = cpuid_supported(vm);
+	uint32_t eax = 0;
+
+	for (uint32_t i = 0; sup && i < sup->nent; i++)
+		if (sup->entries[i].function == KVM_CPUID_FEATURES)
+			eax = sup->entries[i].eax;
+	free(sup);
+	return eax;
+}
+
 struct kvm_cpuid2 *cpuid_build(struct vm *vm)
 {
 	enum personality pers = vm->pers;
-	size_t sz = sizeof(struct kvm_cpuid2) + CPUID_MAX * sizeof(struct kvm_cpuid_entry2);
-	struct kvm_cpuid2 *sup = calloc(1, sz), *c = calloc(1, sz);
+	struct kvm_cpuid2 *sup = cpuid_supported(vm), *c = calloc(1, CPUID_SIZE);
 	struct kvm_cpuid_entry2 kvm_leaves[2] = { 0 };
 	int nkvm = 0;
 	bool deadline = ioctl(vm->kvm, KVM_CHECK_EXTENSION, KVM_CAP_TSC_DEADLINE_TIMER) > 0;
 	bool amd, topo_0xb = false, topo_0x1f = false;
 
 	if (!sup || !c)
-		goto fail;
-	sup->nent = CPUID_MAX;
-	if (ioctl(vm->kvm, KVM_GET_SUPPORTED_CPUID, sup) < 0)
 		goto fail;
 	amd = is_amd(sup);
 

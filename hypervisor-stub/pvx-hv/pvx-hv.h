@@ -242,6 +242,7 @@ int vcpu_boot_regs(struct vcpu *c, uint64_t entry);
 /* cpuid.c */
 struct kvm_cpuid2 *cpuid_build(struct vm *vm);
 int cpuid_set(struct vcpu *c, const struct kvm_cpuid2 *tmpl);
+uint32_t cpuid_kvm_features(struct vm *vm);
 
 /* devices.c */
 void io_out(struct vcpu *c, uint16_t port, const uint8_t *data, int size);
@@ -279,7 +280,7 @@ void tlbflush_shared_page(struct vcpu *c, bool registered);
 void tlbflush_on_entry(struct vcpu *c);
 bool tlbflush_run_begin(struct vcpu *c);
 void tlbflush_run_end(struct vcpu *c);
-bool tlbflush(struct vcpu *t);
+void tlbflush(struct vcpu *t);
 
 /* vcpu.c */
 #define SIG_KICK	SIGUSR1		/* to a vCPU thread: leave KVM_RUN */

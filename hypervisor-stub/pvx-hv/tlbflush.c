@@ -68,7 +68,6 @@
 #include <asm/kvm_para.h>
 #include <errno.h>
 #include <linux/futex.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
@@ -82,29 +81,24 @@
 _Static_assert(MAX_CPUS * sizeof(struct kvm_steal_time) <= KVM_ST_SIZE,
 	       "a steal-time record for every vCPU");
 
+/* c's record: its guest-physical address, and where pvx-hv sees it. */
+static uint64_t kvm_st_gpa(const struct vcpu *c)
+{
+	return KVM_ST_ADDR + c->id * sizeof(struct kvm_steal_time);
+}
+
 static struct kvm_steal_time *kvm_st(const struct vcpu *c)
 {
-	return (struct kvm_steal_time *)(c->vm->ram + KVM_ST_ADDR) + c->id;
+	return (struct kvm_steal_time *)(c->vm->ram + kvm_st_gpa(c));
 }
 
 /* Does KVM keep steal-time records, flush TLBs through them, and have SREGS2? */
 bool tlbflush_supported(struct vm *vm)
 {
 	const uint32_t need = 1u << KVM_FEATURE_STEAL_TIME | 1u << KVM_FEATURE_PV_TLB_FLUSH;
-	const int n = 256;
-	struct kvm_cpuid2 *sup;
-	uint32_t eax = 0;
 
-	sup = calloc(1, sizeof(*sup) + n * sizeof(sup->entries[0]));
-	if (!sup)
-		return false;
-	sup->nent = n;
-	if (!ioctl(vm->kvm, KVM_GET_SUPPORTED_CPUID, sup))
-		for (uint32_t i = 0; i < sup->nent; i++)
-			if (sup->entries[i].function == KVM_CPUID_FEATURES)
-				eax = sup->entries[i].eax;
-	free(sup);
-	return (eax & need) == need && ioctl(vm->kvm, KVM_CHECK_EXTENSION, KVM_CAP_SREGS2) > 0;
+	return (cpuid_kvm_features(vm) & need) == need &&
+	       ioctl(vm->kvm, KVM_CHECK_EXTENSION, KVM_CAP_SREGS2) > 0;
 }
 
 /*
@@ -122,7 +116,7 @@ void tlbflush_shared_page(struct vcpu *c, bool registered)
 	} st = {
 		.h.nmsrs = 1,
 		.e.index = MSR_KVM_STEAL_TIME,
-		.e.data = (KVM_ST_ADDR + c->id * sizeof(struct kvm_steal_time)) | KVM_MSR_ENABLED,
+		.e.data = kvm_st_gpa(c) | KVM_MSR_ENABLED,
 	};
 
 	atomic_store(&c->st_live, false);
@@ -183,10 +177,10 @@ void tlbflush_run_end(struct vcpu *c)
 
 /*
  * Any thread: when this returns, t does not run guest code with the
- * translations it had.  Returns true if the flush was left to KVM's next
- * load of a preempted t, false if t flushes before its next KVM_RUN.
+ * translations it had: KVM flushes a preempted t at its next load, any
+ * other t flushes before its next KVM_RUN.
  */
-bool tlbflush(struct vcpu *t)
+void tlbflush(struct vcpu *t)
 {
 	uint8_t *p = &kvm_st(t)->preempted;
 	uint8_t s = __atomic_load_n(p, __ATOMIC_SEQ_CST);
@@ -197,7 +191,7 @@ bool tlbflush(struct vcpu *t)
 	    __atomic_compare_exchange_n(p, &s, s | KVM_VCPU_FLUSH_TLB, false,
 					__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
 		atomic_fetch_add(&t->flush_deferred, 1);
-		return true;
+		return;
 	}
 	atomic_fetch_add(&t->run_waiters, 1);
 	atomic_store(&t->flush_req, true);
@@ -210,5 +204,4 @@ bool tlbflush(struct vcpu *t)
 			syscall(SYS_futex, &t->run_seq, FUTEX_WAIT_PRIVATE, seq, &slice, NULL, 0);
 	}
 	atomic_fetch_sub(&t->run_waiters, 1);
-	return false;
 }
