@@ -292,7 +292,7 @@ check_boot() {
 	# default), where the init's stale-TLB check made some.
 	case $name in
 	pvx2|pvx4|pvx-abi10|pvx-pvtimer) local f
-		f=$(sed -n 's/^  hypercall 5 *flush_tlb *\([0-9]*\)$/\1/p' "$log")
+		f=$(sed -n 's/^  hypercall [0-9]* *flush_tlb *\([0-9]*\)$/\1/p' "$log")
 		check "$name" pv_flush "$([ "${f:-0}" -gt 0 ] && echo yes)" \
 			"${f:-no} flush_tlb hypercalls; $(grep -m1 -o 'flush_tlb: .*' "$log")" ;;
 	esac
