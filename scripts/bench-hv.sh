@@ -39,8 +39,6 @@ make -s -C "$top" pvx-hv || exit 1
 base='reboot=k panic=-1 pci=off'
 serial="console=ttyS0 $base"
 pvxcon="earlycon=pvx console=pvx0 printk.devkmsg=on $base"
-all=shared_page,steal_time,flush_tlb,console,timer,multicall,pv_ipi
-noflush=shared_page,steal_time,console,multicall,pv_ipi
 : > "$out/cases"
 for kind in boot work; do
 	if [ $kind = boot ]; then cpus=1 extra=pvx_bench=boot; else cpus=4 extra="pvx_bench=hv pvx_bench_console_kb=$kb"; fi
@@ -48,8 +46,8 @@ for kind in boot work; do
 	cat >> "$out/cases" <<CASES
 a-$kind --personality none $hv --cmdline '$serial $extra' \$HV/bzImage
 b-$kind --personality pvx $hv --cmdline '$pvxcon $extra' \$HV/bzImage
-t-$kind --personality pvx --features $all $hv --cmdline '$pvxcon $extra' \$HV/bzImage
-n-$kind --personality pvx --features $noflush $hv --cmdline '$pvxcon $extra' \$HV/bzImage
+t-$kind --personality pvx --features +timer $hv --cmdline '$pvxcon $extra' \$HV/bzImage
+n-$kind --personality pvx --features -flush_tlb $hv --cmdline '$pvxcon $extra' \$HV/bzImage
 c-$kind --personality kvm $hv --cmdline '$serial $extra' \$HV/bzImage
 q-$kind @qemu-kvm.sh $cpus 512M 1200 \$HV/bzImage \$HV/initrd '$serial $extra'
 CASES

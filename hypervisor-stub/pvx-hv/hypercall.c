@@ -59,14 +59,11 @@ static uint64_t cb_clock_ns(void *opaque)
 static uint64_t cb_guest_tsc(void *opaque, uint32_t vcpu)
 {
 	struct vm *vm = opaque;
-	struct {
-		struct kvm_msrs h;
-		struct kvm_msr_entry e;
-	} tsc = { .h.nmsrs = 1, .e.index = MSR_IA32_TSC };
+	uint64_t tsc = 0;
 
-	if (ioctl(vm->cpus[vcpu].fd, KVM_GET_MSRS, &tsc) != 1)
+	if (vcpu_msr(vm->cpus[vcpu].fd, KVM_GET_MSRS, MSR_IA32_TSC, &tsc))
 		return 0;
-	return tsc.e.data;
+	return tsc;
 }
 
 static void cb_block(void *opaque, uint32_t vcpu, uint64_t deadline_ns, uint64_t token)
@@ -172,23 +169,35 @@ int hypercall_parse_abi(const char *s, uint32_t *abi)
 	return 0;
 }
 
+/*
+ * "a,b": exactly these features.  "+a,-b": the default *features with a
+ * added and b taken away; a list that starts with a sign edits it.
+ */
 int hypercall_parse_features(const char *list, uint64_t *features)
 {
 	const size_t skip = sizeof("PVX_FEATURE_BIT_") - 1;
 	char buf[256], *tok, *save = NULL;
+	uint64_t bit;
 	size_t i;
 
-	*features = 0;
 	if (strlen(list) >= sizeof(buf))
 		return -1;
+	if (*list != '+' && *list != '-')
+		*features = 0;
 	strcpy(buf, list);
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		const char *name = tok + (*tok == '+' || *tok == '-');
+
 		for (i = 0; i < sizeof(feature_names) / sizeof(feature_names[0]); i++)
-			if (!strcasecmp(tok, feature_names[i].name + skip))
+			if (!strcasecmp(name, feature_names[i].name + skip))
 				break;
 		if (i == sizeof(feature_names) / sizeof(feature_names[0]))
 			return -1;
-		*features |= 1ull << feature_names[i].bit;
+		bit = 1ull << feature_names[i].bit;
+		if (*tok == '-')
+			*features &= ~bit;
+		else
+			*features |= bit;
 	}
 	return 0;
 }

@@ -54,7 +54,8 @@ static const char usage_text[] =
 	"  -p, --personality P    hypervisor CPUID leaves: none, pvx, kvm, both (default pvx)\n"
 	"  -t, --timeout SECONDS  watchdog: stop the guest after this long, 0 = never (default 600)\n"
 	"      --abi 1.N          serve this minor of the PVX ABI (default: the latest)\n"
-	"      --features LIST    offer only these PVX features, e.g. shared_page,console\n"
+	"      --features LIST    offer only these PVX features, e.g. shared_page,console;\n"
+	"                         +f,-g: the default with f added and g taken away\n"
 	"                         (default: all but timer, which costs more than the LAPIC's)\n"
 	"      --hostile MODE     lie on purpose, for tests: abi-high, features-extra,\n"
 	"                         register-error, time-odd, page-unfilled; or be a host\n"
@@ -279,10 +280,7 @@ static int tsc_setup(struct vm *vm)
 	struct kvm_device_attr attr = {
 		.group = KVM_VCPU_TSC_CTRL, .attr = KVM_VCPU_TSC_OFFSET, .addr = (uintptr_t)&offset,
 	};
-	struct {
-		struct kvm_msrs h;
-		struct kvm_msr_entry e;
-	} tsc0 = { .h.nmsrs = 1, .e.index = MSR_IA32_TSC };
+	uint64_t tsc0 = 0;
 	int khz = ioctl(vm->cpus[0].fd, KVM_GET_TSC_KHZ, 0);
 	bool by_offset = !ioctl(vm->cpus[0].fd, KVM_HAS_DEVICE_ATTR, &attr) &&
 			 !ioctl(vm->cpus[0].fd, KVM_GET_DEVICE_ATTR, &attr);
@@ -298,7 +296,7 @@ static int tsc_setup(struct vm *vm)
 
 		if (ioctl(fd, KVM_SET_TSC_KHZ, vm->tsc_khz) < 0 ||
 		    (by_offset && i && ioctl(fd, KVM_SET_DEVICE_ATTR, &attr) < 0) ||
-		    (!by_offset && ioctl(fd, KVM_SET_MSRS, &tsc0) != 1)) {
+		    (!by_offset && vcpu_msr(fd, KVM_SET_MSRS, MSR_IA32_TSC, &tsc0))) {
 			PVX_HV_LOG("cannot set vcpu %d's TSC: %s", i, strerror(errno));
 			return HV_EKVM;
 		}

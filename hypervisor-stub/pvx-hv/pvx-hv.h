@@ -287,6 +287,7 @@ void tlbflush(struct vcpu *t);
 #define SIG_DONE	SIGUSR2		/* to the main thread: VM finished */
 void *vcpu_thread(void *arg);
 void vcpu_handle_exit(struct vcpu *c);
+int vcpu_msr(int fd, unsigned long req, uint32_t index, uint64_t *data);
 
 /* kvmstats.c */
 void kvm_stats_open(struct vcpu *c);

@@ -110,19 +110,12 @@ bool tlbflush_supported(struct vm *vm)
  */
 void tlbflush_shared_page(struct vcpu *c, bool registered)
 {
-	struct {
-		struct kvm_msrs h;
-		struct kvm_msr_entry e;
-	} st = {
-		.h.nmsrs = 1,
-		.e.index = MSR_KVM_STEAL_TIME,
-		.e.data = kvm_st_gpa(c) | KVM_MSR_ENABLED,
-	};
+	uint64_t st = kvm_st_gpa(c) | KVM_MSR_ENABLED;
 
 	atomic_store(&c->st_live, false);
 	if (!registered)
 		return;
-	if (ioctl(c->fd, KVM_SET_MSRS, &st) != 1) {
+	if (vcpu_msr(c->fd, KVM_SET_MSRS, MSR_KVM_STEAL_TIME, &st)) {
 		PVX_HV_LOG("vcpu %d: MSR_KVM_STEAL_TIME: %s; its flushes kick it",
 			   c->id, strerror(errno));
 		return;

@@ -66,6 +66,27 @@ void vcpu_kick(struct vcpu *c)
 		pthread_kill(c->thread, SIG_KICK);
 }
 
+/*
+ * One MSR of the vCPU behind fd: req is KVM_GET_MSRS (into *data) or
+ * KVM_SET_MSRS (from *data).  0, or -1 with errno set.
+ */
+int vcpu_msr(int fd, unsigned long req, uint32_t index, uint64_t *data)
+{
+	struct {
+		struct kvm_msrs h;
+		struct kvm_msr_entry e;
+	} msr = { .h.nmsrs = 1, .e.index = index, .e.data = *data };
+	int n = ioctl(fd, req, &msr);
+
+	if (n != 1) {
+		if (n >= 0)
+			errno = EINVAL;	/* KVM refused the MSR */
+		return -1;
+	}
+	*data = msr.e.data;
+	return 0;
+}
+
 static struct timespec timespec_of(uint64_t ns)
 {
 	return (struct timespec){ .tv_sec = ns / 1000000000, .tv_nsec = ns % 1000000000 };

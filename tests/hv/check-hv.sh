@@ -85,6 +85,7 @@ expect flags-no-value   64 "option '--cpus' needs a value" -- "$k" --cpus
 expect abi-unserved     64 "--abi: '1.9' is not a PVX version" -- --abi 1.9 "$k"
 expect abi-other-major  64 "--abi: '2.0' is not a PVX version" -- --abi 2.0 "$k"
 expect features-unknown 64 "--features: 'console,bogus' is not a list" -- --features console,bogus "$k"
+expect features-edit-unknown 64 "--features: '+timer,-bogus' is not a list" -- --features +timer,-bogus "$k"
 expect flags-cpus-zero  64 "--cpus: '0' is not a number from 1 to 64" -- --cpus 0 "$k"
 expect flags-cpus-many  64 "--cpus: '65' is not a number" -- --cpus 65 "$k"
 expect flags-cpus-text  64 "--cpus: 'two' is not a number" -- --cpus two "$k"
@@ -187,7 +188,6 @@ skew_host_args() {
 }
 # The pvx cases print through the pvx console (console_write) from the start.
 # pvx-pvtimer is offered every feature, TIMER too (pvx-hv's default leaves it out).
-all_features=shared_page,steal_time,flush_tlb,console,timer,multicall,pv_ipi
 pvx_cmdline='earlycon=pvx console=pvx0 printk.devkmsg=on reboot=k panic=-1 pci=off'
 if [ "$kernel" = - ]; then
 	guest_cases=()
@@ -202,7 +202,7 @@ pvx1 --personality pvx --cpus 1 --stats --timeout 600 $initrd_arg --cmdline '$pv
 pvx2 --personality pvx --cpus 2 --stats --timeout 600 $initrd_arg --cmdline '$pvx_cmdline' \$HV/bzImage
 pvx-abi10 --personality pvx --abi 1.0 --cpus 2 --stats --timeout 600 $initrd_arg --cmdline '$pvx_cmdline' \$HV/bzImage
 pvx-nocon --personality pvx --features shared_page,steal_time --cpus 1 --stats --timeout 600 $initrd_arg --cmdline '$cmdline' \$HV/bzImage
-pvx-pvtimer --personality pvx --features $all_features --cpus 2 --stats --timeout 600 $initrd_arg --cmdline '$pvx_cmdline' \$HV/bzImage
+pvx-pvtimer --personality pvx --features +timer --cpus 2 --stats --timeout 600 $initrd_arg --cmdline '$pvx_cmdline' \$HV/bzImage
 pvx4 --personality pvx --cpus 4 --stats --timeout 600 $initrd_arg --cmdline '$pvx_cmdline pvx_expect_steal=1' \$HV/bzImage
 $(for m in "${hostile_modes[@]}"; do
 	echo "hostile-$m --personality pvx --hostile $m --cpus 1 --stats --timeout 600 $initrd_arg --cmdline '$cmdline' \$HV/bzImage"
