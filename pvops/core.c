@@ -27,6 +27,7 @@
 #include <linux/cpuhotplug.h>
 #include <linux/init.h>
 #include <linux/kernel.h>
+#include <linux/kexec.h>
 #include <linux/notifier.h>
 #include <linux/panic_notifier.h>
 #include <linux/reboot.h>
@@ -179,7 +180,8 @@ const struct pvx_backend *pvx_choose(const struct pvx_backend *const *list,
  * @b->abi_max, or less with pvx_abi=.  The host's answer is not trusted:
  * a version above that, a feature @b never asks for or (on a PVX ABI
  * version, not 0.0) one that version does not define is refused like a
- * failed init().
+ * failed init().  Only an answer that passes is handed to @b's setup(),
+ * so a refused one leaves nothing registered with the host.
  *
  * Return: 0, or a negative errno (one message said why); @neg is then
  * zeroed and pvx runs native.
@@ -212,6 +214,8 @@ int pvx_negotiate(const struct pvx_backend *b, struct pvx_negotiated *neg)
 	}
 	if (ret)
 		memset(neg, 0, sizeof(*neg));
+	else if (b->setup)
+		b->setup(neg);
 	return ret;
 }
 
@@ -453,6 +457,9 @@ static void pvx_restart(char *cmd)
 
 static int pvx_panic(struct notifier_block *nb, unsigned long event, void *p)
 {
+	/* as Xen does: a crash kernel runs after us (crash_kexec_post_notifiers) */
+	if (kexec_crash_loaded())
+		return NOTIFY_DONE;
 	pvx_do_shutdown(PVX_SHUTDOWN_CRASH, 0);
 	return NOTIFY_DONE;
 }

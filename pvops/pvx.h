@@ -95,8 +95,11 @@ struct pvx_negotiated {
  * @name: as used by pvx= and the boot line
  * @detect: return a priority, 0 if the platform is absent; NULL for a
  *	backend that is only ever chosen by pvx=
- * @init: negotiate with the host and register the boot CPU; return 0 or
- *	a negative errno (then pvx runs native).  May be NULL.
+ * @init: negotiate with the host, and nothing more; return 0 or a
+ *	negative errno (then pvx runs native).  May be NULL.
+ * @setup: once the core accepted what @init negotiated: register the boot
+ *	CPU with the host and claim what the granted features need; it may
+ *	take back from @neg->features what it could not set up.  May be NULL.
  * @abi_max: the highest ABI version @init may report
  * @features: every feature bit @init may report
  * @ops: the ops it implements
@@ -109,6 +112,7 @@ struct pvx_backend {
 	const char *name;
 	u32 (*detect)(void);
 	int (*init)(struct pvx_negotiated *neg);
+	void (*setup)(struct pvx_negotiated *neg);
 	u32 abi_max;
 	u64 features;
 	const struct pvx_op_impl *ops;

@@ -166,9 +166,15 @@ static DEFINE_PER_CPU(struct pvx_vcpu_shared *, refhv_shared);
 /* The CPUs whose page, and so whose vCPU id, the host has filled. */
 static struct cpumask refhv_registered;
 static struct pvx_negotiate refhv_negotiate __aligned(32);
+/* What every CPU's page must hold: the time, and steal time if granted. */
+static u32 refhv_page_flags __ro_after_init = PVX_VCPU_TIME_VALID;
 
-/* Register @s as the calling vCPU's page and check what the host wrote. */
-static int refhv_register(struct pvx_vcpu_shared *s, u32 want)
+/*
+ * Register @s as the calling vCPU's page and check what the host wrote;
+ * only then is it this CPU's record.  On failure the host is told to
+ * forget it.
+ */
+static int refhv_register(struct pvx_vcpu_shared *s)
 {
 	unsigned int i;
 	u32 v;
@@ -183,17 +189,20 @@ static int refhv_register(struct pvx_vcpu_shared *s, u32 want)
 			break;
 		cpu_relax();
 	}
-	if (i == REFHV_RETRIES || (READ_ONCE(s->flags) & want) != want)
+	if (i == REFHV_RETRIES ||
+	    (READ_ONCE(s->flags) & refhv_page_flags) != refhv_page_flags) {
+		static_call(refhv_hc)(PVX_HC_register_shared_page, PVX_GPA_NONE, 0, 0);
 		return -EPROTO;
+	}
+	this_cpu_write(refhv_shared, s);
 	cpumask_set_cpu(smp_processor_id(), &refhv_registered);
 	return 0;
 }
 
-/* __ref: only init_hypervisor_platform() (or earlycon=pvx) calls it. */
-static int __ref refhv_init(struct pvx_negotiated *neg)
+/* Negotiate; the core checks the answer before refhv_setup() acts on it. */
+static int refhv_init(struct pvx_negotiated *neg)
 {
 	struct pvx_negotiate *n = &refhv_negotiate;
-	u32 want = PVX_VCPU_TIME_VALID;
 	long ret;
 
 	if (refhv_transport == PVX_TRANSPORT_VMCALL)
@@ -209,35 +218,52 @@ static int __ref refhv_init(struct pvx_negotiated *neg)
 	neg->abi = n->version;
 	neg->features = n->features;
 	neg->transport = refhv_transport_names[refhv_transport];
+	return 0;
+}
+
+/*
+ * The boot CPU's page, and the timer's vector, once the core accepted the
+ * answer.  Still before setup_per_cpu_areas(): every CPU starts out with
+ * the boot CPU's record, until its own page is registered.  __ref: only
+ * init_hypervisor_platform() (or earlycon=pvx) calls it.
+ */
+static void __ref refhv_setup(struct pvx_negotiated *neg)
+{
+	int ret;
 
 	if (!(neg->features & PVX_FEATURE(SHARED_PAGE)))
-		return 0;
+		return;
 	if (neg->features & PVX_FEATURE(STEAL_TIME))
-		want |= PVX_VCPU_STEAL_VALID;
+		refhv_page_flags |= PVX_VCPU_STEAL_VALID;
 	per_cpu(refhv_shared, 0) = &refhv_boot_page;
-	ret = refhv_register(&refhv_boot_page, want);
+	ret = refhv_register(&refhv_boot_page);
 	refhv_pages = !ret;
 	if (ret) {
-		pr_warn("shared page refused (%ld); clock and steal time stay native\n",
+		pr_warn("shared page refused (%d); clock and steal time stay native\n",
 			ret);
-		static_call(refhv_hc)(PVX_HC_register_shared_page, PVX_GPA_NONE, 0, 0);
 		neg->features &= ~REFHV_STEAL;
 	}
 	/* before init_IRQ() fills the free system vectors and seals the IDT */
 	if ((neg->features & REFHV_TIMER) == REFHV_TIMER)
 		sysvec_install(HYPERVISOR_CALLBACK_VECTOR, sysvec_pvx_refhv_timer);
-	return 0;
 }
 
 /**
- * refhv_shared_page() - a CPU's shared page
+ * refhv_shared_page() - a CPU's own shared page
  * @cpu: the CPU
  *
- * Return: the page @cpu registered (or tried to), NULL if none.
+ * Return: the page @cpu registered (it may have unregistered it since,
+ * going offline), NULL if none: a CPU that has not registered one reads
+ * the boot CPU's time record, but has no vCPU id, steal time or preempted
+ * flag of its own.
  */
 struct pvx_vcpu_shared *refhv_shared_page(unsigned int cpu)
 {
-	return refhv_pages ? per_cpu(refhv_shared, cpu) : NULL;
+	struct pvx_vcpu_shared *s = per_cpu(refhv_shared, cpu);
+
+	if (!refhv_pages || (cpu && s == &refhv_boot_page))
+		return NULL;
+	return s;
 }
 
 /* The calling CPU's time: its time record's clock (block and set_timer's). */
@@ -290,6 +316,9 @@ static void refhv_timer_register(void)
 	struct clock_event_device *evt = this_cpu_ptr(&refhv_clockevent);
 	unsigned long flags;
 
+	/* still in use: a failed offline brought this CPU back online */
+	if (!clockevent_state_detached(evt))
+		return;
 	/* an expiry left from this CPU's last time online finds no handler */
 	local_irq_save(flags);
 	*evt = (struct clock_event_device) {
@@ -317,20 +346,23 @@ static void __init refhv_setup_percpu_clockev(void)
 	refhv_timer_register();
 }
 
+/* On @cpu: its own page (kept across offline), registered. */
 static int refhv_cpu_online(unsigned int cpu)
 {
-	struct pvx_vcpu_shared *s = per_cpu(refhv_shared, cpu);
+	struct pvx_vcpu_shared *s = refhv_shared_page(cpu);
+	bool fresh = !s;
 
 	if (!refhv_pages)
 		return 0;
-	if (!s || (cpu && s == &refhv_boot_page)) {
+	if (fresh) {
 		s = (void *)get_zeroed_page(GFP_KERNEL);
 		if (!s)
 			return -ENOMEM;
-		per_cpu(refhv_shared, cpu) = s;
 	}
-	if (refhv_register(s, PVX_VCPU_TIME_VALID)) {
+	if (refhv_register(s)) {
 		pr_warn_once("CPU %u: shared page refused\n", cpu);
+		if (fresh)
+			free_page((unsigned long)s);
 		return 0;
 	}
 	if (pvx_active_op(PVX_OP_setup_percpu_clockev))
@@ -376,14 +408,15 @@ static unsigned long refhv_tsc_khz(void)
 	return pvclock_tsc_khz(refhv_time(&refhv_boot_page));
 }
 
+/* 0 until @cpu has a page of its own: never another vCPU's, larger, steal. */
 static u64 refhv_steal_clock(int cpu)
 {
-	struct pvx_vcpu_shared *s = per_cpu(refhv_shared, cpu);
+	struct pvx_vcpu_shared *s = refhv_shared_page(cpu);
 	unsigned int i;
 	u32 v;
 	u64 steal = 0;
 
-	for (i = 0; i < REFHV_RETRIES; i++) {
+	for (i = 0; s && i < REFHV_RETRIES; i++) {
 		v = READ_ONCE(s->steal_version);
 		virt_rmb();	/* the version before the value, as pvclock does */
 		steal = READ_ONCE(s->steal_ns);
@@ -397,7 +430,9 @@ static u64 refhv_steal_clock(int cpu)
 __visible bool refhv_vcpu_is_preempted(long cpu);
 __visible bool refhv_vcpu_is_preempted(long cpu)
 {
-	return READ_ONCE(per_cpu(refhv_shared, cpu)->preempted);
+	struct pvx_vcpu_shared *s = refhv_shared_page(cpu);
+
+	return s && READ_ONCE(s->preempted);
 }
 
 PV_CALLEE_SAVE_REGS_THUNK(refhv_vcpu_is_preempted);
@@ -422,9 +457,13 @@ static void refhv_wait(u8 *ptr, u8 val)
 	local_irq_restore(flags);
 }
 
+/* A CPU with no page yet has no vCPU id: its wait ends at REFHV_WAIT_NS. */
 static void refhv_kick(int cpu)
 {
-	static_call(refhv_hc)(PVX_HC_kick_vcpu, per_cpu(refhv_shared, cpu)->vcpu_id, 0, 0);
+	struct pvx_vcpu_shared *s = refhv_shared_page(cpu);
+
+	if (s)
+		static_call(refhv_hc)(PVX_HC_kick_vcpu, s->vcpu_id, 0, 0);
 }
 #endif
 
@@ -549,20 +588,32 @@ native:
 static u8 refhv_console_page[PVX_PAGE_SIZE] __page_aligned_bss;
 static DEFINE_RAW_SPINLOCK(refhv_console_lock);
 
+/*
+ * The host may take fewer bytes than offered: the rest goes again.  In an
+ * oops the lock is only tried, as serial8250_console_write() does: its
+ * holder may be a CPU that will never release it.
+ */
 static void refhv_console_write(const char *s, unsigned int n)
 {
 	unsigned long flags;
 	unsigned int len;
+	long ret;
 
-	raw_spin_lock_irqsave(&refhv_console_lock, flags);
+	if (oops_in_progress) {
+		if (!raw_spin_trylock_irqsave(&refhv_console_lock, flags))
+			return;
+	} else {
+		raw_spin_lock_irqsave(&refhv_console_lock, flags);
+	}
 	while (n) {
 		len = min(n, PVX_PAGE_SIZE);
 		memcpy(refhv_console_page, s, len);
-		if (static_call(refhv_hc)(PVX_HC_console_write,
-					  __pa(refhv_console_page), len, 0) <= 0)
+		ret = static_call(refhv_hc)(PVX_HC_console_write,
+					    __pa(refhv_console_page), len, 0);
+		if (ret <= 0 || ret > len)
 			break;
-		s += len;
-		n -= len;
+		s += ret;
+		n -= ret;
 	}
 	raw_spin_unlock_irqrestore(&refhv_console_lock, flags);
 }
@@ -595,6 +646,7 @@ const struct pvx_backend pvx_refhv_backend = {
 	.name		= "refhv",
 	.detect		= refhv_detect,
 	.init		= refhv_init,
+	.setup		= refhv_setup,
 	.abi_max	= REFHV_ABI,
 	.features	= REFHV_WANTED,
 	.ops		= refhv_ops,

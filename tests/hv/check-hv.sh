@@ -85,7 +85,7 @@ expect flags-no-value   64 "option '--cpus' needs a value" -- "$k" --cpus
 expect abi-unserved     64 "--abi: '1.9' is not a PVX version" -- --abi 1.9 "$k"
 expect abi-other-major  64 "--abi: '2.0' is not a PVX version" -- --abi 2.0 "$k"
 expect features-unknown 64 "--features: 'console,bogus' is not a list" -- --features console,bogus "$k"
-expect features-edit-unknown 64 "--features: '+timer,-bogus' is not a list" -- --features +timer,-bogus "$k"
+expect features-edit-unknown 64 "--features: '-timer,-bogus' is not a list" -- --features -timer,-bogus "$k"
 expect flags-cpus-zero  64 "--cpus: '0' is not a number from 1 to 64" -- --cpus 0 "$k"
 expect flags-cpus-many  64 "--cpus: '65' is not a number" -- --cpus 65 "$k"
 expect flags-cpus-text  64 "--cpus: 'two' is not a number" -- --cpus two "$k"

@@ -11,6 +11,7 @@
  * calling CPU's own page back.
  */
 #include <kunit/test.h>
+#include <linux/cpu.h>
 #include <linux/gfp.h>
 #include <linux/mm.h>
 #include <linux/preempt.h>
@@ -147,6 +148,40 @@ static void pvx_refhv_register_shared_page(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, READ_ONCE(s->flags) & PVX_VCPU_TIME_VALID);
 	KUNIT_EXPECT_EQ(test, READ_ONCE(s->time.version) & 1, 0);
 	local_irq_restore(flags);
+}
+
+/*
+ * cpuhp: CPU 1 goes offline and unregisters its page, which the host then
+ * takes from another vCPU; back online, CPU 1 registers the same page
+ * again and the host fills in its vCPU id and steal time once more.
+ */
+static void pvx_refhv_cpu_hotplug(struct kunit *test)
+{
+	struct pvx_vcpu_shared *s = refhv_shared_page(1), *own;
+	unsigned long flags;
+	long ret = 0, back = 0;
+	u64 steal;
+	u32 id;
+
+	if (!cpu_online(1) || !s)
+		kunit_skip(test, "no CPU 1 with a shared page");
+	id = READ_ONCE(s->vcpu_id);
+	steal = READ_ONCE(s->steal_ns);
+	KUNIT_ASSERT_EQ(test, remove_cpu(1), 0);
+	/* this CPU takes the page for a moment, then puts its own back */
+	local_irq_save(flags);
+	own = refhv_shared_page(smp_processor_id());
+	if (own) {
+		ret = HC(register_shared_page, __pa(s), 0);
+		back = HC(register_shared_page, __pa(own), 0);
+	}
+	local_irq_restore(flags);
+	KUNIT_EXPECT_EQ(test, ret, 0);
+	KUNIT_EXPECT_EQ(test, back, 0);
+	KUNIT_ASSERT_EQ(test, add_cpu(1), 0);
+	KUNIT_EXPECT_PTR_EQ(test, refhv_shared_page(1), s);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(s->vcpu_id), id);
+	KUNIT_EXPECT_GE(test, READ_ONCE(s->steal_ns), steal);
 }
 
 static void pvx_refhv_console_write(struct kunit *test)
@@ -323,6 +358,7 @@ static struct kunit_case pvx_refhv_cases[] = {
 	KUNIT_CASE(pvx_refhv_kick_range),
 	KUNIT_CASE(pvx_refhv_block),
 	KUNIT_CASE(pvx_refhv_register_shared_page),
+	KUNIT_CASE(pvx_refhv_cpu_hotplug),
 	KUNIT_CASE(pvx_refhv_console_write),
 	KUNIT_CASE(pvx_refhv_shutdown_refused),
 	KUNIT_CASE(pvx_refhv_send_ipi),
