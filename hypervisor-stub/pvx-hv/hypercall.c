@@ -68,12 +68,14 @@ static uint64_t cb_guest_tsc(void *opaque, uint32_t vcpu)
 
 static void cb_block(void *opaque, uint32_t vcpu, uint64_t deadline_ns, uint64_t token)
 {
-	struct vm *vm = opaque;
+	struct vcpu *c = &((struct vm *)opaque)->cpus[vcpu];
 
 	/* Noted here, done by the run loop once the hypercall returns. */
-	vm->cpus[vcpu].block = true;
-	vm->cpus[vcpu].block_token = token;
-	vm->cpus[vcpu].block_deadline = deadline_ns ? host_ns(vm, deadline_ns) : 0;
+	c->block = true;
+	c->block_masked = !(c->run->s.regs.regs.rflags & RFLAGS_IF);
+	c->block_token = token;
+	c->block_deadline = deadline_ns ? host_ns(c->vm, deadline_ns) : 0;
+	c->block_injected = atomic_load(&c->injected);
 }
 
 static void cb_kick(void *opaque, uint32_t vcpu)
@@ -89,16 +91,23 @@ static void cb_yield(void *opaque, uint32_t vcpu)
 	sched_yield();
 }
 
-/* A fixed, edge-triggered interrupt through the in-kernel local APIC. */
+/*
+ * A fixed, edge-triggered interrupt through the in-kernel local APIC; it
+ * also ends a block the vCPU waits out in pvx-hv (vcpu.c: vcpu_wait).
+ */
 static void cb_inject(void *opaque, uint32_t vcpu, uint8_t vector)
 {
 	struct vm *vm = opaque;
+	struct vcpu *c = &vm->cpus[vcpu];
 	struct kvm_msi msi = {
 		.address_lo = LAPIC_ADDR | vcpu << 12,	/* physical destination */
 		.data = vector,
 	};
 
 	ioctl(vm->fd, KVM_SIGNAL_MSI, &msi);
+	atomic_fetch_add(&c->injected, 1);
+	if (atomic_load(&c->waiting))
+		vcpu_kick(c);
 }
 
 /* The set_timer hypercall, on the vCPU's own thread; 0 cancels. */
@@ -301,11 +310,6 @@ void hypercall_timer_expired(struct vcpu *c)
 		c->st.timers++;
 }
 
-void hypercall_preempt(struct vcpu *c)
-{
-	if (c->vm->hv)
-		pvxhv_vcpu_preempt(c->vm->hv, c->id);
-}
 
 void hypercall(struct vcpu *c)
 {

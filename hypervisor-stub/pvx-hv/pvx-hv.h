@@ -124,12 +124,19 @@ struct vcpu {
 	struct vm *vm;
 	struct stats st;
 
-	/* PVX block: halt in KVM until an interrupt, a kick or the deadline. */
+	/*
+	 * PVX block: halt in KVM until an interrupt, a kick or the deadline;
+	 * with the guest's interrupts masked, wait in pvx-hv instead.
+	 */
 	bool block;			/* asked for by the current hypercall */
+	bool block_masked;		/* ... with the guest's RFLAGS.IF clear */
 	uint64_t block_deadline;	/* CLOCK_MONOTONIC ns, 0: none */
 	uint64_t block_token;		/* libpvxhv's, for pvxhv_kicked() */
+	unsigned int block_injected;	/* injected, as the block began */
 	bool halted;			/* we put it in KVM_MP_STATE_HALTED */
 	atomic_bool kicked;		/* a kick since the last block */
+	atomic_bool waiting;		/* in a masked block, out of KVM_RUN */
+	atomic_uint injected;		/* vectors libpvxhv injected into it */
 	timer_t timer;			/* sends SIG_KICK at the deadline */
 	bool has_timer;
 
@@ -176,6 +183,7 @@ struct image {			/* a validated bzImage, as read from disk */
 };
 
 #define MSR_IA32_TSC	0x10		/* the TSC, as KVM_GET/SET_MSRS see it */
+#define RFLAGS_IF	0x200		/* interrupts enabled */
 
 enum hostile {
 	HOSTILE_NONE,
@@ -266,7 +274,6 @@ void hostile_after(struct vm *vm, uint64_t nr, uint64_t gpa, int64_t ret);
 int hypercall_parse_features(const char *list, uint64_t *features);
 void hypercall_vcpu_start(struct vcpu *c);
 void hypercall_enter(struct vcpu *c);
-void hypercall_preempt(struct vcpu *c);
 bool hypercall_kicked(struct vcpu *c);
 void hypercall_timer_expired(struct vcpu *c);
 uint64_t now_ns(void);

@@ -115,7 +115,54 @@ static void vcpu_pvtimer(struct vcpu *c)
 	}
 }
 
-/* After a PVX block hypercall: halt in KVM until an interrupt or a kick. */
+/* Has a masked block's wait ended? */
+static bool vcpu_wait_over(struct vcpu *c)
+{
+	uint64_t now = now_ns();
+
+	return atomic_load(&c->kicked) || hypercall_kicked(c) ||
+	       atomic_load(&c->injected) != c->block_injected ||
+	       (c->block_deadline && now >= c->block_deadline) ||
+	       (c->pvtimer_at && now >= c->pvtimer_at) || atomic_load(&c->vm->done);
+}
+
+/*
+ * A block with the guest's interrupts masked.  KVM wakes a halted vCPU
+ * only for an interrupt it can take, so inside KVM nothing but a kick
+ * would end this one; it is waited out here, where a kick, the deadline,
+ * a vector libpvxhv injects (cb_inject) or this vCPU's set_timer ends it,
+ * as "sti; hlt" would end.  The vCPU stays preempted for libpvxhv until
+ * the run loop's next pvxhv_vcpu_enter(): flush_tlb leaves it alone, and
+ * the guest sees it preempted.  SIG_KICK is blocked but for sigsuspend(),
+ * so a kick after the check is not lost.
+ */
+static void vcpu_wait(struct vcpu *c)
+{
+	struct itimerspec at = { .it_value = timespec_of(c->block_deadline) }, off = { 0 };
+	sigset_t kick, old;
+
+	sigemptyset(&kick);
+	sigaddset(&kick, SIG_KICK);
+	pthread_sigmask(SIG_BLOCK, &kick, &old);
+	atomic_store(&c->waiting, true);
+	if (c->block_deadline && c->has_timer)
+		timer_settime(c->timer, TIMER_ABSTIME, &at, NULL);
+	while (!vcpu_wait_over(c))
+		sigsuspend(&old);
+	atomic_store(&c->waiting, false);
+	if (c->has_timer)
+		timer_settime(c->timer, 0, &off, NULL);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	/* the kick that ended it, not one for a KVM_RUN to come */
+	atomic_store(&c->kicked, false);
+	__atomic_store_n(&c->run->immediate_exit, 0, __ATOMIC_SEQ_CST);
+	vcpu_pvtimer(c);
+}
+
+/*
+ * After a PVX block hypercall: halt in KVM until an interrupt or a kick,
+ * or, with the guest's interrupts masked, wait in pvx-hv.
+ */
 static void vcpu_block(struct vcpu *c)
 {
 	struct kvm_mp_state halted = { KVM_MP_STATE_HALTED };
@@ -125,26 +172,40 @@ static void vcpu_block(struct vcpu *c)
 	/* kicked already (vcpu_kick sets immediate_exit from here on): do not sleep */
 	if (atomic_exchange(&c->kicked, false) || hypercall_kicked(c))
 		return;
+	if (c->block_masked) {
+		vcpu_wait(c);
+		return;
+	}
 	if (c->block_deadline && c->has_timer)
 		timer_settime(c->timer, TIMER_ABSTIME, &at, NULL);
-	hypercall_preempt(c);
 	c->halted = !ioctl(c->fd, KVM_SET_MP_STATE, &halted);
 }
 
-/* KVM_RUN was interrupted: end a block, see whether the VM is done. */
+/* A halt we set up is over: its deadline timer goes. */
+static void vcpu_unhalted(struct vcpu *c)
+{
+	struct itimerspec off = { 0 };
+
+	if (c->halted && c->has_timer)
+		timer_settime(c->timer, 0, &off, NULL);
+	c->halted = false;
+}
+
+/*
+ * KVM_RUN was interrupted: end a block, see whether the VM is done.  Only
+ * a vCPU KVM still holds halted is made runnable: one that KVM woke and
+ * that since took an INIT, say, is left as it is.
+ */
 static void vcpu_interrupted(struct vcpu *c)
 {
-	struct kvm_mp_state runnable = { KVM_MP_STATE_RUNNABLE };
-	struct itimerspec off = { 0 };
+	struct kvm_mp_state mp, runnable = { KVM_MP_STATE_RUNNABLE };
 
 	__atomic_store_n(&c->run->immediate_exit, 0, __ATOMIC_SEQ_CST);
 	atomic_store(&c->kicked, false);
-	if (c->halted) {
+	if (c->halted && !ioctl(c->fd, KVM_GET_MP_STATE, &mp) &&
+	    mp.mp_state == KVM_MP_STATE_HALTED)
 		ioctl(c->fd, KVM_SET_MP_STATE, &runnable);
-		if (c->has_timer)
-			timer_settime(c->timer, 0, &off, NULL);
-		c->halted = false;
-	}
+	vcpu_unhalted(c);
 	vcpu_pvtimer(c);
 }
 
@@ -260,6 +321,8 @@ void *vcpu_thread(void *arg)
 		}
 		r = ioctl(c->fd, KVM_RUN, 0);
 		tlbflush_run_end(c);
+		if (r >= 0)	/* it ran: KVM ended any halt of ours itself */
+			vcpu_unhalted(c);
 		if (r < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
 				vcpu_interrupted(c);

@@ -77,6 +77,11 @@ static void fill_io(struct kvm_run *run, struct input *in)
 	run->s.regs.regs.rsi = take(in, 1) & 1 ? 0 : take(in, 8);
 	run->s.regs.regs.rdi = 0;
 	run->s.regs.regs.r8 = 0;
+	/*
+	 * Interrupts enabled: a block with them masked waits in pvx-hv for
+	 * another thread's kick (vcpu_wait()), which no input here sends.
+	 */
+	run->s.regs.regs.rflags = RFLAGS_IF;
 }
 
 static void one_exit(struct input *in)

@@ -11,8 +11,11 @@
  * calling CPU's own page back.
  */
 #include <kunit/test.h>
+#include <linux/completion.h>
 #include <linux/cpu.h>
+#include <linux/delay.h>
 #include <linux/gfp.h>
+#include <linux/kthread.h>
 #include <linux/mm.h>
 #include <linux/preempt.h>
 #include <linux/sched/clock.h>
@@ -115,6 +118,78 @@ static void pvx_refhv_block(struct kunit *test)
 				ret ? now + NSEC_PER_MSEC : now);
 	}
 	local_irq_restore(flags);
+}
+
+struct pvx_refhv_blocker {
+	u64 deadline;
+	long ret;
+	struct completion done;
+};
+
+/* On another CPU: block with interrupts masked, as refhv's spinlock wait does. */
+static int pvx_refhv_blocker_fn(void *arg)
+{
+	struct pvx_refhv_blocker *b = arg;
+	unsigned long flags;
+
+	local_irq_save(flags);
+	b->ret = HC(block, b->deadline, 0);
+	local_irq_restore(flags);
+	complete(&b->done);
+	return 0;
+}
+
+/*
+ * A vCPU in block is preempted (shared-page.rst): another CPU blocks with
+ * interrupts masked and a deadline 2 s ahead; this CPU (which stays put:
+ * the other could not run while it spins here) must see its preempted
+ * flag within 1.5 s, a flush_tlb naming it only must defer that flush
+ * (return 1), and a kick must end the block (0) before its deadline.
+ */
+static void pvx_refhv_block_preempted(struct kunit *test)
+{
+	struct pvx_refhv_blocker *b;
+	struct pvx_vcpu_shared *s;
+	struct task_struct *t;
+	unsigned int cpu;
+	unsigned long end;
+	bool seen;
+	u64 *map;
+
+	b = kunit_kzalloc(test, sizeof(*b), GFP_KERNEL);
+	map = kunit_kzalloc(test, sizeof(*map), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	KUNIT_ASSERT_NOT_NULL(test, map);
+	migrate_disable();
+	cpu = cpumask_any_but(cpu_online_mask, smp_processor_id());
+	s = cpu < nr_cpu_ids ? refhv_shared_page(cpu) : NULL;
+	if (!s || !(READ_ONCE(s->flags) & PVX_VCPU_STEAL_VALID)) {
+		migrate_enable();
+		kunit_skip(test, "no other CPU with steal time and the preempted flag");
+	}
+	init_completion(&b->done);
+	b->deadline = pvclock_clocksource_read_nowd(refhv_time(s)) + 2 * NSEC_PER_SEC;
+	t = kthread_create_on_cpu(pvx_refhv_blocker_fn, b, cpu, "pvx_refhv_block/%u");
+	if (IS_ERR(t)) {
+		migrate_enable();
+		KUNIT_FAIL(test, "kthread_create_on_cpu: %ld", PTR_ERR(t));
+		return;
+	}
+	wake_up_process(t);
+	end = jiffies + msecs_to_jiffies(1500);
+	while (!(seen = READ_ONCE(s->preempted)) && time_before(jiffies, end))
+		usleep_range(500, 1000);
+	KUNIT_EXPECT_TRUE(test, seen);
+	if (seen && !pvx_refhv_unusable(PVX_ABI_VERSION(1, 0), PVX_FEATURE(FLUSH_TLB))) {
+		*map = BIT_ULL(READ_ONCE(s->vcpu_id));
+		KUNIT_EXPECT_EQ(test, HC(flush_tlb, __pa(map), 64), 1);
+	}
+	KUNIT_EXPECT_EQ(test, HC(kick_vcpu, READ_ONCE(s->vcpu_id), 0), 0);
+	migrate_enable();
+	wait_for_completion(&b->done);
+	KUNIT_EXPECT_EQ(test, b->ret, 0);
+	/* ended by the kick, not by the deadline */
+	KUNIT_EXPECT_LT(test, pvclock_clocksource_read_nowd(refhv_time(s)), b->deadline);
 }
 
 /* register_shared_page: hostile pages refused, the own page taken back. */
@@ -357,6 +432,7 @@ static struct kunit_case pvx_refhv_cases[] = {
 	KUNIT_CASE(pvx_refhv_unused_argument),
 	KUNIT_CASE(pvx_refhv_kick_range),
 	KUNIT_CASE(pvx_refhv_block),
+	KUNIT_CASE(pvx_refhv_block_preempted),
 	KUNIT_CASE(pvx_refhv_register_shared_page),
 	KUNIT_CASE(pvx_refhv_cpu_hotplug),
 	KUNIT_CASE(pvx_refhv_console_write),
