@@ -10,8 +10,9 @@
  *            halt, TLB flush, the PARAVIRT_XXL ops and their group's
  *            native condition (X86_FEATURE_PV_*)
  *  APIC      x86_platform.apic_post_init: the IPI callbacks
- *  SMP       smp_prepare_boot_cpu: pv spinlocks and vcpu_is_preempted,
- *            before alternative_instructions() calls paravirt_set_cap()
+ *  SMP       smp_prepare_boot_cpu: the call-function IPI, pv spinlocks and
+ *            vcpu_is_preempted, before alternative_instructions() calls
+ *            paravirt_set_cap()
  *  CONSOLE   console_init: the backend's console
  *  LATE      arch_initcall: shutdown, the steal-time keys, the boot line
  *
@@ -45,6 +46,7 @@
 #include <asm/pvx.h>
 #include <asm/reboot.h>
 #include <asm/setup.h>
+#include <asm/smp.h>
 #include <asm/timer.h>
 #include <asm/tlb.h>
 #include <asm/x86_init.h>
@@ -525,6 +527,11 @@ static bool __init pvx_install(const struct pvx_op_impl *impl)
 	case PVX_OP_send_ipi_allbutself:
 		apic_update_callback(send_IPI_allbutself, fn->send_ipi_allbutself);
 		break;
+#ifdef CONFIG_SMP
+	case PVX_OP_send_call_func_ipi:
+		smp_ops.send_call_func_ipi = fn->send_call_func_ipi;
+		break;
+#endif
 	case PVX_OP_console_write:
 		pvx_console_impl = impl;
 		register_console(&pvx_console);

@@ -37,6 +37,13 @@
 	X(shutdown,		LATE, void (*)(enum pvx_shutdown_reason why, \
 					int code))
 
+#ifdef CONFIG_SMP
+#define PVX_OPS_SMP(X)							\
+	X(send_call_func_ipi,	SMP, void (*)(const struct cpumask *mask))
+#else
+#define PVX_OPS_SMP(X)
+#endif
+
 #ifdef CONFIG_PARAVIRT_SPINLOCKS
 #define PVX_OPS_LOCK(X)							\
 	X(wait,			SMP, void (*)(u8 *ptr, u8 val))		\
@@ -59,6 +66,6 @@
 #define PVX_OPS_XXL(X)
 #endif
 
-#define PVX_OPS(X) PVX_OPS_COMMON(X) PVX_OPS_LOCK(X) PVX_OPS_XXL(X)
+#define PVX_OPS(X) PVX_OPS_COMMON(X) PVX_OPS_SMP(X) PVX_OPS_LOCK(X) PVX_OPS_XXL(X)
 
 #endif /* _ASM_X86_PVX_OPS_H */

@@ -10,6 +10,8 @@
 #                                 of the LAPIC timer (pvx-hv offers TIMER
 #                                 only when asked)
 #   (n) the same, no FLUSH_TLB    remote TLB flushes by native IPIs
+#   (m) the same, no MULTICALL    no yield after a call-function IPI to a
+#                                 preempted vCPU (it needs a multicall)
 #   (c) pvx-hv PERSONALITY=kvm    mainline kvm.c on KVM's PV ABI (L1's KVM)
 #   (q) QEMU -enable-kvm -cpu host, kvm.c: the VMM most users run
 #
@@ -48,6 +50,7 @@ a-$kind --personality none $hv --cmdline '$serial $extra' \$HV/bzImage
 b-$kind --personality pvx $hv --cmdline '$pvxcon $extra' \$HV/bzImage
 t-$kind --personality pvx --features +timer $hv --cmdline '$pvxcon $extra' \$HV/bzImage
 n-$kind --personality pvx --features -flush_tlb $hv --cmdline '$pvxcon $extra' \$HV/bzImage
+m-$kind --personality pvx --features -multicall $hv --cmdline '$pvxcon $extra' \$HV/bzImage
 c-$kind --personality kvm $hv --cmdline '$serial $extra' \$HV/bzImage
 q-$kind @qemu-kvm.sh $cpus 512M 1200 \$HV/bzImage \$HV/initrd '$serial $extra'
 CASES
@@ -64,6 +67,7 @@ import re, sys, os
 out = sys.argv[1]
 rows = [('a', 'pvx-hv none (native)'), ('b', 'pvx-hv pvx (refhv)'),
         ('t', 'refhv, clockevent (TIMER)'), ('n', 'refhv, no FLUSH_TLB'),
+        ('m', 'refhv, no MULTICALL'),
         ('c', 'pvx-hv kvm (kvm.c)'),
         ('q', 'QEMU -enable-kvm (kvm.c)')]
 work = ['ipi', 'tlb', 'lock', 'idle', 'console']
@@ -92,6 +96,9 @@ def parse(name):
     if m:
         r['irq'] = int(m.group(1))
     r['hc'] = ['%s:%s' % (n, c) for n, c in re.findall(r'^  hypercall \d+\s+(\w+)\s+(\d+)$', log, re.M)]
+    m = re.search(r'^  multicall: (\d+) calls in (\d+) exits \((\d+) exits saved\), (\d+) of them sched_yield$', log, re.M)
+    if m:
+        r['mc'] = tuple(int(g) for g in m.groups())
     m = re.search(r'^  kvm hypercalls\s+(\d+)$', log, re.M)
     if m:
         r['hc'].append('kvm:%s' % m.group(1))
@@ -158,6 +165,14 @@ for w in work:
 b, n = wk['b']['bench'].get('tlb'), wk['n']['bench'].get('tlb')
 if b and n:
     print('  tlb      (b) / (n) = %.2f (the PV flush against native IPIs)' % (b / n))
+for k, label in rows:
+    if 'mc' in wk[k]:
+        print('  multicall (%s): %d calls in %d exits (%d exits saved), %d of them sched_yield'
+              % ((k,) + wk[k]['mc']))
+for w in work:
+    b, m = wk['b']['bench'].get(w), wk['m']['bench'].get(w)
+    if b and m:
+        print('  %-8s (b) / (m) = %.2f (a yield batched with the IPI against none)' % (w, b / m))
 c, q = boot['c'], boot['q']
 if c['bench'].get('boot') and q['bench'].get('boot'):
     print('  pvx-hv kvm / QEMU: boot to init %.2f, wall %s, exits to userspace %s (goal: below 1)'

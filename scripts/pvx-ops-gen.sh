@@ -13,7 +13,8 @@ rst() {
 import re, subprocess, sys
 top = sys.argv[1]
 src = '#include "pvx_ops.h"\n#define X(op, step, type) PVXOP op step type PVXEND\nPVX_OPS(X)\n'
-out = subprocess.run(['cpp', '-P', '-DCONFIG_PARAVIRT_SPINLOCKS', '-DCONFIG_PARAVIRT_XXL',
+out = subprocess.run(['cpp', '-P', '-DCONFIG_SMP', '-DCONFIG_PARAVIRT_SPINLOCKS',
+                      '-DCONFIG_PARAVIRT_XXL',
                       '-I', top + '/pvops', '-'], input=src, capture_output=True,
                      text=True, check=True).stdout
 ops = [re.match(r'(\w+) (\w+) (.*)', r.strip()).groups()

@@ -16,8 +16,10 @@
  * spinlocks on block/kick_vcpu; a per-CPU clockevent on set_timer;
  * remote TLB flushes on flush_tlb, which leave a preempted vCPU's flush
  * to the host; multi-target IPIs on send_ipi (ABI 1.1); the pvx console on
- * console_write; shutdown.  HLT stays native: under pvx-hv it is handled
- * inside KVM, where a PVX hypercall exits to userspace.
+ * console_write; shutdown; a call-function IPI to a busy but preempted
+ * vCPU yields, the yield batched with the IPI in one multicall.  HLT stays
+ * native: under pvx-hv it is handled inside KVM, where a PVX hypercall
+ * exits to userspace.
  */
 #define pr_fmt(fmt) "pvx: refhv: " fmt
 
@@ -28,6 +30,7 @@
 #include <linux/init.h>
 #include <linux/kernel.h>
 #include <linux/percpu.h>
+#include <linux/sched.h>
 #include <linux/sched/clock.h>
 #include <linux/spinlock.h>
 #include <linux/static_call.h>
@@ -54,8 +57,9 @@
 #define REFHV_IPI	(PVX_FEATURE(SHARED_PAGE) | PVX_FEATURE(PV_IPI))
 #define REFHV_TIMER	(PVX_FEATURE(SHARED_PAGE) | PVX_FEATURE(TIMER))
 #define REFHV_FLUSH	(PVX_FEATURE(SHARED_PAGE) | PVX_FEATURE(FLUSH_TLB))
+#define REFHV_YIELD	(REFHV_STEAL | REFHV_IPI | PVX_FEATURE(MULTICALL))
 #define REFHV_WANTED	(REFHV_STEAL | REFHV_CONSOLE | REFHV_IPI | REFHV_TIMER | \
-			 REFHV_FLUSH)
+			 REFHV_FLUSH | REFHV_YIELD)
 /* How often a reader retries a record the host is updating. */
 #define REFHV_RETRIES	1000
 /* The longest a pv spinlock waiter sleeps without a kick. */
@@ -467,19 +471,47 @@ static void refhv_kick(int cpu)
 }
 #endif
 
+/* send_ipi then sched_yield, in one exit; a page never splits the pair. */
+struct refhv_ipi_yield {
+	struct pvx_multicall_entry e[2];
+} __aligned(128);
+
+static DEFINE_PER_CPU(struct refhv_ipi_yield, refhv_ipi_yield);
+
+/* The multicall of send_ipi and sched_yield; send_ipi's result. */
+static long refhv_send_ipi_yield(u64 bits, u32 first, int vector)
+{
+	struct refhv_ipi_yield *b = this_cpu_ptr(&refhv_ipi_yield);
+	long ret;
+
+	b->e[0] = (struct pvx_multicall_entry) {
+		.nr = PVX_HC_send_ipi, .args = { bits, first, vector },
+	};
+	b->e[1] = (struct pvx_multicall_entry) { .nr = PVX_HC_sched_yield };
+	ret = static_call(refhv_hc)(PVX_HC_multicall, slow_virt_to_phys(b),
+				    ARRAY_SIZE(b->e), 0);
+	return ret < 0 ? ret : READ_ONCE(b->e[0].result);
+}
+
 /*
- * One send_ipi: @bits names vCPUs @first.. of the CPUs in @mask but @self.
- * Should the host refuse it, those CPUs get the IPI natively.
+ * One send_ipi: @bits names vCPUs @first.. of the CPUs in @mask but @self;
+ * with @yield, batched with a sched_yield.  Should the host refuse it,
+ * those CPUs get the IPI natively.
  */
 static void refhv_send_ipi_window(const struct cpumask *mask, int self, u64 bits,
-				  u32 first, int vector)
+				  u32 first, int vector, bool yield)
 {
 	u32 id;
 	int cpu;
+	long ret;
 
-	if (static_call(refhv_hc)(PVX_HC_send_ipi, bits, first, vector) >= 0)
+	if (yield)
+		ret = refhv_send_ipi_yield(bits, first, vector);
+	else
+		ret = static_call(refhv_hc)(PVX_HC_send_ipi, bits, first, vector);
+	if (ret >= 0)
 		return;
-	pr_warn_once("send_ipi refused; sending those IPIs natively\n");
+	pr_warn_once("send_ipi refused (%ld); sending those IPIs natively\n", ret);
 	for_each_cpu_and(cpu, mask, &refhv_registered) {
 		id = per_cpu(refhv_shared, cpu)->vcpu_id - first;
 		if (cpu != self && id < 64 && (bits & BIT_ULL(id)))
@@ -488,11 +520,13 @@ static void refhv_send_ipi_window(const struct cpumask *mask, int self, u64 bits
 }
 
 /*
- * Like kvm_send_ipi_mask(): one hypercall per 64 consecutive vCPU ids.
- * An NMI (below PVX_VECTOR_MIN, which send_ipi cannot carry) and a CPU
- * whose vCPU id is not known yet (coming online) go through the APIC.
+ * Like kvm_send_ipi_mask(): one hypercall per 64 consecutive vCPU ids, the
+ * last one batched with a sched_yield if @yield.  An NMI (below
+ * PVX_VECTOR_MIN, which send_ipi cannot carry) and a CPU whose vCPU id is
+ * not known yet (coming online) go through the APIC.
  */
-static void refhv_send_ipi(const struct cpumask *mask, int self, int vector)
+static void refhv_send_ipi(const struct cpumask *mask, int self, int vector,
+			   bool yield)
 {
 	unsigned long flags;
 	u64 bits = 0;
@@ -509,7 +543,7 @@ static void refhv_send_ipi(const struct cpumask *mask, int self, int vector)
 		}
 		id = per_cpu(refhv_shared, cpu)->vcpu_id;
 		if (bits && (id < first || id - first >= 64)) {
-			refhv_send_ipi_window(mask, self, bits, first, vector);
+			refhv_send_ipi_window(mask, self, bits, first, vector, false);
 			bits = 0;
 		}
 		if (!bits)
@@ -517,21 +551,44 @@ static void refhv_send_ipi(const struct cpumask *mask, int self, int vector)
 		bits |= BIT_ULL(id - first);
 	}
 	if (bits)
-		refhv_send_ipi_window(mask, self, bits, first, vector);
+		refhv_send_ipi_window(mask, self, bits, first, vector, yield);
 	local_irq_restore(flags);
 }
 
 static void refhv_send_ipi_mask(const struct cpumask *mask, int vector)
 {
-	refhv_send_ipi(mask, -1, vector);
+	refhv_send_ipi(mask, -1, vector, false);
 }
 
 static void refhv_send_ipi_allbutself(int vector)
 {
 	preempt_disable();
-	refhv_send_ipi(cpu_online_mask, smp_processor_id(), vector);
+	refhv_send_ipi(cpu_online_mask, smp_processor_id(), vector, false);
 	preempt_enable();
 }
+
+#ifdef CONFIG_SMP
+/*
+ * Like kvm_smp_send_call_func_ipi(): the sender waits for its targets, so
+ * if one is busy but its vCPU is preempted (in a block, under pvx-hv),
+ * the sender gives up its physical CPU.  A hypercall here is an exit to
+ * the host's userspace, not one KVM serves in the kernel, so the yield
+ * goes in one multicall with the IPI: one exit, not two.
+ */
+static void refhv_send_call_func_ipi(const struct cpumask *mask)
+{
+	bool yield = false;
+	int cpu;
+
+	for_each_cpu(cpu, mask) {
+		if (!idle_cpu(cpu) && refhv_vcpu_is_preempted(cpu)) {
+			yield = true;
+			break;
+		}
+	}
+	refhv_send_ipi(mask, -1, CALL_FUNCTION_VECTOR, yield);
+}
+#endif
 
 /* flush_tlb's bitmap: one bit per possible vCPU id, never across a page. */
 struct refhv_vcpu_bitmap {
@@ -632,6 +689,9 @@ static const struct pvx_op_impl refhv_ops[] = {
 	PVX_OP_IMPL(flush_tlb_multi, REFHV_FLUSH, refhv_flush_tlb_multi),
 	PVX_OP_IMPL(send_ipi_mask, REFHV_IPI, refhv_send_ipi_mask),
 	PVX_OP_IMPL(send_ipi_allbutself, REFHV_IPI, refhv_send_ipi_allbutself),
+#ifdef CONFIG_SMP
+	PVX_OP_IMPL(send_call_func_ipi, REFHV_YIELD, refhv_send_call_func_ipi),
+#endif
 	PVX_OP_IMPL(console_write, REFHV_CONSOLE, refhv_console_write),
 	PVX_OP_IMPL(shutdown, 0, refhv_shutdown),
 #ifdef CONFIG_PARAVIRT_SPINLOCKS

@@ -87,7 +87,11 @@ static void cb_kick(void *opaque, uint32_t vcpu)
 
 static void cb_yield(void *opaque, uint32_t vcpu)
 {
-	(void)opaque, (void)vcpu;
+	struct vcpu *c = &((struct vm *)opaque)->cpus[vcpu];
+
+	/* on c's thread, RAX still the number of the call being served */
+	if (c->run->s.regs.regs.rax == PVX_HC_multicall)
+		c->st.batched_yields++;
 	sched_yield();
 }
 
@@ -310,7 +314,6 @@ void hypercall_timer_expired(struct vcpu *c)
 		c->st.timers++;
 }
 
-
 void hypercall(struct vcpu *c)
 {
 	struct kvm_regs *k = &c->run->s.regs.regs;
@@ -324,6 +327,11 @@ void hypercall(struct vcpu *c)
 		pvxhv_hypercall(c->vm->hv, c->id, &r);
 		if (c->vm->hostile)
 			hostile_after(c->vm, k->rax, k->rbx, (int64_t)r.rax);
+		/* a multicall that succeeded ran all its calls (RCX <= 64) */
+		if (k->rax == PVX_HC_multicall && !r.rax && k->rcx) {
+			c->st.batches++;
+			c->st.batched += k->rcx;
+		}
 		/* FLUSH_TLB trusts KVM's record of a vCPU while its page is registered */
 		if (c->vm->flush_tlb && k->rax == PVX_HC_register_shared_page && !r.rax)
 			tlbflush_shared_page(c, k->rbx != PVX_GPA_NONE);

@@ -436,6 +436,9 @@ static void print_stats(struct vm *vm, double seconds)
 		for (int k = 0; k <= STAT_HCALLS; k++)
 			t.hcalls[k] += s->hcalls[k];
 		t.timers += s->timers;
+		t.batches += s->batches;
+		t.batched += s->batched;
+		t.batched_yields += s->batched_yields;
 	}
 	for (int k = 0; k <= STAT_EXITS; k++)
 		total += t.exits[k];
@@ -472,6 +475,12 @@ static void print_stats(struct vm *vm, double seconds)
 	if (t.timers)
 		fprintf(stderr, "  set_timer expiries injected %11llu\n",
 			(unsigned long long)t.timers);
+	/* n calls in one exit save n - 1 */
+	if (t.batches)
+		fprintf(stderr, "  multicall: %llu calls in %llu exits (%llu exits saved), %llu of them sched_yield\n",
+			(unsigned long long)t.batched, (unsigned long long)t.batches,
+			(unsigned long long)(t.batched - t.batches),
+			(unsigned long long)t.batched_yields);
 	if (vm->flush_tlb) {
 		unsigned long long deferred = 0, kicked = 0;
 

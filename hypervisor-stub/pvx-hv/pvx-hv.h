@@ -100,6 +100,8 @@ struct stats {
 	int nports;
 	uint64_t ports_more;			/* IO_OTHER once ports[] is full */
 	uint64_t timers;			/* set_timer expiries injected */
+	uint64_t batches, batched;		/* multicalls run, calls in them */
+	uint64_t batched_yields;		/* sched_yield in a multicall */
 };
 
 /* KVM's own plain counters (kvmstats.c), by name, summed over vCPUs. */

@@ -115,6 +115,23 @@ static void vcpu_pvtimer(struct vcpu *c)
 	}
 }
 
+/* The block's deadline, if it has one: SIG_KICK to c's thread then. */
+static void vcpu_deadline_arm(struct vcpu *c)
+{
+	struct itimerspec at = { .it_value = timespec_of(c->block_deadline) };
+
+	if (c->block_deadline && c->has_timer)
+		timer_settime(c->timer, TIMER_ABSTIME, &at, NULL);
+}
+
+static void vcpu_deadline_disarm(struct vcpu *c)
+{
+	struct itimerspec off = { 0 };
+
+	if (c->has_timer)
+		timer_settime(c->timer, 0, &off, NULL);
+}
+
 /* Has a masked block's wait ended? */
 static bool vcpu_wait_over(struct vcpu *c)
 {
@@ -138,20 +155,17 @@ static bool vcpu_wait_over(struct vcpu *c)
  */
 static void vcpu_wait(struct vcpu *c)
 {
-	struct itimerspec at = { .it_value = timespec_of(c->block_deadline) }, off = { 0 };
 	sigset_t kick, old;
 
 	sigemptyset(&kick);
 	sigaddset(&kick, SIG_KICK);
 	pthread_sigmask(SIG_BLOCK, &kick, &old);
 	atomic_store(&c->waiting, true);
-	if (c->block_deadline && c->has_timer)
-		timer_settime(c->timer, TIMER_ABSTIME, &at, NULL);
+	vcpu_deadline_arm(c);
 	while (!vcpu_wait_over(c))
 		sigsuspend(&old);
 	atomic_store(&c->waiting, false);
-	if (c->has_timer)
-		timer_settime(c->timer, 0, &off, NULL);
+	vcpu_deadline_disarm(c);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	/* the kick that ended it, not one for a KVM_RUN to come */
 	atomic_store(&c->kicked, false);
@@ -166,7 +180,6 @@ static void vcpu_wait(struct vcpu *c)
 static void vcpu_block(struct vcpu *c)
 {
 	struct kvm_mp_state halted = { KVM_MP_STATE_HALTED };
-	struct itimerspec at = { .it_value = timespec_of(c->block_deadline) };
 
 	c->block = false;
 	/* kicked already (vcpu_kick sets immediate_exit from here on): do not sleep */
@@ -176,18 +189,15 @@ static void vcpu_block(struct vcpu *c)
 		vcpu_wait(c);
 		return;
 	}
-	if (c->block_deadline && c->has_timer)
-		timer_settime(c->timer, TIMER_ABSTIME, &at, NULL);
+	vcpu_deadline_arm(c);
 	c->halted = !ioctl(c->fd, KVM_SET_MP_STATE, &halted);
 }
 
 /* A halt we set up is over: its deadline timer goes. */
 static void vcpu_unhalted(struct vcpu *c)
 {
-	struct itimerspec off = { 0 };
-
-	if (c->halted && c->has_timer)
-		timer_settime(c->timer, 0, &off, NULL);
+	if (c->halted)
+		vcpu_deadline_disarm(c);
 	c->halted = false;
 }
 

@@ -129,21 +129,65 @@ struct pvx_refhv_blocker {
 
 /*
  * On another CPU: block with interrupts masked, as refhv's spinlock wait
- * does, again after any event (its own timer's expiry, say), until told
- * to stop or the deadline passes.
+ * does, again after any event (its own timer's expiry, an IPI, which it
+ * takes in between), until told to stop or the deadline passes.
  */
 static int pvx_refhv_blocker_fn(void *arg)
 {
 	struct pvx_refhv_blocker *b = arg;
 	unsigned long flags;
 
-	local_irq_save(flags);
 	do {
+		local_irq_save(flags);
 		b->ret = HC(block, b->deadline, 0);
+		local_irq_restore(flags);
 	} while (!b->ret && !READ_ONCE(b->stop));
-	local_irq_restore(flags);
 	complete(&b->done);
 	return 0;
+}
+
+/* A blocker on @cpu, blocking until @deadline; false if none started. */
+static bool pvx_refhv_blocker_start(struct kunit *test, struct pvx_refhv_blocker *b,
+				    unsigned int cpu, u64 deadline)
+{
+	struct task_struct *t;
+
+	init_completion(&b->done);
+	b->deadline = deadline;
+	t = kthread_create_on_cpu(pvx_refhv_blocker_fn, b, cpu, "pvx_refhv_block/%u");
+	if (IS_ERR(t)) {
+		KUNIT_FAIL(test, "kthread_create_on_cpu: %ld", PTR_ERR(t));
+		return false;
+	}
+	wake_up_process(t);
+	return true;
+}
+
+/* Until @end: true once @s's vCPU is preempted. */
+static bool pvx_refhv_wait_preempted(struct pvx_vcpu_shared *s, unsigned long end)
+{
+	bool seen;
+
+	while (!(seen = READ_ONCE(s->preempted)) && time_before(jiffies, end))
+		usleep_range(500, 1000);
+	return seen;
+}
+
+/* Stop the blocker on @s's vCPU: a kick ends its block (0) before @deadline. */
+static void pvx_refhv_blocker_stop(struct kunit *test, struct pvx_refhv_blocker *b,
+				   struct pvx_vcpu_shared *s)
+{
+	WRITE_ONCE(b->stop, true);
+	KUNIT_EXPECT_EQ(test, HC(kick_vcpu, READ_ONCE(s->vcpu_id), 0), 0);
+}
+
+/* Wait for a stopped blocker: ended by the kick, not by the deadline. */
+static void pvx_refhv_blocker_wait(struct kunit *test, struct pvx_refhv_blocker *b,
+				   struct pvx_vcpu_shared *s)
+{
+	wait_for_completion(&b->done);
+	KUNIT_EXPECT_EQ(test, b->ret, 0);
+	KUNIT_EXPECT_LT(test, pvclock_clocksource_read_nowd(refhv_time(s)), b->deadline);
 }
 
 /*
@@ -158,7 +202,6 @@ static void pvx_refhv_block_preempted(struct kunit *test)
 {
 	struct pvx_refhv_blocker *b;
 	struct pvx_vcpu_shared *s;
-	struct task_struct *t;
 	unsigned int cpu, i;
 	unsigned long end;
 	long deferred = -1;
@@ -177,19 +220,14 @@ static void pvx_refhv_block_preempted(struct kunit *test)
 		migrate_enable();
 		kunit_skip(test, "no other CPU with steal time and the preempted flag");
 	}
-	init_completion(&b->done);
-	b->deadline = pvclock_clocksource_read_nowd(refhv_time(s)) + 2 * NSEC_PER_SEC;
-	t = kthread_create_on_cpu(pvx_refhv_blocker_fn, b, cpu, "pvx_refhv_block/%u");
-	if (IS_ERR(t)) {
+	if (!pvx_refhv_blocker_start(test, b, cpu, pvclock_clocksource_read_nowd(refhv_time(s)) +
+				     2 * NSEC_PER_SEC)) {
 		migrate_enable();
-		KUNIT_FAIL(test, "kthread_create_on_cpu: %ld", PTR_ERR(t));
 		return;
 	}
-	wake_up_process(t);
 	end = jiffies + msecs_to_jiffies(1500);
 	for (i = 0; i < 5; i++) {
-		while (!(seen = READ_ONCE(s->preempted)) && time_before(jiffies, end))
-			usleep_range(500, 1000);
+		seen = pvx_refhv_wait_preempted(s, end);
 		if (!seen || !flush)
 			break;
 		*map = BIT_ULL(READ_ONCE(s->vcpu_id));
@@ -200,13 +238,132 @@ static void pvx_refhv_block_preempted(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, seen);
 	if (seen && flush)
 		KUNIT_EXPECT_EQ(test, deferred, 1);
-	WRITE_ONCE(b->stop, true);
-	KUNIT_EXPECT_EQ(test, HC(kick_vcpu, READ_ONCE(s->vcpu_id), 0), 0);
+	pvx_refhv_blocker_stop(test, b, s);
 	migrate_enable();
-	wait_for_completion(&b->done);
-	KUNIT_EXPECT_EQ(test, b->ret, 0);
-	/* ended by the kick, not by the deadline */
-	KUNIT_EXPECT_LT(test, pvclock_clocksource_read_nowd(refhv_time(s)), b->deadline);
+	pvx_refhv_blocker_wait(test, b, s);
+}
+
+static void pvx_refhv_count_call(void *calls)
+{
+	atomic_inc(calls);
+}
+
+/*
+ * A call-function IPI to two busy CPUs whose vCPUs are preempted (each
+ * blocks with interrupts masked until 2 s ahead): refhv sends it in one
+ * multicall with a sched_yield (pvx-hv counts it), the IPI ends their
+ * blocks, and both run the function well before their deadlines.
+ */
+static void pvx_refhv_call_func_preempted(struct kunit *test)
+{
+	struct pvx_refhv_blocker *b;
+	struct pvx_vcpu_shared *s[2];
+	unsigned int cpu[2], i, n = 0;
+	struct cpumask *mask;
+	unsigned long end;
+	atomic_t calls = ATOMIC_INIT(0);
+	u64 deadline;
+	bool seen = true;
+
+	if (!pvx_active_op(PVX_OP_send_call_func_ipi))
+		kunit_skip(test, "no pv call-function IPI");
+	b = kunit_kcalloc(test, 2, sizeof(*b), GFP_KERNEL);
+	mask = kunit_kzalloc(test, cpumask_size(), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	KUNIT_ASSERT_NOT_NULL(test, mask);
+	migrate_disable();
+	for_each_online_cpu(i) {
+		if (i == smp_processor_id() || !refhv_shared_page(i))
+			continue;
+		cpu[n] = i;
+		s[n] = refhv_shared_page(i);
+		if (++n == 2)
+			break;
+	}
+	if (n < 2) {
+		migrate_enable();
+		kunit_skip(test, "fewer than two other CPUs with a shared page");
+	}
+	deadline = pvclock_clocksource_read_nowd(refhv_time(s[0])) + 2 * NSEC_PER_SEC;
+	for (i = 0; i < 2; i++) {
+		if (!pvx_refhv_blocker_start(test, &b[i], cpu[i], deadline)) {
+			n = i;
+			goto stop;
+		}
+		cpumask_set_cpu(cpu[i], mask);
+	}
+	end = jiffies + msecs_to_jiffies(1500);
+	for (i = 0; i < 2; i++)
+		seen &= pvx_refhv_wait_preempted(s[i], end);
+	KUNIT_EXPECT_TRUE(test, seen);
+	on_each_cpu_mask(mask, pvx_refhv_count_call, &calls, true);
+	KUNIT_EXPECT_EQ(test, atomic_read(&calls), 2);
+	KUNIT_EXPECT_LT(test, pvclock_clocksource_read_nowd(refhv_time(s[0])), deadline);
+stop:
+	for (i = 0; i < n; i++)
+		pvx_refhv_blocker_stop(test, &b[i], s[i]);
+	migrate_enable();
+	for (i = 0; i < n; i++)
+		pvx_refhv_blocker_wait(test, &b[i], s[i]);
+}
+
+/*
+ * multicall: the calls run in order, each result in its own entry; an
+ * entry with flags, a nested multicall or a call that may not be batched
+ * fails alone.  The array's own checks fail the whole call, writing no
+ * result.
+ */
+static void pvx_refhv_multicall(struct kunit *test)
+{
+	static const struct {
+		struct pvx_multicall_entry e;
+		long want;
+	} calls[] = {
+		{ { .nr = PVX_HC_sched_yield }, 0 },
+		{ { .nr = PVX_HC_kick_vcpu, .args = { PVX_MAX_VCPUS } }, -PVX_ESRCH },
+		{ { .nr = PVX_HC_sched_yield, .args = { 1 } }, -PVX_EINVAL },
+		{ { .nr = PVX_HC_sched_yield, .flags = 1 }, -PVX_EINVAL },
+		{ { .nr = 0xffff, .flags = 1 }, -PVX_EINVAL },
+		{ { .nr = 0xffff }, -PVX_ENOSYS },
+		/* arguments that would do no harm, should the host run them */
+		{ { .nr = PVX_HC_block, .args = { 1 } }, -PVX_ELOOP },
+		{ { .nr = PVX_HC_negotiate }, -PVX_ELOOP },
+		{ { .nr = PVX_HC_shutdown, .args = { 99 } }, -PVX_ELOOP },
+		{ { .nr = PVX_HC_multicall }, -PVX_ELOOP },
+		{ { .nr = PVX_HC_console_write }, 0 },
+	};
+	struct pvx_multicall_entry *e;
+	phys_addr_t pa;
+	unsigned int i;
+	long want;
+
+	want = pvx_refhv_unusable(PVX_ABI_VERSION(1, 0), PVX_FEATURE(MULTICALL));
+	if (want)
+		kunit_skip(test, "MULTICALL was not negotiated");
+	e = kunit_kzalloc(test, PAGE_SIZE, GFP_KERNEL);	/* page-aligned */
+	KUNIT_ASSERT_NOT_NULL(test, e);
+	pa = __pa(e);
+	for (i = 0; i < ARRAY_SIZE(calls); i++) {
+		e[i] = calls[i].e;
+		e[i].result = 0x5a5a;
+	}
+	KUNIT_EXPECT_EQ(test, HC(multicall, pa, ARRAY_SIZE(calls)), 0);
+	for (i = 0; i < ARRAY_SIZE(calls); i++) {
+		want = calls[i].want;
+		if (calls[i].e.nr == PVX_HC_console_write)
+			want = pvx_refhv_unusable(PVX_ABI_VERSION(1, 0), PVX_FEATURE(CONSOLE));
+		KUNIT_EXPECT_EQ_MSG(test, e[i].result, want, "entry %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, e[i].nr, calls[i].e.nr, "entry %u", i);
+	}
+	e[0].result = 0x5a5a;
+	KUNIT_EXPECT_EQ(test, HC(multicall, ~0ULL, 0), 0);
+	KUNIT_EXPECT_EQ(test, HC(multicall, pa, PVX_MULTICALL_MAX + 1), -PVX_E2BIG);
+	KUNIT_EXPECT_EQ(test, HC(multicall, pa + 4, 1), -PVX_EINVAL);
+	KUNIT_EXPECT_EQ(test, HC(multicall, pa + PAGE_SIZE - sizeof(*e), 2), -PVX_EINVAL);
+	KUNIT_EXPECT_EQ(test, HC(multicall, ~0ULL & ~7ULL, 1), -PVX_EFAULT);
+	KUNIT_EXPECT_EQ(test, HC(multicall, BIT_ULL(52), 1), -PVX_EFAULT);
+	KUNIT_EXPECT_EQ(test, e[0].result, 0x5a5a);
+	KUNIT_EXPECT_EQ(test, HC3(multicall, pa, 1, 1), -PVX_EINVAL);
 }
 
 /* register_shared_page: hostile pages refused, the own page taken back. */
@@ -450,6 +607,8 @@ static struct kunit_case pvx_refhv_cases[] = {
 	KUNIT_CASE(pvx_refhv_kick_range),
 	KUNIT_CASE(pvx_refhv_block),
 	KUNIT_CASE(pvx_refhv_block_preempted),
+	KUNIT_CASE(pvx_refhv_call_func_preempted),
+	KUNIT_CASE(pvx_refhv_multicall),
 	KUNIT_CASE(pvx_refhv_register_shared_page),
 	KUNIT_CASE(pvx_refhv_cpu_hotplug),
 	KUNIT_CASE(pvx_refhv_console_write),
