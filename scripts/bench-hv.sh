@@ -38,7 +38,9 @@ mkdir -p "$out"
 	{ tail -20 "$out/build.log"; exit 1; }
 make -s -C "$top" pvx-hv || exit 1
 
-base='reboot=k panic=-1 pci=off'
+# The KUnit suites built into the test kernel would run in every boot:
+# kunit.enable=0 keeps them out of the figures.
+base='reboot=k panic=-1 pci=off kunit.enable=0'
 serial="console=ttyS0 $base"
 pvxcon="earlycon=pvx console=pvx0 printk.devkmsg=on $base"
 : > "$out/cases"

@@ -475,6 +475,7 @@ static void refhv_kick(int cpu)
 struct refhv_ipi_yield {
 	struct pvx_multicall_entry e[2];
 } __aligned(128);
+static_assert(sizeof(struct refhv_ipi_yield) == 128);
 
 static DEFINE_PER_CPU(struct refhv_ipi_yield, refhv_ipi_yield);
 
@@ -484,8 +485,10 @@ static long refhv_send_ipi_yield(u64 bits, u32 first, int vector)
 	struct refhv_ipi_yield *b = this_cpu_ptr(&refhv_ipi_yield);
 	long ret;
 
+	/* a host that writes no result back has not sent the IPI */
 	b->e[0] = (struct pvx_multicall_entry) {
 		.nr = PVX_HC_send_ipi, .args = { bits, first, vector },
+		.result = -PVX_ENOSYS,
 	};
 	b->e[1] = (struct pvx_multicall_entry) { .nr = PVX_HC_sched_yield };
 	ret = static_call(refhv_hc)(PVX_HC_multicall, slow_virt_to_phys(b),
@@ -569,11 +572,14 @@ static void refhv_send_ipi_allbutself(int vector)
 
 #ifdef CONFIG_SMP
 /*
- * Like kvm_smp_send_call_func_ipi(): the sender waits for its targets, so
- * if one is busy but its vCPU is preempted (in a block, under pvx-hv),
- * the sender gives up its physical CPU.  A hypercall here is an exit to
- * the host's userspace, not one KVM serves in the kernel, so the yield
- * goes in one multicall with the IPI: one exit, not two.
+ * Like kvm_smp_send_call_func_ipi(): the sender may wait for its targets,
+ * so if one is busy but its vCPU is preempted (under pvx-hv: in a block,
+ * which the IPI ends), the sender gives up its physical CPU.  Unlike
+ * KVM_HC_SCHED_YIELD, sched_yield names no target: the host yields to
+ * whatever it runs next, which pays only where vCPUs outnumber physical
+ * CPUs.  A hypercall here is an exit to the host's userspace, not one KVM
+ * serves in the kernel, so the yield goes in one multicall with the IPI:
+ * one exit, not two.  With one vCPU there is never a target.
  */
 static void refhv_send_call_func_ipi(const struct cpumask *mask)
 {
