@@ -141,6 +141,12 @@ print('  (a) absolute: ' + ', '.join('%s %.1f ms' % (w, a['bench'][w] / 1e6)
                                     for w in work if w in a['bench']))
 
 print('\nAgainst the goals (figures, not asserts):')
+def per_workload(x, y, why, works=work):
+    """Row x's time over row y's, per workload both ran."""
+    for w in works:
+        tx, ty = wk[x]['bench'].get(w), wk[y]['bench'].get(w)
+        if tx and ty:
+            print('  %-8s (%s) / (%s) = %.2f (%s)' % (w, x, y, tx / ty, why))
 def total(r):
     return r['usr'] + r['kvm'] if 'usr' in r and 'kvm' in r else None
 ta, tb = total(boot['a']), total(boot['b'])
@@ -152,29 +158,18 @@ if ta and tb:
         ga, gb = ta - boot['a']['irq'], tb - boot['b']['irq']
         print('  (b) cuts the exits the guest causes (all but host interrupts, KVM\'s'
               ' irq_exits) by %.1f%% (%d -> %d)' % (100.0 * (ga - gb) / ga, ga, gb))
-for w in work:
-    b, c = wk['b']['bench'].get(w), wk['c']['bench'].get(w)
-    if b and c:
-        print('  %-8s (b) / (c) = %.2f (goal: at most 1.20)' % (w, b / c))
+per_workload('b', 'c', 'goal: at most 1.20')
 tt = total(boot['t'])
 if tb and tt:
     print('  the clockevent on set_timer: all exits to boot %d with it, %d with the LAPIC timer'
           % (tt, tb))
-for w in work:
-    b, t = wk['b']['bench'].get(w), wk['t']['bench'].get(w)
-    if b and t:
-        print('  %-8s (t) / (b) = %.2f (the PVX timer against the LAPIC timer)' % (w, t / b))
-b, n = wk['b']['bench'].get('tlb'), wk['n']['bench'].get('tlb')
-if b and n:
-    print('  tlb      (b) / (n) = %.2f (the PV flush against native IPIs)' % (b / n))
+per_workload('t', 'b', 'the PVX timer against the LAPIC timer')
+per_workload('b', 'n', 'the PV flush against native IPIs', ['tlb'])
 for k, label in rows:
     if 'mc' in wk[k]:
         print('  multicall (%s): %d calls in %d exits (%d exits saved), %d of them sched_yield'
               % ((k,) + wk[k]['mc']))
-for w in work:
-    b, m = wk['b']['bench'].get(w), wk['m']['bench'].get(w)
-    if b and m:
-        print('  %-8s (b) / (m) = %.2f (a yield batched with the IPI against none)' % (w, b / m))
+per_workload('b', 'm', 'a yield batched with the IPI against none')
 c, q = boot['c'], boot['q']
 if c['bench'].get('boot') and q['bench'].get('boot'):
     print('  pvx-hv kvm / QEMU: boot to init %.2f, wall %s, exits to userspace %s (goal: below 1)'
