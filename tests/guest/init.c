@@ -18,6 +18,7 @@
  *                          shootdown storm, spinlock contention, idle
  *                          wake-ups and console output
  *   pvx_bench_console_kb=N the console workload's size (default 1024)
+ *   pvx_bench_only=<name>  with pvx_bench=hv: run that workload alone
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -26,6 +27,7 @@
 #include <sched.h>
 #include <stdarg.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -452,15 +454,28 @@ static void bench_console(int kb)
 	bench_report("console", t0, i);
 }
 
+/* Run workload name unless pvx_bench_only names another one. */
+static bool bench_wanted(const char *name)
+{
+	const char *only = param("pvx_bench_only");
+
+	return !only || !strcmp(only, name);
+}
+
 static void bench_hv(void)
 {
 	const char *kb = param("pvx_bench_console_kb");
 
-	bench_ipi(2000);
-	bench_tlb(2000);
-	bench_lock(20000);
-	bench_idle(2000);
-	bench_console(kb ? atoi(kb) : 1024);
+	if (bench_wanted("ipi"))
+		bench_ipi(2000);
+	if (bench_wanted("tlb"))
+		bench_tlb(2000);
+	if (bench_wanted("lock"))
+		bench_lock(20000);
+	if (bench_wanted("idle"))
+		bench_idle(2000);
+	if (bench_wanted("console"))
+		bench_console(kb ? atoi(kb) : 1024);
 }
 
 int main(void)
