@@ -120,6 +120,8 @@ struct vcpu {
 	int fd;
 	int stats_fd;			/* KVM_GET_STATS_FD, -1 if none */
 	int schedstat;			/* the thread's schedstat, -1 if none */
+	uint64_t steal_ns;		/* its run delay, as last read */
+	uint64_t steal_read_at;		/* CLOCK_MONOTONIC ns of that read */
 	struct kvm_run *run;
 	pthread_t thread;
 	bool started;
