@@ -132,6 +132,17 @@ static void vcpu_deadline_disarm(struct vcpu *c)
 		timer_settime(c->timer, 0, &off, NULL);
 }
 
+/*
+ * On c's thread: the kick that ended a wait or a KVM_RUN is taken.
+ * immediate_exit goes first: a kick between the two stores then leaves
+ * it set, and the next KVM_RUN returns at once instead of losing it.
+ */
+static void vcpu_kick_taken(struct vcpu *c)
+{
+	__atomic_store_n(&c->run->immediate_exit, 0, __ATOMIC_SEQ_CST);
+	atomic_store(&c->kicked, false);
+}
+
 /* Has a masked block's wait ended? */
 static bool vcpu_wait_over(struct vcpu *c)
 {
@@ -168,8 +179,7 @@ static void vcpu_wait(struct vcpu *c)
 	vcpu_deadline_disarm(c);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	/* the kick that ended it, not one for a KVM_RUN to come */
-	atomic_store(&c->kicked, false);
-	__atomic_store_n(&c->run->immediate_exit, 0, __ATOMIC_SEQ_CST);
+	vcpu_kick_taken(c);
 	vcpu_pvtimer(c);
 }
 
@@ -210,8 +220,7 @@ static void vcpu_interrupted(struct vcpu *c)
 {
 	struct kvm_mp_state mp, runnable = { KVM_MP_STATE_RUNNABLE };
 
-	__atomic_store_n(&c->run->immediate_exit, 0, __ATOMIC_SEQ_CST);
-	atomic_store(&c->kicked, false);
+	vcpu_kick_taken(c);
 	if (c->halted && !ioctl(c->fd, KVM_GET_MP_STATE, &mp) &&
 	    mp.mp_state == KVM_MP_STATE_HALTED)
 		ioctl(c->fd, KVM_SET_MP_STATE, &runnable);
@@ -331,8 +340,6 @@ void *vcpu_thread(void *arg)
 		}
 		r = ioctl(c->fd, KVM_RUN, 0);
 		tlbflush_run_end(c);
-		if (r >= 0)	/* it ran: KVM ended any halt of ours itself */
-			vcpu_unhalted(c);
 		if (r < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
 				vcpu_interrupted(c);
@@ -342,6 +349,7 @@ void *vcpu_thread(void *arg)
 			vm_finish(vm, HV_EINTERNAL);
 			break;
 		}
+		vcpu_unhalted(c);	/* it ran: KVM ended any halt of ours itself */
 		vcpu_handle_exit(c);
 	}
 	if (c->has_timer)
