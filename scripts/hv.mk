@@ -5,7 +5,7 @@
 # real VT-x/AMD-V, directly on /dev/kvm where there is.
 #
 #   make pvx-hv                       build build/hv/pvx-hv (static)
-#   make boot-hv PERSONALITY=none|pvx|kvm|both CPUS=N
+#   make boot-hv PERSONALITY=none|pvx|kvm|both CPUS=N [TRACE=1]
 #                                     boot the guest under pvx-hv
 #   make bench-hv [CONSOLE_KB=N]      the guest under pvx-hv (none, pvx, kvm)
 #                                     and QEMU: a table of figures
@@ -80,7 +80,7 @@ $(DEB_INITRD): $(TOP)/scripts/l1/l2-initrd.sh
 
 boot-hv: $(HV_BIN) $(hv_deps)
 	@$(TOP)/scripts/deps.sh hv
-	@$(TOP)/scripts/l1/boot-hv.sh $(HV_BIN) $(hv_kernel) $(hv_initrd) \
+	@TRACE="$(TRACE)" $(TOP)/scripts/l1/boot-hv.sh $(HV_BIN) $(hv_kernel) $(hv_initrd) \
 		$(PERSONALITY) $(CPUS) $(HV_MEM)
 
 # A benchmark: prints figures, asserts nothing.

@@ -5,6 +5,8 @@
 # host has real VT-x/AMD-V), print its serial output and pvx-hv's stats,
 # and exit with the guest's status: pvx-hv's own exit status if non-zero,
 # else N from the guest's "PVX-RESULT: status=N" line (1 if none).
+# With TRACE=1 in the environment, pvx-hv runs under kvm-trace.sh, which
+# then prints KVM's own exits by reason, MMIO address, MSR and CPUID leaf.
 # Usage: boot-hv.sh PVX_HV KERNEL INITRD|- PERSONALITY CPUS [MEM] [CMDLINE]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -21,8 +23,10 @@ if [ "$initrd" != - ]; then
 	files+=("initrd=$initrd")
 	initrd_arg='--initrd $HV/initrd'
 fi
+vmm=
+[ "${TRACE:-0}" = 1 ] && vmm=@kvm-trace.sh
 cat > "$out/cases" <<CASES
-boot --personality $pers --cpus $cpus --mem $mem --stats --timeout 900 $initrd_arg --cmdline '$cmdline' \$HV/bzImage
+boot $vmm --personality $pers --cpus $cpus --mem $mem --stats --timeout 900 $initrd_arg --cmdline '$cmdline' \$HV/bzImage
 CASES
 "$here/run-cases.sh" -v "$out" "$out/cases" "$pvx_hv" "${files[@]}"
 

@@ -4,8 +4,9 @@
 # Run pvx-hv once per line of a case file, "NAME ARGS...", with delimited
 # output. ARGS may use $HV (the directory holding the payload). A case
 # "NAME @FILE ARGS" runs $HV/FILE ARGS instead of pvx-hv: qemu-kvm.sh
-# (QEMU with KVM), pvx-hv-san (pvx-hv under ASan+UBSan), ... Runs as part of L1's /init (busybox sh) or directly on a host
-# with real KVM.
+# (QEMU with KVM), pvx-hv-san (pvx-hv under ASan+UBSan), kvm-trace.sh
+# (pvx-hv with KVM's tracepoints counted), ... Runs as part of L1's /init
+# (busybox sh) or directly on a host with real KVM.
 # Usage: cases.sh CASEFILE   (env: HV, PVX_HV = the pvx-hv binary)
 # A sanitized pvx-hv: a finding ends it (-fno-sanitize-recover); leaks at
 # exit are not findings.

@@ -39,7 +39,7 @@ stage=$l1/stage
 rm -rf "$stage"
 mkdir -p "$stage/hv" "$out"
 rm -f "$out"/*.log "$out"/*.rc "$out/cases.todo"
-cp "$here/cases.sh" "$here/qemu-kvm.sh" "$stage/hv/"
+cp "$here/cases.sh" "$here/qemu-kvm.sh" "$here/kvm-trace.sh" "$stage/hv/"
 cp "$casefile" "$stage/hv/cases"
 cp "$pvx_hv" "$stage/hv/pvx-hv"
 for nf in "$@"; do
