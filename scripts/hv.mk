@@ -7,7 +7,8 @@
 #   make pvx-hv                       build build/hv/pvx-hv (static)
 #   make boot-hv PERSONALITY=none|pvx|kvm|both CPUS=N [TRACE=1]
 #                                     boot the guest under pvx-hv
-#   make bench-hv [CONSOLE_KB=N]      the guest under pvx-hv (none, pvx, kvm)
+#   make bench-hv [CONSOLE_KB=N] [ROUNDS=N]
+#                                     the guest under pvx-hv (none, pvx, kvm)
 #                                     and QEMU: a table of figures
 #   make soak [N=100]                 N boots under pvx-hv refhv, 2 vCPUs
 #   make check-hv                     the pvx-hv tests (part of make check);
@@ -85,7 +86,7 @@ boot-hv: $(HV_BIN) $(hv_deps)
 
 # A benchmark: prints figures, asserts nothing.
 bench-hv:
-	@CONSOLE_KB="$(CONSOLE_KB)" $(TOP)/scripts/bench-hv.sh
+	@CONSOLE_KB="$(CONSOLE_KB)" ROUNDS="$(ROUNDS)" $(TOP)/scripts/bench-hv.sh
 
 N		?= 100
 soak:
