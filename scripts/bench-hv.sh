@@ -86,7 +86,7 @@ rows = [('a', 'pvx-hv none (native)'), ('b', 'pvx-hv pvx (refhv)'),
 work = ['ipi', 'tlb', 'lock', 'idle', 'console']
 
 def parse(name):
-    r = {'bench': {}, 'hc': [], 'ok': False}
+    r = {'name': name, 'bench': {}, 'hc': [], 'ok': False}
     if not name:
         return r
     try:
@@ -117,7 +117,7 @@ def parse(name):
     m = re.search(r'^  kvm hypercalls\s+(\d+)$', log, re.M)
     if m:
         r['hc'].append('kvm:%s' % m.group(1))
-    r['ok'] = all(k in r['bench'] for k in (['boot'] + (work if name.endswith('work') else [])))
+    r['ok'] = all(k in r['bench'] for k in (['boot'] + (work if '-work' in name else [])))
     return r
 
 def ratio(v, a):
@@ -127,14 +127,16 @@ def num(r, k):
     return '%.0f' % r[k] if k in r else '-'
 
 def rounds(k, kind):
-    """Every round of row k's boot or work case that gave its figures."""
+    """Every round of row k's boot or work case, in order, failed ones too."""
     names = [k + '-' + kind]
     while os.path.exists(os.path.join(out, '%s-%s.%d.log' % (k, kind, len(names) + 1))):
         names.append('%s-%s.%d' % (k, kind, len(names) + 1))
-    return [r for r in map(parse, names) if r['ok']]
+    return [parse(n) for n in names]
 
 def median_of(runs):
-    """One result: each figure's median over the rounds, the rest from the first."""
+    """One result: each figure's median over the rounds that gave all
+    their figures, the rest from the first of those."""
+    runs = [r for r in runs if r['ok']]
     if not runs:
         return parse('')
     r = dict(runs[0], bench={})
@@ -153,7 +155,8 @@ wk = {k: median_of(v) for k, v in work_runs.items()}
 nr = max(len(v) for v in list(boot_runs.values()) + list(work_runs.values()))
 if nr > 1:
     print('\nMedians over the rounds each row ran (rounds: ' +
-          ', '.join('%s %d+%d' % (k, len(boot_runs[k]), len(work_runs[k])) for k, _ in rows) +
+          ', '.join('%s %d+%d' % (k, boot[k].get('rounds', 0), wk[k].get('rounds', 0))
+                    for k, _ in rows) +
           ', boot+work)')
 
 print('\nBoot to init, 1 vCPU (guest clock; wall: the VMM start to the guest\'s end):')
@@ -192,7 +195,7 @@ def per_workload(x, y, why, works=work):
     """Row x's time over row y's, per workload both ran, round i against round i."""
     for w in works:
         pairs = [(rx['bench'][w], ry['bench'][w]) for rx, ry in zip(work_runs[x], work_runs[y])
-                 if rx['bench'].get(w) and ry['bench'].get(w)]
+                 if rx['ok'] and ry['ok']]
         if pairs:
             print('  %-8s (%s) / (%s) = %s (%s)'
                   % (w, x, y, spread([tx / ty for tx, ty in pairs], '%.2f'), why))
@@ -203,7 +206,7 @@ def cut(less=None):
     pairs = []
     for ra, rb in zip(boot_runs['a'], boot_runs['b']):
         ta, tb = total(ra), total(rb)
-        if ta and tb and (less is None or (less in ra and less in rb)):
+        if ra['ok'] and rb['ok'] and ta and tb and (less is None or (less in ra and less in rb)):
             pairs.append((ta - ra.get(less, 0), tb - rb.get(less, 0)))
     return pairs
 pairs = cut()
@@ -235,7 +238,7 @@ if c['bench'].get('boot') and q['bench'].get('boot'):
     print('  pvx-hv kvm / QEMU: boot to init %.2f, wall %s, exits to userspace %s (goal: below 1)'
           % (c['bench']['boot'] / q['bench']['boot'], ratio(c.get('wall'), q.get('wall')),
              ratio(c.get('usr'), q.get('usr'))))
-failed = [k + '-' + n for k, _ in rows for n, d in (('boot', boot), ('work', wk)) if not d[k]['ok']]
+failed = [r['name'] for k, _ in rows for d in (boot_runs, work_runs) for r in d[k] if not r['ok']]
 if failed:
     print('bench-hv: no figures from ' + ', '.join(failed) + ' (see their logs)')
 PY
