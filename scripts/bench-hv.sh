@@ -15,8 +15,8 @@
 #   (c) pvx-hv PERSONALITY=kvm    mainline kvm.c on KVM's PV ABI (L1's KVM)
 #   (q) QEMU -enable-kvm -cpu host, kvm.c: the VMM most users run
 #
-# Each boots twice: with 1 vCPU to init and straight off (pvx_bench=boot),
-# and with 4 vCPUs (on 1 L1 CPU: overcommit) running the init's
+# Each boots twice ((a), (b) and (c) ROUNDS times each): with 1 vCPU to
+# init and straight off (pvx_bench=boot), and with 4 vCPUs (on 1 L1 CPU: overcommit) running the init's
 # workloads (pvx_bench=hv): IPI ping-pong between 2 vCPUs, a TLB
 # shootdown storm, futex-bucket spinlock contention on every vCPU, idle
 # wake-ups, and console output (CONSOLE_KB, default 1024).
@@ -27,14 +27,16 @@
 # as a, b, c, a, b, c, ...: the tables then show each figure's median,
 # and the goals each ratio's median and range over the N paired rounds
 # (one run's ratio can be far from the next here: see design.rst).
-# About 25 minutes here, most of it 1 MiB through the 8250 (L1_TIMEOUT,
-# default 3600 s, bounds the L1 run).
+# About 25 minutes here per round, most of it 1 MiB through the 8250
+# (L1_TIMEOUT, default 3600 s a round, bounds the L1 run).  ROUNDS=3
+# with CONSOLE_KB=64: about 17 minutes.
 # Logs: build/bench-hv/ (round N > 1 of a case: NAME.N.log).
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 out=$top/build/bench-hv
 kb=${CONSOLE_KB:-1024}
 rounds=${ROUNDS:-1}
+[[ $rounds =~ ^[1-9][0-9]*$ ]] || { echo "bench-hv: ROUNDS=$rounds: not a number of rounds" >&2; exit 2; }
 rm -rf "$out"
 mkdir -p "$out"
 
@@ -70,14 +72,14 @@ CASES
 done
 echo "bench-hv: $(wc -l < "$out/cases") boots in one L1 VM (logs: $out/)"
 t0=$SECONDS
-L1_TIMEOUT=${L1_TIMEOUT:-3600} "$top/scripts/l1/run-cases.sh" "$out" "$out/cases" "$top/build/hv/pvx-hv" \
+L1_TIMEOUT=${L1_TIMEOUT:-$((3600 * rounds))} "$top/scripts/l1/run-cases.sh" "$out" "$out/cases" "$top/build/hv/pvx-hv" \
 	"bzImage=$top/build/guest/bzImage" "initrd=$top/build/guest/initrd.cpio" ||
 	echo "bench-hv: the L1 run failed; see $out/console.log"
 echo "bench-hv: ran in $((SECONDS - t0))s; console output $kb KiB"
 
-python3 - "$out" <<'PY'
+python3 - "$out" "$rounds" <<'PY'
 import os, re, statistics, sys
-out = sys.argv[1]
+out, nrounds = sys.argv[1], int(sys.argv[2])
 rows = [('a', 'pvx-hv none (native)'), ('b', 'pvx-hv pvx (refhv)'),
         ('t', 'refhv, clockevent (TIMER)'), ('n', 'refhv, no FLUSH_TLB'),
         ('m', 'refhv, no MULTICALL'),
@@ -127,18 +129,16 @@ def num(r, k):
     return '%.0f' % r[k] if k in r else '-'
 
 def rounds(k, kind):
-    """Every round of row k's boot or work case, in order, failed ones too."""
-    names = [k + '-' + kind]
-    while os.path.exists(os.path.join(out, '%s-%s.%d.log' % (k, kind, len(names) + 1))):
-        names.append('%s-%s.%d' % (k, kind, len(names) + 1))
-    return [parse(n) for n in names]
+    """Every round of row k's boot or work case, in order, failed or never
+    run ones too: (a), (b) and (c) ran nrounds times, the others once."""
+    n = nrounds if k in 'abc' else 1
+    return [parse('%s-%s%s' % (k, kind, '.%d' % i if i > 1 else '')) for i in range(1, n + 1)]
 
 def median_of(runs):
     """One result: each figure's median over the rounds that gave all
-    their figures, the rest from the first of those."""
-    runs = [r for r in runs if r['ok']]
-    if not runs:
-        return parse('')
+    their figures, the rest from the first of those; with none, the
+    figures the first round gave."""
+    runs = [r for r in runs if r['ok']] or runs[:1]
     r = dict(runs[0], bench={})
     for w in runs[0]['bench']:
         r['bench'][w] = statistics.median(x['bench'][w] for x in runs if w in x['bench'])
@@ -152,12 +152,11 @@ boot_runs = {k: rounds(k, 'boot') for k, _ in rows}
 work_runs = {k: rounds(k, 'work') for k, _ in rows}
 boot = {k: median_of(v) for k, v in boot_runs.items()}
 wk = {k: median_of(v) for k, v in work_runs.items()}
-nr = max(len(v) for v in list(boot_runs.values()) + list(work_runs.values()))
-if nr > 1:
-    print('\nMedians over the rounds each row ran (rounds: ' +
-          ', '.join('%s %d+%d' % (k, boot[k].get('rounds', 0), wk[k].get('rounds', 0))
-                    for k, _ in rows) +
-          ', boot+work)')
+if nrounds > 1:
+    print('\nMedians over the complete rounds of each row (' +
+          ', '.join('%s %d+%d' % (k, sum(r['ok'] for r in boot_runs[k]),
+                                  sum(r['ok'] for r in work_runs[k])) for k, _ in rows) +
+          ', boot+work); hypercalls from its first complete round')
 
 print('\nBoot to init, 1 vCPU (guest clock; wall: the VMM start to the guest\'s end):')
 fmt = '%-28s %9s %7s %8s %7s %10s %8s  %s'
@@ -192,13 +191,17 @@ def spread(values, fmt):
         m += (' [%d rounds: ' + fmt + ' to ' + fmt + ']') % (len(values), values[0], values[-1])
     return m
 def per_workload(x, y, why, works=work):
-    """Row x's time over row y's, per workload both ran, round i against round i."""
+    """Row x's time over row y's, per workload: round i against round i
+    where both ran as many rounds, else their medians."""
     for w in works:
-        pairs = [(rx['bench'][w], ry['bench'][w]) for rx, ry in zip(work_runs[x], work_runs[y])
-                 if rx['ok'] and ry['ok']]
-        if pairs:
-            print('  %-8s (%s) / (%s) = %s (%s)'
-                  % (w, x, y, spread([tx / ty for tx, ty in pairs], '%.2f'), why))
+        if len(work_runs[x]) == len(work_runs[y]):
+            ratios = [rx['bench'][w] / ry['bench'][w]
+                      for rx, ry in zip(work_runs[x], work_runs[y]) if rx['ok'] and ry['ok']]
+        else:
+            tx, ty = wk[x]['bench'].get(w), wk[y]['bench'].get(w)
+            ratios = [tx / ty] if wk[x]['ok'] and wk[y]['ok'] and tx and ty else []
+        if ratios:
+            print('  %-8s (%s) / (%s) = %s (%s)' % (w, x, y, spread(ratios, '%.2f'), why))
 def total(r):
     return r['usr'] + r['kvm'] if 'usr' in r and 'kvm' in r else None
 def cut(less=None):

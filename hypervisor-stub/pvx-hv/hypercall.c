@@ -272,9 +272,9 @@ void hypercall_cpuid(struct vm *vm, struct kvm_cpuid2 *c,
  * scheduler's run delay, which is also what KVM reports as steal time).
  * 0 where schedstat is not available.  Read at most once per
  * STEAL_READ_NS, the last value passed on in between: one read costs
- * about what the exit it follows costs (82 us of CPU in the L1 VM of
- * scripts/l1, where the rest of pvx-hv's work before KVM_RUN takes 17
- * us), and a guest accounts steal time per tick.
+ * about what a lone port-I/O exit's round trip costs (82 us of CPU in
+ * the L1 VM of scripts/l1, against ~90 us; the rest of pvx-hv's work
+ * before KVM_RUN takes 17 us), and a guest accounts steal per tick.
  */
 #define STEAL_READ_NS	1000000
 

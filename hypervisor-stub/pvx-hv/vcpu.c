@@ -135,7 +135,8 @@ static void vcpu_deadline_disarm(struct vcpu *c)
 /*
  * On c's thread: the kick that ended a wait or a KVM_RUN is taken.
  * immediate_exit goes first: a kick between the two stores then leaves
- * it set, and the next KVM_RUN returns at once instead of losing it.
+ * it set, and the next KVM_RUN returns at once, where the other order
+ * would leave only kicked, for the next block to see.
  */
 static void vcpu_kick_taken(struct vcpu *c)
 {

@@ -454,28 +454,33 @@ static void bench_console(int kb)
 	bench_report("console", t0, i);
 }
 
-/* Run workload name unless pvx_bench_only names another one. */
-static bool bench_wanted(const char *name)
+/* Run workload name unless only names another one; count what runs. */
+static bool bench_wanted(const char *only, const char *name, int *ran)
 {
-	const char *only = param("pvx_bench_only");
-
-	return !only || !strcmp(only, name);
+	if (only && strcmp(only, name))
+		return false;
+	(*ran)++;
+	return true;
 }
 
 static void bench_hv(void)
 {
 	const char *kb = param("pvx_bench_console_kb");
+	const char *only = param("pvx_bench_only");
+	int ran = 0;
 
-	if (bench_wanted("ipi"))
+	if (bench_wanted(only, "ipi", &ran))
 		bench_ipi(2000);
-	if (bench_wanted("tlb"))
+	if (bench_wanted(only, "tlb", &ran))
 		bench_tlb(2000);
-	if (bench_wanted("lock"))
+	if (bench_wanted(only, "lock", &ran))
 		bench_lock(20000);
-	if (bench_wanted("idle"))
+	if (bench_wanted(only, "idle", &ran))
 		bench_idle(2000);
-	if (bench_wanted("console"))
+	if (bench_wanted(only, "console", &ran))
 		bench_console(kb ? atoi(kb) : 1024);
+	if (!ran)
+		printf("PVX-BENCH: no workload named %s\n", only);
 }
 
 int main(void)
