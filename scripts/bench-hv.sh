@@ -16,10 +16,11 @@
 #   (q) QEMU -enable-kvm -cpu host, kvm.c: the VMM most users run
 #
 # Each boots twice ((a), (b) and (c) ROUNDS times each): with 1 vCPU to
-# init and straight off (pvx_bench=boot), and with 4 vCPUs (on 1 L1 CPU: overcommit) running the init's
-# workloads (pvx_bench=hv): IPI ping-pong between 2 vCPUs, a TLB
-# shootdown storm, futex-bucket spinlock contention on every vCPU, idle
-# wake-ups, and console output (CONSOLE_KB, default 1024).
+# init and straight off (pvx_bench=boot), and with 4 vCPUs (on 1 L1 CPU:
+# overcommit) running the init's workloads (pvx_bench=hv): IPI ping-pong
+# between 2 vCPUs, a TLB shootdown storm, futex-bucket spinlock
+# contention on every vCPU, idle wake-ups, and console output
+# (CONSOLE_KB, default 1024).
 # It prints two tables, figures only: times as ratios to (a) measured in
 # the same run, exits to userspace and inside KVM, hypercalls by number;
 # then how (b) compares with the issue's goals. It asserts nothing.
@@ -134,6 +135,11 @@ def rounds(k, kind):
     n = nrounds if k in 'abc' else 1
     return [parse('%s-%s%s' % (k, kind, '.%d' % i if i > 1 else '')) for i in range(1, n + 1)]
 
+def usable(*runs):
+    """Do these rounds count?  Complete ones do; with a single round, any:
+    its figures are all there is, as the tables show them."""
+    return all(r['ok'] for r in runs) or nrounds == 1
+
 def median_of(runs):
     """One result: each figure's median over the rounds that gave all
     their figures, the rest from the first of those; with none, the
@@ -196,7 +202,8 @@ def per_workload(x, y, why, works=work):
     for w in works:
         if len(work_runs[x]) == len(work_runs[y]):
             ratios = [rx['bench'][w] / ry['bench'][w]
-                      for rx, ry in zip(work_runs[x], work_runs[y]) if rx['ok'] and ry['ok']]
+                      for rx, ry in zip(work_runs[x], work_runs[y])
+                      if usable(rx, ry) and rx['bench'].get(w) and ry['bench'].get(w)]
         else:
             tx, ty = wk[x]['bench'].get(w), wk[y]['bench'].get(w)
             ratios = [tx / ty] if wk[x]['ok'] and wk[y]['ok'] and tx and ty else []
@@ -209,7 +216,7 @@ def cut(less=None):
     pairs = []
     for ra, rb in zip(boot_runs['a'], boot_runs['b']):
         ta, tb = total(ra), total(rb)
-        if ra['ok'] and rb['ok'] and ta and tb and (less is None or (less in ra and less in rb)):
+        if usable(ra, rb) and ta and tb and (less is None or (less in ra and less in rb)):
             pairs.append((ta - ra.get(less, 0), tb - rb.get(less, 0)))
     return pairs
 pairs = cut()
