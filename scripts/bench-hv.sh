@@ -151,7 +151,6 @@ def median_of(runs):
     for f in ('wall', 'usr', 'kvm', 'irq'):
         if all(f in x for x in runs):
             r[f] = statistics.median(x[f] for x in runs)
-    r['rounds'] = len(runs)
     return r
 
 boot_runs = {k: rounds(k, 'boot') for k, _ in rows}
