@@ -57,6 +57,9 @@ if [ "${1:-}" = --suite ]; then
 fi
 rm -rf "$PVX_RESULTS"
 mkdir -p "$PVX_RESULTS"
+# A full run keeps about 3 GB under build/ (one kernel checkout and its
+# objects): a short disk shows here, not only as a tar or ld error later.
+echo "=== check: $(df -Pk "$top" | awk 'NR == 2 { printf "%.1f", $4 / 1048576 }') GB free on the disk of $top"
 for suite in "$@"; do
 	run_suite "$suite"
 done

@@ -33,7 +33,9 @@ export GIT_AUTHOR_NAME="${BASH_REMATCH[1]}" GIT_AUTHOR_EMAIL="${BASH_REMATCH[2]}
 export GIT_COMMITTER_NAME="$GIT_AUTHOR_NAME" GIT_COMMITTER_EMAIL="$GIT_AUTHOR_EMAIL"
 export GIT_AUTHOR_DATE="2026-11-21T00:00:00Z" GIT_COMMITTER_DATE="2026-11-21T00:00:00Z"
 
+# The work tree is a full kernel checkout: gone once the patches are out.
 rm -rf "$work"
+trap 'rm -rf "$work"' EXIT
 git clone -q --shared "$pristine" "$work"
 base=$(git -C "$work" rev-parse HEAD)
 
