@@ -31,7 +31,8 @@
 # About 25 minutes here per round, most of it 1 MiB through the 8250
 # (L1_TIMEOUT, default 3600 s a round, bounds the L1 run).  ROUNDS=3
 # with CONSOLE_KB=64: about 17 minutes.
-# Logs: build/bench-hv/ (round N > 1 of a case: NAME.N.log).
+# Logs: build/bench-hv/ (round N > 1 of a case: NAME.N.log); the list of
+# cases, build/bench-hv/cases, is what the tables count rounds from.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 out=$top/build/bench-hv
@@ -78,9 +79,12 @@ L1_TIMEOUT=${L1_TIMEOUT:-$((3600 * rounds))} "$top/scripts/l1/run-cases.sh" "$ou
 	echo "bench-hv: the L1 run failed; see $out/console.log"
 echo "bench-hv: ran in $((SECONDS - t0))s; console output $kb KiB"
 
-python3 - "$out" "$rounds" <<'PY'
+python3 - "$out" <<'PY'
 import os, re, statistics, sys
-out, nrounds = sys.argv[1], int(sys.argv[2])
+out = sys.argv[1]
+# The cases file is the list of boots asked for: a case that failed or
+# never ran still counts, as a round without figures.
+asked = [line.split()[0] for line in open(os.path.join(out, 'cases')) if line.strip()]
 rows = [('a', 'pvx-hv none (native)'), ('b', 'pvx-hv pvx (refhv)'),
         ('t', 'refhv, clockevent (TIMER)'), ('n', 'refhv, no FLUSH_TLB'),
         ('m', 'refhv, no MULTICALL'),
@@ -130,10 +134,9 @@ def num(r, k):
     return '%.0f' % r[k] if k in r else '-'
 
 def rounds(k, kind):
-    """Every round of row k's boot or work case, in order, failed or never
-    run ones too: (a), (b) and (c) ran nrounds times, the others once."""
-    n = nrounds if k in 'abc' else 1
-    return [parse('%s-%s%s' % (k, kind, '.%d' % i if i > 1 else '')) for i in range(1, n + 1)]
+    """Every round of row k's boot or work case the cases file asked for,
+    in order (NAME, NAME.2, ...)."""
+    return [parse(n) for n in asked if re.fullmatch(r'%s-%s(\.\d+)?' % (k, kind), n)]
 
 def usable(*runs):
     """Do these rounds count?  Complete ones do; with a single round, any:
@@ -155,6 +158,7 @@ def median_of(runs):
 
 boot_runs = {k: rounds(k, 'boot') for k, _ in rows}
 work_runs = {k: rounds(k, 'work') for k, _ in rows}
+nrounds = max(len(v) for v in boot_runs.values())
 boot = {k: median_of(v) for k, v in boot_runs.items()}
 wk = {k: median_of(v) for k, v in work_runs.items()}
 if nrounds > 1:
