@@ -94,8 +94,6 @@ work = ['ipi', 'tlb', 'lock', 'idle', 'console']
 
 def parse(name):
     r = {'name': name, 'bench': {}, 'hc': [], 'ok': False}
-    if not name:
-        return r
     try:
         log = open(os.path.join(out, name + '.log'), errors='replace').read()
     except OSError:
@@ -215,24 +213,25 @@ def per_workload(x, y, why, works=work):
 def total(r):
     return r['usr'] + r['kvm'] if 'usr' in r and 'kvm' in r else None
 def cut(less=None):
-    """(b)'s exits to boot against (a)'s, round i against round i; less: not counted."""
+    """(b)'s exits to boot against (a)'s, round i against round i (less:
+    not counted): the cut's median [range] and the pairs, or None."""
     pairs = []
     for ra, rb in zip(boot_runs['a'], boot_runs['b']):
         ta, tb = total(ra), total(rb)
         if usable(ra, rb) and ta and tb and (less is None or (less in ra and less in rb)):
             pairs.append((ta - ra.get(less, 0), tb - rb.get(less, 0)))
-    return pairs
-pairs = cut()
-if pairs:
-    print('  (b) cuts all exits to boot by %s against (a) (%s; goal: at least 90%%)'
-          % (spread([100.0 * (a - b) / a for a, b in pairs], '%.1f%%'),
-             ', '.join('%d -> %d' % p for p in pairs)))
-pairs = cut('irq')
-if pairs:
+    if not pairs:
+        return None
+    return (spread([100.0 * (a - b) / a for a, b in pairs], '%.1f%%'),
+            ', '.join('%d -> %d' % p for p in pairs))
+cuts = cut()
+if cuts:
+    print('  (b) cuts all exits to boot by %s against (a) (%s; goal: at least 90%%)' % cuts)
+cuts = cut('irq')
+if cuts:
     # A host interrupt (L1's own timer, say) exits whatever the guest does.
     print('  (b) cuts the exits the guest causes (all but host interrupts, KVM\'s'
-          ' irq_exits) by %s (%s)' % (spread([100.0 * (a - b) / a for a, b in pairs], '%.1f%%'),
-                                       ', '.join('%d -> %d' % p for p in pairs)))
+          ' irq_exits) by %s (%s)' % cuts)
 tb = total(boot['b'])
 per_workload('b', 'c', 'goal: at most 1.20')
 tt = total(boot['t'])
