@@ -188,7 +188,7 @@ step install.pkg_config install_smoke
 # The bench's calls give the results it expects (natively, no valgrind).
 bench_smoke() {
 	mk "$out/bench-hv" || return 1
-	"$out/bench-hv" list | while read -r kind; do "$out/bench-hv" "$kind" 10 || exit 1; done
+	"$out/bench-hv" list | while IFS=$'\t' read -r kind fn; do "$out/bench-hv" "$kind" 10 || exit 1; done
 }
 step bench.kinds_behave bench_smoke
 
