@@ -269,13 +269,14 @@ enum pvx_shutdown_reason {
 
 /*
  * negotiate's argument.  The guest sets size = sizeof(its struct),
- * version = the PVX_ABI_VERSION it speaks and features = what it wants.
- * The host reads min(size, sizeof(its struct)) bytes and, on success,
- * writes back the same number of bytes: size = bytes it filled, the
+ * version = the PVX_ABI_VERSION it speaks and features = what it wants;
+ * size must be at least the 1.0 size (16).  On success the host writes
+ * back the struct of the accepted version: size = bytes it filled, the
  * accepted version (same major, min of the minors) and the accepted
  * features (offered & offered by the host & known in the accepted
  * version; unknown bits are dropped, not refused).  On error nothing is
- * written.  size must be at least the 1.0 size (16).
+ * written.  Which bytes the host reads and how many it writes back:
+ * Documentation/abi/versioning.rst, "Negotiation".
  */
 struct pvx_negotiate {
 	__u32		size;

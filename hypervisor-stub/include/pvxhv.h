@@ -16,10 +16,11 @@
  *	hv = pvxhv_create(&cfg);
  *	for each leaf in [base, base+2]: pvxhv_cpuid(hv, leaf, r) -> KVM_SET_CPUID2
  *	loop:
- *		pvxhv_vcpu_enter(hv, id, steal_ns);	(before KVM_RUN)
+ *		if (pvxhv_vcpu_enter(hv, id, steal_ns) & PVXHV_ENTER_FLUSH_TLB)
+ *			flush id's TLB			(before KVM_RUN)
  *		KVM_RUN
  *		if exit is KVM_EXIT_IO on cfg.io_port (or vmcall/vmmcall):
- *			KVM_GET_REGS; copy rax rbx rcx rsi rdi r8 -> regs
+ *			KVM_GET_REGS; copy rax rbx rcx rsi rdi r8 rflags -> regs
  *			pvxhv_hypercall(hv, id, &regs);
  *			kregs.rax = regs.rax; KVM_SET_REGS
  *			if it called ops->block: halt, unless pvxhv_kicked() (see block)
@@ -66,7 +67,21 @@ extern "C" {
 #endif
 
 /* Version of this library API (not of the guest ABI). */
-#define PVXHV_API_VERSION	2	/* 2: ops->block token, pvxhv_kicked(), ops->guest_ram */
+/*
+ * 2: ops->block token, pvxhv_kicked(), ops->guest_ram.
+ * 3: pvxhv_regs.rflags and ops->block's irqs_masked, ops->guest_tsc can
+ *    fail, ops->flush_tlb_many, pvxhv_set_regions(), PVXHV_MAX_REGIONS,
+ *    pvxhv_vcpu_enter()'s result must be used
+ *    (Documentation/abi/implementers.rst: "Migrating from API 2 to 3").
+ */
+#define PVXHV_API_VERSION	3
+
+/* A result the caller must not drop (pvxhv_vcpu_enter's deferred flush). */
+#if defined(__GNUC__) || defined(__clang__)
+#define PVXHV_MUST_CHECK	__attribute__((warn_unused_result))
+#else
+#define PVXHV_MUST_CHECK
+#endif
 
 /*
  * The registers of a hypercall, as the guest left them (see the register
@@ -81,7 +96,12 @@ struct pvxhv_regs {
 	uint64_t rsi;
 	uint64_t rdi;
 	uint64_t r8;
+	uint64_t rflags;	/* the guest's RFLAGS at the hypercall; the library
+				   reads only IF (block's irqs_masked) */
 };
+
+/* Most regions pvxhv_create() and pvxhv_set_regions() take. */
+#define PVXHV_MAX_REGIONS	256
 
 /*
  * One range of guest RAM mapped into the VMM.  Guest RAM is memory the
@@ -128,8 +148,16 @@ struct pvxhv_ops {
 
 	/* Required: guest time in ns, monotonic (the time record's clock). */
 	uint64_t (*clock_ns)(void *opaque);
-	/* Optional, with cfg.tsc_khz: the guest TSC of vcpu now. */
-	uint64_t (*guest_tsc)(void *opaque, uint32_t vcpu);
+	/*
+	 * Optional, with cfg.tsc_khz: store the guest TSC of vcpu now in *tsc
+	 * and return 0, or return -1 if it cannot be read.  The library never
+	 * publishes a time record built on a failed read: it keeps vcpu's
+	 * last good (clock, TSC) pair, and without one (no read of vcpu's TSC
+	 * succeeded since create or reset) that refresh gives no TSC scale
+	 * (tsc_to_system_mul 0, as without cfg.tsc_khz) and the next refresh
+	 * reads again.
+	 */
+	int (*guest_tsc)(void *opaque, uint32_t vcpu, uint64_t *tsc);
 
 	/*
 	 * Required: halt vcpu, like "sti; hlt", until an interrupt is
@@ -151,8 +179,15 @@ struct pvxhv_ops {
 	 *
 	 * A kick is recorded (pvxhv_kicked() sees it) before ops->kick is
 	 * called, so either the check sees it or the sleep is woken.
+	 *
+	 * irqs_masked: the guest's RFLAGS.IF was clear at the hypercall
+	 * (pvxhv_regs.rflags), so no interrupt can be delivered to end the
+	 * halt: a VMM that halts in its hypervisor (KVM's HLT state) must
+	 * wait itself instead, for a kick, the deadline or an interrupt
+	 * becoming pending.
 	 */
-	void (*block)(void *opaque, uint32_t vcpu, uint64_t deadline_ns, uint64_t token);
+	void (*block)(void *opaque, uint32_t vcpu, uint64_t deadline_ns, uint64_t token,
+		      bool irqs_masked);
 	/*
 	 * Required: vcpu was kicked; it is already recorded.  Wake vcpu if it
 	 * waits for a block (in or after ops->block); nothing else is needed:
@@ -177,6 +212,13 @@ struct pvxhv_ops {
 	 * (preempted vCPUs) is reported by pvxhv_vcpu_enter().
 	 */
 	void (*flush_tlb)(void *opaque, uint32_t vcpu);
+	/*
+	 * Optional (FLUSH_TLB): the same for n >= 1 distinct vCPUs at once:
+	 * request every flush first, then wait once for all of them.  Given,
+	 * it replaces flush_tlb: one flush_tlb hypercall makes one call with
+	 * all the targets it found running.  FLUSH_TLB needs one of the two.
+	 */
+	void (*flush_tlb_many)(void *opaque, const uint32_t *vcpus, uint32_t n);
 	/* Optional (CONSOLE): bytes from the guest, not NUL-terminated. */
 	void (*console)(void *opaque, uint32_t vcpu, const char *buf, size_t len);
 	/* Required: the guest asked to stop; reason is PVX_SHUTDOWN_*. */
@@ -192,7 +234,7 @@ struct pvxhv_config {
 	uint64_t features;		/* features to offer; ~0: all possible */
 	uint32_t tsc_khz;		/* guest TSC rate; 0: no TSC scale */
 	const struct pvxhv_mem_region *regions;	/* guest RAM map, or NULL */
-	uint32_t nr_regions;
+	uint32_t nr_regions;		/* 0 (accessor mode) .. PVXHV_MAX_REGIONS */
 	const struct pvxhv_ops *ops;
 	void *opaque;
 };
@@ -208,6 +250,17 @@ void pvxhv_destroy(struct pvxhv *hv);
  * flushes.  See the threading rules above.
  */
 void pvxhv_reset(struct pvxhv *hv);
+/*
+ * Region mode: replace the guest RAM map (memory hot-plug, a remapped
+ * ROM, a moved mapping).  The same life-cycle rule as pvxhv_reset(); the
+ * map is checked exactly as pvxhv_create() checks cfg.regions.  Returns 0,
+ * or -1 with errno EINVAL (a bad map, nr 0, or an instance in accessor
+ * mode) or ENOMEM, and then the old map stays in force, unchanged.  A
+ * registered shared page that is no longer RAM is dropped as if its vCPU
+ * had unregistered it, without a write to it; one that still is RAM is
+ * written through the new map from then on.
+ */
+int pvxhv_set_regions(struct pvxhv *hv, const struct pvxhv_mem_region *regions, uint32_t nr);
 
 /*
  * Fill out[0..3] = EAX, EBX, ECX, EDX for CPUID leaf; returns true if leaf
@@ -234,7 +287,7 @@ int64_t pvxhv_hypercall(struct pvxhv *hv, uint32_t vcpu, struct pvxhv_regs *regs
  * flush; never a missed one).
  */
 #define PVXHV_ENTER_FLUSH_TLB	0x1	/* flush the vCPU's TLB before running */
-int pvxhv_vcpu_enter(struct pvxhv *hv, uint32_t vcpu, uint64_t steal_ns);
+PVXHV_MUST_CHECK int pvxhv_vcpu_enter(struct pvxhv *hv, uint32_t vcpu, uint64_t steal_ns);
 /* vcpu stopped running (descheduled, blocked): set its preempted flag. */
 int pvxhv_vcpu_preempt(struct pvxhv *hv, uint32_t vcpu);
 /* The timer armed through ops->set_timer for vcpu expired: inject it. */

@@ -116,7 +116,8 @@ int64_t hc_register_shared_page(struct pvxhv *hv, uint32_t vcpu, const uint64_t 
 		if (ret)
 			return ret;
 		if (gpa == old) {		/* the same page again: refill it */
-			v->pair_valid = false;
+			v->pair_stale = true;
+			v->shadow_valid = false;
 			shared_page_refresh(hv, vcpu);
 			return 0;
 		}
@@ -128,13 +129,13 @@ int64_t hc_register_shared_page(struct pvxhv *hv, uint32_t vcpu, const uint64_t 
 		v->shared_claim = gpa;
 		hv_unlock(&hv->reg_lock);
 	}
-	if (old != PVX_GPA_NONE && pvxhv_negotiated(hv, NULL, NULL))
-		shared_page_invalidate(hv, vcpu, old);
+	if (old != PVX_GPA_NONE && negotiated(hv))
+		shared_page_invalidate(hv, vcpu);
 	hv_lock(&hv->reg_lock);
-	v->shared_gpa = gpa;
+	shared_page_attach(hv, vcpu, gpa);
 	v->shared_claim = PVX_GPA_NONE;
 	hv_unlock(&hv->reg_lock);
-	v->pair_valid = false;
+	v->pair_stale = true;
 	shared_page_refresh(hv, vcpu);
 	return 0;
 }
@@ -153,6 +154,8 @@ int64_t hc_sched_yield(struct pvxhv *hv, uint32_t vcpu, const uint64_t *args)
  * Otherwise ops->block gets the kick count as its token: pvxhv_kicked()
  * tells it, race-free, whether a kick came since.
  */
+#define RFLAGS_IF	(1ull << 9)
+
 int64_t hc_block(struct pvxhv *hv, uint32_t vcpu, const uint64_t *args)
 {
 	const uint64_t deadline = args[0];
@@ -168,7 +171,7 @@ int64_t hc_block(struct pvxhv *hv, uint32_t vcpu, const uint64_t *args)
 	}
 	atomic_store(&v->preempted, 1);
 	shared_page_set_preempted(hv, vcpu, true);
-	OP(hv, block)(hv->opaque, vcpu, deadline, k);
+	OP(hv, block)(hv->opaque, vcpu, deadline, k, !(args[HC_ARG_RFLAGS] & RFLAGS_IF));
 	return 0;
 }
 
@@ -184,7 +187,7 @@ int64_t hc_flush_tlb(struct pvxhv *hv, uint32_t vcpu, const uint64_t *args)
 {
 	const uint64_t gpa = args[0], nbits = args[1];
 	uint64_t mask[PVX_MAX_VCPUS / 64];
-	uint32_t words, deferred = 0;
+	uint32_t words, deferred = 0, running[PVX_MAX_VCPUS], nr_running = 0;
 	int ret;
 
 	(void)vcpu;
@@ -210,9 +213,17 @@ int64_t hc_flush_tlb(struct pvxhv *hv, uint32_t vcpu, const uint64_t *args)
 		if (hv->nr_vcpus - w * 64 < 64 && (mask[w] >> (hv->nr_vcpus - w * 64)))
 			return -PVX_ESRCH;
 	}
-	for (uint32_t w = 0; w < words; w++)
-		for (uint64_t m = mask[w]; m; m &= m - 1)
-			deferred += flush_or_defer(hv, w * 64 + (uint32_t)__builtin_ctzll(m));
+	for (uint32_t w = 0; w < words; w++) {
+		for (uint64_t m = mask[w]; m; m &= m - 1) {
+			uint32_t t = w * 64 + (uint32_t)__builtin_ctzll(m);
+
+			if (flush_defer(hv, t))
+				deferred++;
+			else
+				running[nr_running++] = t;
+		}
+	}
+	flush_now(hv, running, nr_running);
 	return deferred;
 }
 
@@ -271,10 +282,11 @@ int64_t hc_multicall(struct pvxhv *hv, uint32_t vcpu, const uint64_t *args)
 		return -PVX_EFAULT;
 
 	for (uint32_t i = 0; i < count; i++) {
-		uint64_t a[PVX_HC_MAX_ARGS];
+		uint64_t a[HC_ARGS];
 
 		for (uint32_t j = 0; j < PVX_HC_MAX_ARGS; j++)
 			a[j] = e[i].args[j];
+		a[HC_ARG_RFLAGS] = args[HC_ARG_RFLAGS];
 		if (e[i].flags)
 			e[i].result = -PVX_EINVAL;
 		else

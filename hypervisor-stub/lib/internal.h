@@ -7,6 +7,7 @@
 #define PVXHV_INTERNAL_H
 
 #include <pthread.h>
+#include <stdalign.h>
 #include <stdatomic.h>
 #include <stdint.h>
 
@@ -44,23 +45,42 @@ static inline uint64_t gpa_of(const void __guest *p)
 	return (uint64_t)(__force uintptr_t)p;
 }
 
-/* Per-vCPU state.  Fields marked "own" are touched only by that vCPU's calls. */
+/*
+ * Per-vCPU state, a cache line of its own (other vCPUs write kicks,
+ * preempted and flush_pending).  Fields marked "own" are touched only by
+ * that vCPU's calls (and by reset and set_regions, which run alone).
+ */
 struct pvxhv_vcpu {
+	alignas(64)
 	atomic_uint	preempted;	/* VMM: not running on a physical CPU */
 	atomic_uint	flush_pending;	/* flush_tlb deferred while preempted */
 	atomic_ullong	kicks;		/* kicks recorded so far (pvxhv_kick) */
 	atomic_ullong	kicks_seen;	/* own: kicks consumed by blocks */
 	atomic_uint	timer_vector;	/* armed one-shot timer's vector, 0: none */
 	uint64_t	shared_gpa;	/* registered page or PVX_GPA_NONE: written by
-					   own calls under reg_lock, read by them freely
-					   and by other vCPUs under reg_lock */
+					   own calls under reg_lock (shared_page_attach()
+					   only), read by them freely and by other vCPUs
+					   under reg_lock */
 	uint64_t	shared_claim;	/* under reg_lock: page being switched to */
-	uint32_t	time_version;	/* own: last seqlock value written */
+	/*
+	 * own: the record at shared_gpa in host memory (region mode, the
+	 * record in one region, aligned), else NULL: written through
+	 * copy_to_guest().  Set with shared_gpa, by shared_page_attach().
+	 */
+	struct pvx_vcpu_shared *shared_host;
+	/*
+	 * own: the record as last written to shared_gpa, its seqlock
+	 * versions the last values written (they continue on the next page);
+	 * a refresh writes only the fields that differ.  Not shadow_valid:
+	 * write every field (a new page, a failed write).
+	 */
+	struct pvx_vcpu_shared shadow;
+	bool		shadow_valid;
+	bool		pair_valid;	/* own: pair_ns/pair_tsc are a good reading */
+	bool		pair_stale;	/* own: read them again at the next refresh */
 	uint64_t	pair_ns;	/* own: the time record's clock ... */
 	uint64_t	pair_tsc;	/* own: ... and guest TSC, read together */
-	bool		pair_valid;	/* own: false: read them again */
-	uint32_t	steal_version;	/* own */
-	uint64_t	steal_ns;	/* own */
+	uint64_t	steal_ns;	/* own: from the last pvxhv_vcpu_enter() */
 };
 
 /* Negotiation states (neg_state). */
@@ -79,7 +99,7 @@ struct pvxhv {
 	uint32_t		tsc_mul;
 	int8_t			tsc_shift;
 
-	/* Sorted by gpa, none overlapping (checked at create). */
+	/* Sorted by gpa, none overlapping (checked at create and set_regions). */
 	struct pvxhv_mem_region	*regions;
 	uint32_t		nr_regions;
 
@@ -98,6 +118,12 @@ struct pvxhv {
 
 	struct pvxhv_vcpu	vcpus[];
 };
+
+/* DONE: neg_version and neg_features may be read (pvxhv_negotiated() inline). */
+static inline bool negotiated(const struct pvxhv *hv)
+{
+	return atomic_load_explicit(&hv->neg_state, memory_order_acquire) == NEG_DONE;
+}
 
 /*
  * Every callback is called through OP(): OP(hv, kick)(hv->opaque, vcpu).
@@ -126,15 +152,26 @@ int check_guest_struct(const struct pvxhv *hv, uint64_t gpa, uint64_t len, uint6
 bool guest_range_is_ram(const struct pvxhv *hv, uint64_t gpa, uint64_t len);
 
 /* The shared page. */
+void shared_page_attach(struct pvxhv *hv, uint32_t vcpu, uint64_t gpa);
 void shared_page_refresh(struct pvxhv *hv, uint32_t vcpu);
 void shared_page_set_preempted(struct pvxhv *hv, uint32_t vcpu, bool preempted);
-void shared_page_invalidate(struct pvxhv *hv, uint32_t vcpu, uint64_t gpa);
+void shared_page_invalidate(struct pvxhv *hv, uint32_t vcpu);
 
-/* Deferred TLB flushes (pvxhv.c): flush target now or defer it; true if deferred. */
-bool flush_or_defer(struct pvxhv *hv, uint32_t target);
+/*
+ * Deferred TLB flushes (pvxhv.c): defer target's flush (true), or false:
+ * the caller flushes it now, through flush_now() before it returns.
+ */
+bool flush_defer(struct pvxhv *hv, uint32_t target);
+void flush_now(struct pvxhv *hv, const uint32_t *targets, uint32_t n);
 
-/* Dispatch. */
-typedef int64_t hc_fn(struct pvxhv *hv, uint32_t vcpu, const uint64_t *args);
+/*
+ * Dispatch.  A handler's args[] holds the call's argument registers
+ * (PVX_HC_MAX_ARGS), then at HC_ARG_RFLAGS the guest's RFLAGS at the
+ * hypercall (a multicall's entries get the multicall's).
+ */
+#define HC_ARG_RFLAGS	PVX_HC_MAX_ARGS
+#define HC_ARGS		(PVX_HC_MAX_ARGS + 1)
+typedef int64_t hc_fn(struct pvxhv *hv, uint32_t vcpu, const uint64_t args[HC_ARGS]);
 
 struct hc_desc {
 	const char	*name;
@@ -146,7 +183,7 @@ struct hc_desc {
 };
 
 int64_t hv_dispatch(struct pvxhv *hv, uint32_t vcpu, uint64_t nr,
-		       const uint64_t args[PVX_HC_MAX_ARGS], bool batched);
+		       const uint64_t args[HC_ARGS], bool batched);
 
 /*
  * Test builds (-DPVXHV_TEST_HOOKS, the racing fuzzer) see every copy the

@@ -63,7 +63,7 @@ PVXHV_EXPORT const char *pvxhv_error_name(int64_t err)
  * runs past the end of one region continues only in the next one.  Every
  * walk below is bounded by nr_regions.
  */
-static const struct pvxhv_mem_region *region_at(const struct pvxhv *hv, uint64_t gpa)
+static inline const struct pvxhv_mem_region *region_at(const struct pvxhv *hv, uint64_t gpa)
 {
 	uint32_t lo = 0, hi = hv->nr_regions;
 
@@ -111,6 +111,19 @@ static bool regions_walk(const struct pvxhv *hv, uint64_t gpa, uint64_t len,
 	return false;
 }
 
+/*
+ * The host address of [gpa, gpa + len) (len >= 1, no wrap) if it lies in
+ * one region, as most ranges do; else NULL (regions_walk() decides).
+ */
+static void *region_span(const struct pvxhv *hv, uint64_t gpa, uint64_t len)
+{
+	const struct pvxhv_mem_region *r = region_at(hv, gpa);
+
+	if (!r || len > r->size - (gpa - r->gpa))
+		return NULL;
+	return (char *)r->hva + (gpa - r->gpa);
+}
+
 bool guest_range_is_ram(const struct pvxhv *hv, uint64_t gpa, uint64_t len)
 {
 	if (!len)
@@ -143,6 +156,7 @@ int check_guest_struct(const struct pvxhv *hv, uint64_t gpa, uint64_t len, uint6
 int copy_from_guest(const struct pvxhv *hv, void *dst, const void __guest *src, size_t len)
 {
 	uint64_t gpa = gpa_of(src);
+	const void *p;
 
 	if (!len)
 		return 0;
@@ -151,6 +165,8 @@ int copy_from_guest(const struct pvxhv *hv, void *dst, const void __guest *src, 
 	if (!hv->regions) {
 		if (OP(hv, read_guest)(hv->opaque, gpa, dst, len))
 			return -PVX_EFAULT;
+	} else if ((p = region_span(hv, gpa, len))) {
+		memcpy(dst, p, len);
 	} else {
 		if (!regions_walk(hv, gpa, len, NULL, NULL))
 			return -PVX_EFAULT;
@@ -163,6 +179,7 @@ int copy_from_guest(const struct pvxhv *hv, void *dst, const void __guest *src, 
 int copy_to_guest(const struct pvxhv *hv, void __guest *dst, const void *src, size_t len)
 {
 	uint64_t gpa = gpa_of(dst);
+	void *p;
 
 	if (!len)
 		return 0;
@@ -171,6 +188,10 @@ int copy_to_guest(const struct pvxhv *hv, void __guest *dst, const void *src, si
 	pvxhv_test_store(hv->opaque, gpa, src, len);
 	if (!hv->regions)
 		return OP(hv, write_guest)(hv->opaque, gpa, src, len) ? -PVX_EFAULT : 0;
+	if ((p = region_span(hv, gpa, len))) {
+		memcpy(p, src, len);
+		return 0;
+	}
 	if (!regions_walk(hv, gpa, len, NULL, NULL))
 		return -PVX_EFAULT;
 	regions_walk(hv, gpa, len, NULL, src);
@@ -210,7 +231,7 @@ static uint64_t possible_features(const struct pvxhv_ops *ops)
 	uint64_t f = PVX_FEATURE(SHARED_PAGE) | PVX_FEATURE(STEAL_TIME) |
 		     PVX_FEATURE(MULTICALL);
 
-	if (ops->flush_tlb)
+	if (ops->flush_tlb || ops->flush_tlb_many)
 		f |= PVX_FEATURE(FLUSH_TLB);
 	if (ops->console)
 		f |= PVX_FEATURE(CONSOLE);
@@ -221,7 +242,7 @@ static uint64_t possible_features(const struct pvxhv_ops *ops)
 	return f;
 }
 
-/* Sort the copied regions by gpa (at most 256, from the VMM) and refuse overlaps. */
+/* Sort the copied regions by gpa (at most PVXHV_MAX_REGIONS) and refuse overlaps. */
 static bool regions_sort(struct pvxhv_mem_region *r, uint32_t n)
 {
 	for (uint32_t i = 1; i < n; i++) {
@@ -236,6 +257,48 @@ static bool regions_sort(struct pvxhv_mem_region *r, uint32_t n)
 		if (r[i].gpa - r[i - 1].gpa < r[i - 1].size)	/* starts inside the previous one */
 			return false;
 	return true;
+}
+
+/* A map of n >= 1 regions, each checked on its own (overlaps: regions_sort). */
+static bool regions_ok(const struct pvxhv_mem_region *regions, uint32_t n)
+{
+	if (!regions || !n || n > PVXHV_MAX_REGIONS)
+		return false;
+	for (uint32_t i = 0; i < n; i++) {
+		const struct pvxhv_mem_region *r = &regions[i];
+
+		/* The last byte must not wrap: ending at 2^64 is fine. */
+		if (!r->hva || !r->size || r->gpa + r->size - 1 < r->gpa)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * The library's sorted copy of a map, or NULL with errno EINVAL (a bad
+ * map) or ENOMEM.  Checks all of the map: pvxhv_create() and
+ * pvxhv_set_regions() take a map only through here.
+ */
+static struct pvxhv_mem_region *regions_copy(const struct pvxhv_mem_region *regions, uint32_t n)
+{
+	struct pvxhv_mem_region *r;
+
+	if (!regions_ok(regions, n)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	r = calloc(n, sizeof(*r));
+	if (!r) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	memcpy(r, regions, n * sizeof(*r));
+	if (!regions_sort(r, n)) {
+		free(r);
+		errno = EINVAL;
+		return NULL;
+	}
+	return r;
 }
 
 static bool config_ok(const struct pvxhv_config *cfg)
@@ -264,15 +327,8 @@ static bool config_ok(const struct pvxhv_config *cfg)
 	if (cfg->tsc_khz > 100000000u)		/* 100 GHz */
 		return false;
 	if (cfg->nr_regions) {
-		if (!cfg->regions || cfg->nr_regions > 256)
+		if (!regions_ok(cfg->regions, cfg->nr_regions))
 			return false;
-		for (uint32_t i = 0; i < cfg->nr_regions; i++) {
-			const struct pvxhv_mem_region *r = &cfg->regions[i];
-
-			/* The last byte must not wrap: ending at 2^64 is fine. */
-			if (!r->hva || !r->size || r->gpa + r->size - 1 < r->gpa)
-				return false;
-		}
 	} else if (!ops->guest_ram || !ops->read_guest || !ops->write_guest) {
 		return false;
 	}
@@ -282,28 +338,26 @@ static bool config_ok(const struct pvxhv_config *cfg)
 PVXHV_EXPORT struct pvxhv *pvxhv_create(const struct pvxhv_config *cfg)
 {
 	struct pvxhv *hv;
+	size_t size;
 
 	if (!cfg || !config_ok(cfg)) {
 		errno = EINVAL;
 		return NULL;
 	}
-	hv = calloc(1, offsetof(struct pvxhv, vcpus) + cfg->nr_vcpus * sizeof(struct pvxhv_vcpu));
+	/* vcpus[] is cache-line aligned: so is the instance, its size a multiple of it. */
+	size = offsetof(struct pvxhv, vcpus) + cfg->nr_vcpus * sizeof(struct pvxhv_vcpu);
+	size = (size + alignof(struct pvxhv) - 1) / alignof(struct pvxhv) * alignof(struct pvxhv);
+	hv = aligned_alloc(alignof(struct pvxhv), size);
 	if (!hv)
 		return NULL;
+	memset(hv, 0, size);
 	if (cfg->nr_regions) {
-		hv->regions = calloc(cfg->nr_regions, sizeof(*hv->regions));
+		hv->regions = regions_copy(cfg->regions, cfg->nr_regions);
 		if (!hv->regions) {
 			free(hv);
 			return NULL;
 		}
-		memcpy(hv->regions, cfg->regions, cfg->nr_regions * sizeof(*hv->regions));
 		hv->nr_regions = cfg->nr_regions;
-		if (!regions_sort(hv->regions, hv->nr_regions)) {
-			free(hv->regions);
-			free(hv);
-			errno = EINVAL;
-			return NULL;
-		}
 	}
 	if (pthread_mutex_init(&hv->reg_lock, NULL)) {
 		free(hv->regions);
@@ -352,18 +406,52 @@ PVXHV_EXPORT void pvxhv_reset(struct pvxhv *hv)
 		atomic_store(&v->flush_pending, 0);
 		atomic_store(&v->kicks_seen, atomic_load(&v->kicks));	/* forget pending kicks */
 		atomic_store(&v->timer_vector, 0);
-		v->shared_gpa = PVX_GPA_NONE;
+		shared_page_attach(hv, i, PVX_GPA_NONE);
 		v->shared_claim = PVX_GPA_NONE;
-		v->time_version = 0;
-		v->steal_version = 0;
+		memset(&v->shadow, 0, sizeof(v->shadow));	/* seqlocks from 0 */
+		v->pair_valid = false;		/* the guest's TSC may be reset too */
 		v->steal_ns = 0;
 	}
 	hv_unlock(&hv->reg_lock);
 }
 
+/*
+ * No vCPU call runs (pvxhv.h), so the map and the own fields are ours;
+ * any-time calls do not look at either.  The new map is checked and copied
+ * before anything changes.
+ */
+PVXHV_EXPORT int pvxhv_set_regions(struct pvxhv *hv, const struct pvxhv_mem_region *regions,
+				   uint32_t nr)
+{
+	struct pvxhv_mem_region *r, *old;
+
+	if (!hv || !hv->regions) {
+		errno = EINVAL;
+		return -1;
+	}
+	r = regions_copy(regions, nr);
+	if (!r)
+		return -1;
+	old = hv->regions;
+	hv->regions = r;
+	hv->nr_regions = nr;
+	free(old);
+	hv_lock(&hv->reg_lock);
+	for (uint32_t i = 0; i < hv->nr_vcpus; i++) {
+		uint64_t gpa = hv->vcpus[i].shared_gpa;
+
+		/* Still RAM: written through the new map; else dropped, unwritten. */
+		if (gpa != PVX_GPA_NONE)
+			shared_page_attach(hv, i, guest_range_is_ram(hv, gpa, PVX_PAGE_SIZE) ?
+					   gpa : PVX_GPA_NONE);
+	}
+	hv_unlock(&hv->reg_lock);
+	return 0;
+}
+
 PVXHV_EXPORT bool pvxhv_negotiated(const struct pvxhv *hv, uint32_t *version, uint64_t *features)
 {
-	if (atomic_load_explicit(&hv->neg_state, memory_order_acquire) != NEG_DONE)
+	if (!negotiated(hv))
 		return false;
 	if (version)
 		*version = hv->neg_version;
@@ -414,7 +502,7 @@ PVXHV_EXPORT bool pvxhv_cpuid(const struct pvxhv *hv, uint32_t leaf, uint32_t ou
  * registers zero (EINVAL); then the call's own checks (PVX_HYPERCALLS).
  */
 int64_t hv_dispatch(struct pvxhv *hv, uint32_t vcpu, uint64_t nr,
-		       const uint64_t args[PVX_HC_MAX_ARGS], bool batched)
+		       const uint64_t args[HC_ARGS], bool batched)
 {
 	const struct hc_desc *d;
 	uint32_t version;
@@ -427,8 +515,10 @@ int64_t hv_dispatch(struct pvxhv *hv, uint32_t vcpu, uint64_t nr,
 	if (batched && !(d->flags & PVX_HCF_BATCH))
 		return -PVX_ELOOP;
 	if (nr != PVX_HC_negotiate) {
-		if (!pvxhv_negotiated(hv, &version, &features))
+		if (!negotiated(hv))
 			return -PVX_EPERM;
+		version = hv->neg_version;
+		features = hv->neg_features;
 		if (d->since > version)
 			return -PVX_ENOSYS;
 		if (d->feature & ~features)
@@ -440,18 +530,20 @@ int64_t hv_dispatch(struct pvxhv *hv, uint32_t vcpu, uint64_t nr,
 	return d->fn(hv, vcpu, args);
 }
 
+/* rbx, rcx, rsi, rdi, r8, rflags lie in struct pvxhv_regs as in args[]. */
+#define REG_AT(reg, i)	(offsetof(struct pvxhv_regs, reg) == offsetof(struct pvxhv_regs, rbx) + (i) * 8)
+_Static_assert(PVX_HC_MAX_ARGS == 5 && REG_AT(rcx, 1) && REG_AT(rsi, 2) && REG_AT(rdi, 3) &&
+	       REG_AT(r8, 4) && REG_AT(rflags, HC_ARG_RFLAGS), "struct pvxhv_regs is not args[]");
+#undef REG_AT
+
 PVXHV_EXPORT int64_t pvxhv_hypercall(struct pvxhv *hv, uint32_t vcpu, struct pvxhv_regs *regs)
 {
-	uint64_t args[PVX_HC_MAX_ARGS];
+	uint64_t args[HC_ARGS];
 	int64_t ret;
 
 	if (!hv || !regs || vcpu >= hv->nr_vcpus)
 		return -PVX_ESRCH;
-	args[0] = regs->rbx;
-	args[1] = regs->rcx;
-	args[2] = regs->rsi;
-	args[3] = regs->rdi;
-	args[4] = regs->r8;
+	memcpy(args, (const char *)regs + offsetof(struct pvxhv_regs, rbx), sizeof(args));
 	ret = hv_dispatch(hv, vcpu, regs->rax, args, false);
 	regs->rax = (uint64_t)ret;
 	return ret;
@@ -470,7 +562,7 @@ PVXHV_EXPORT int64_t pvxhv_hypercall(struct pvxhv *hv, uint32_t vcpu, struct pvx
  *
  * At least one side sees the other's write, so either the vCPU takes the
  * flush before it runs, or the flusher sees it running and flushes it
- * through ops->flush_tlb.  Read before publishing, on either side, and
+ * through ops->flush_tlb (flush_now(), before the hypercall returns).  Read before publishing, on either side, and
  * both can miss: the vCPU runs guest code with stale translations while
  * the guest was told its flush was deferred.  So neither side writes the
  * two steps itself: both go through publish_then_read(), which holds the
@@ -488,7 +580,7 @@ static unsigned int publish_then_read(struct pvxhv *hv, int point, uint32_t vcpu
 		    : atomic_load(theirs);
 }
 
-bool flush_or_defer(struct pvxhv *hv, uint32_t target)
+bool flush_defer(struct pvxhv *hv, uint32_t target)
 {
 	struct pvxhv_vcpu *t = &hv->vcpus[target];
 
@@ -497,20 +589,29 @@ bool flush_or_defer(struct pvxhv *hv, uint32_t target)
 	 * does not flush again (ops->flush_tlb covers it even if it is
 	 * descheduled meanwhile).
 	 */
-	if (!atomic_load(&t->preempted)) {
-		OP(hv, flush_tlb)(hv->opaque, target);
+	if (!atomic_load(&t->preempted))
 		return false;
-	}
-	if (publish_then_read(hv, PVXHV_TP_FLUSH_STEP, target,
-			      &t->flush_pending, 1, &t->preempted, false))
-		return true;
 	/*
-	 * Scheduled in meanwhile: it may or may not have taken the flag, so
-	 * flush it now; if it did not take the flag it flushes once more on
-	 * its next entry (the one redundant flush pvxhv.h mentions).
+	 * Scheduled in meanwhile (preempted reads 0): it may or may not have
+	 * taken the flag, so flush it now; if it did not take the flag it
+	 * flushes once more on its next entry (the one redundant flush
+	 * pvxhv.h mentions).
 	 */
-	OP(hv, flush_tlb)(hv->opaque, target);
-	return false;
+	return publish_then_read(hv, PVXHV_TP_FLUSH_STEP, target,
+				 &t->flush_pending, 1, &t->preempted, false);
+}
+
+/* The targets flush_defer() left running, in one call if the VMM batches. */
+void flush_now(struct pvxhv *hv, const uint32_t *targets, uint32_t n)
+{
+	if (!n)
+		return;
+	if (hv->ops.flush_tlb_many) {
+		OP(hv, flush_tlb_many)(hv->opaque, targets, n);
+		return;
+	}
+	for (uint32_t i = 0; i < n; i++)
+		OP(hv, flush_tlb)(hv->opaque, targets[i]);
 }
 
 /* vCPU state from the VMM -------------------------------------------------- */
@@ -585,16 +686,109 @@ PVXHV_EXPORT bool pvxhv_kicked(struct pvxhv *hv, uint32_t vcpu, uint64_t token)
 
 /* The shared page ---------------------------------------------------------- */
 
-static void shared_write(struct pvxhv *hv, uint64_t gpa, size_t off, const void *src, size_t len)
+/*
+ * vcpu's record moves to gpa (PVX_GPA_NONE: none): where it lies in host
+ * memory, and nothing of it written yet.  Region mode caches the host
+ * address when the record lies in one region and is aligned for its
+ * fields; otherwise (accessor mode included) every write goes through
+ * copy_to_guest().  Calls no callback (reset runs it under reg_lock).
+ */
+void shared_page_attach(struct pvxhv *hv, uint32_t vcpu, uint64_t gpa)
 {
-	/* Validated at registration; a failing accessor only loses an update. */
-	(void)copy_to_guest(hv, gpa_ptr(gpa + off), src, len);
+	struct pvxhv_vcpu *v = &hv->vcpus[vcpu];
+	const struct pvx_vcpu_shared *s = NULL;
+	const struct pvxhv_mem_region *r;
+
+	v->shared_gpa = gpa;
+	v->shadow_valid = false;
+	v->shared_host = NULL;
+	if (gpa == PVX_GPA_NONE || !hv->regions)
+		return;
+	r = region_at(hv, gpa);
+	if (r && r->size - (gpa - r->gpa) >= sizeof(*s)) {
+		uintptr_t host = (uintptr_t)r->hva + (uintptr_t)(gpa - r->gpa);
+
+		if (!(host % alignof(struct pvx_vcpu_shared)))
+			v->shared_host = (struct pvx_vcpu_shared *)host;
+	}
 }
 
-#define SHARED_WRITE(hv, gpa, field, val) do {					\
-	__typeof__(((struct pvx_vcpu_shared *)0)->field) v_ = (val);		\
-	shared_write(hv, gpa, offsetof(struct pvx_vcpu_shared, field), &v_, sizeof(v_)); \
+/* One field of the record, into guest memory; false if a write_guest failed. */
+static bool shared_store(struct pvxhv *hv, struct pvxhv_vcpu *v, size_t off, const void *src,
+			 size_t len)
+{
+	/* Validated at registration; a failing accessor only loses an update. */
+	return !copy_to_guest(hv, gpa_ptr(v->shared_gpa + off), src, len);
+}
+
+/*
+ * Write field of vcpu's record at shared_gpa and note it in the shadow.  Through the
+ * cached host address, a single store the guest cannot see torn (guest
+ * memory changes under other threads: never a plain assignment).
+ */
+#define SHARED_PUT(hv, v, ok, field, val) do {						\
+	__typeof__((v)->shadow.field) x_ = (val);					\
+	(v)->shadow.field = x_;								\
+	if ((v)->shared_host) {								\
+		pvxhv_test_store((hv)->opaque, (v)->shared_gpa +			\
+				 offsetof(struct pvx_vcpu_shared, field), &x_, sizeof(x_)); \
+		__atomic_store_n(&(v)->shared_host->field, x_, __ATOMIC_RELAXED);	\
+	} else {									\
+		ok &= shared_store(hv, v, offsetof(struct pvx_vcpu_shared, field),	\
+				   &x_, sizeof(x_));					\
+	}										\
 } while (0)
+
+/* ... only if it differs from what was written last (or nothing was). */
+#define SHARED_SET(hv, v, ok, field, val) do {						\
+	__typeof__((v)->shadow.field) y_ = (val);					\
+	if (!(v)->shadow_valid || (v)->shadow.field != y_)				\
+		SHARED_PUT(hv, v, ok, field, y_);					\
+} while (0)
+
+/*
+ * The fields under the time seqlock (time.version) and under the steal
+ * seqlock (steal_version).  A refresh that changes none of a group's
+ * fields leaves its seqlock alone.
+ */
+#define TIME_FIELDS(X)	X(size) X(vcpu_id) X(flags) X(time.tsc_timestamp)	\
+			X(time.system_time) X(time.tsc_to_system_mul)		\
+			X(time.tsc_shift) X(time.flags)
+#define STEAL_FIELDS(X)	X(steal_ns) X(preempted)
+
+#define FIELD_DIFFERS(f)	|| want->f != v->shadow.f
+#define FIELD_SET(f)		SHARED_SET(hv, v, ok, f, want->f);
+
+/* Seqlock: odd, fence, body, fence, even; the guest retries around odd values. */
+static bool shared_write_time(struct pvxhv *hv, struct pvxhv_vcpu *v,
+			      const struct pvx_vcpu_shared *want)
+{
+	bool ok = true;
+
+	if (v->shadow_valid && !(0 TIME_FIELDS(FIELD_DIFFERS)))
+		return true;
+	SHARED_PUT(hv, v, ok, time.version, v->shadow.time.version | 1);
+	atomic_thread_fence(memory_order_release);
+	TIME_FIELDS(FIELD_SET)
+	atomic_thread_fence(memory_order_release);
+	SHARED_PUT(hv, v, ok, time.version, v->shadow.time.version + 1);
+	return ok;
+}
+
+static bool shared_write_steal(struct pvxhv *hv, struct pvxhv_vcpu *v,
+			       const struct pvx_vcpu_shared *want)
+{
+	bool ok = true;
+
+	if (v->shadow_valid && !(0 STEAL_FIELDS(FIELD_DIFFERS)))
+		return true;
+	SHARED_PUT(hv, v, ok, steal_version, v->shadow.steal_version | 1);
+	atomic_thread_fence(memory_order_release);
+	STEAL_FIELDS(FIELD_SET)
+	atomic_thread_fence(memory_order_release);
+	SHARED_PUT(hv, v, ok, steal_version, v->shadow.steal_version + 1);
+	return ok;
+}
 
 /*
  * The time record's (clock, guest TSC) pair.  The VMM reads each with a
@@ -602,114 +796,106 @@ static void shared_write(struct pvxhv *hv, uint64_t gpa, size_t off, const void 
  * this vCPU's clock off by the time lost.  So the clock is read on both
  * sides of the TSC, the tightest of PAIR_TRIES tries kept (its middle),
  * and the pair reused (the TSC is stable) until it is PAIR_MAX_AGE_NS
- * old.
+ * old.  A try whose TSC read failed counts for nothing; if all fail the
+ * last good pair stays (pvxhv.h, guest_tsc).
  */
 #define PAIR_TRIES	8
 #define PAIR_MAX_AGE_NS	1000000000ull
 
-static void time_pair(struct pvxhv *hv, struct pvxhv_vcpu *v, uint32_t vcpu)
+static void time_pair(struct pvxhv *hv, struct pvxhv_vcpu *v, uint32_t vcpu, uint64_t now)
 {
-	uint64_t now = OP(hv, clock_ns)(hv->opaque), best = UINT64_MAX;
+	uint64_t best = UINT64_MAX;
 
-	if (v->pair_valid && now - v->pair_ns < PAIR_MAX_AGE_NS)
+	if (v->pair_valid && !v->pair_stale && now - v->pair_ns < PAIR_MAX_AGE_NS)
 		return;
 	for (int i = 0; i < PAIR_TRIES && best; i++) {
-		uint64_t t0 = OP(hv, clock_ns)(hv->opaque);
-		uint64_t tsc = OP(hv, guest_tsc)(hv->opaque, vcpu);
-		uint64_t t1 = OP(hv, clock_ns)(hv->opaque);
+		uint64_t t0 = OP(hv, clock_ns)(hv->opaque), t1, tsc;
 
+		if (OP(hv, guest_tsc)(hv->opaque, vcpu, &tsc))
+			continue;
+		t1 = OP(hv, clock_ns)(hv->opaque);
 		if (t1 >= t0 && t1 - t0 < best) {
 			best = t1 - t0;
 			v->pair_ns = t0 + best / 2;
 			v->pair_tsc = tsc;
 		}
 	}
-	v->pair_valid = best != UINT64_MAX;
+	if (best != UINT64_MAX) {
+		v->pair_valid = true;
+		v->pair_stale = false;
+	}
 }
 
 void shared_page_refresh(struct pvxhv *hv, uint32_t vcpu)
 {
 	struct pvxhv_vcpu *v = &hv->vcpus[vcpu];
-	uint64_t gpa = v->shared_gpa;
-	struct pvx_vcpu_shared s;
-	uint32_t neg_features = 0;
+	struct pvx_vcpu_shared want;
 	uint64_t features;
+	bool steal, ok;
 
-	if (gpa == PVX_GPA_NONE || !pvxhv_negotiated(hv, NULL, &features))
+	if (v->shared_gpa == PVX_GPA_NONE || !negotiated(hv))
 		return;
-	neg_features = (features & PVX_FEATURE(STEAL_TIME)) != 0;
+	features = hv->neg_features;
+	steal = (features & PVX_FEATURE(STEAL_TIME)) != 0;
 
-	memset(&s, 0, sizeof(s));
-	s.size = sizeof(s);
-	s.vcpu_id = vcpu;
-	s.flags = PVX_VCPU_TIME_VALID | (neg_features ? PVX_VCPU_STEAL_VALID : 0);
-	s.time.system_time = OP(hv, clock_ns)(hv->opaque);
+	want.size = sizeof(want);
+	want.vcpu_id = vcpu;
+	want.flags = PVX_VCPU_TIME_VALID | (steal ? PVX_VCPU_STEAL_VALID : 0);
+	want.time.system_time = OP(hv, clock_ns)(hv->opaque);
+	want.time.tsc_timestamp = 0;
+	want.time.tsc_to_system_mul = 0;
+	want.time.tsc_shift = 0;
+	want.time.flags = 0;
 	if (hv->tsc_khz) {
-		time_pair(hv, v, vcpu);
-		s.time.system_time = v->pair_ns;
-		s.time.tsc_timestamp = v->pair_tsc;
-		s.time.tsc_to_system_mul = hv->tsc_mul;
-		s.time.tsc_shift = hv->tsc_shift;
-		s.time.flags = PVX_TIME_TSC_STABLE;
+		time_pair(hv, v, vcpu, want.time.system_time);
+		if (v->pair_valid) {
+			want.time.system_time = v->pair_ns;
+			want.time.tsc_timestamp = v->pair_tsc;
+			want.time.tsc_to_system_mul = hv->tsc_mul;
+			want.time.tsc_shift = hv->tsc_shift;
+			want.time.flags = PVX_TIME_TSC_STABLE;
+		}
 	}
-
-	/* Seqlock: odd, body, even; the guest retries around odd values. */
-	v->time_version |= 1;
-	SHARED_WRITE(hv, gpa, time.version, v->time_version);
-	atomic_thread_fence(memory_order_release);
-	SHARED_WRITE(hv, gpa, size, s.size);
-	SHARED_WRITE(hv, gpa, vcpu_id, s.vcpu_id);
-	SHARED_WRITE(hv, gpa, flags, s.flags);
-	shared_write(hv, gpa, offsetof(struct pvx_vcpu_shared, time) + sizeof(uint32_t) * 2,
-		     (const char *)&s.time + sizeof(uint32_t) * 2,
-		     sizeof(s.time) - sizeof(uint32_t) * 2);
-	atomic_thread_fence(memory_order_release);
-	v->time_version++;
-	SHARED_WRITE(hv, gpa, time.version, v->time_version);
-
-	if (neg_features) {
-		v->steal_version |= 1;
-		SHARED_WRITE(hv, gpa, steal_version, v->steal_version);
-		atomic_thread_fence(memory_order_release);
-		SHARED_WRITE(hv, gpa, steal_ns, v->steal_ns);
-		SHARED_WRITE(hv, gpa, preempted, 0);
-		atomic_thread_fence(memory_order_release);
-		v->steal_version++;
-		SHARED_WRITE(hv, gpa, steal_version, v->steal_version);
+	ok = shared_write_time(hv, v, &want);
+	if (steal) {
+		want.steal_ns = v->steal_ns;
+		want.preempted = 0;
+		ok &= shared_write_steal(hv, v, &want);
 	}
+	/* With steal time not negotiated its fields are never written. */
+	v->shadow_valid = ok;
 }
 
 /*
- * The page at gpa stops being vcpu's: clear the record's flags (under the
- * time seqlock), so a guest still reading it sees it is not maintained.
- * Called while vcpu still owns gpa, so no other vCPU writes it meanwhile.
+ * The page at shared_gpa stops being vcpu's: clear the record's flags
+ * (under the time seqlock), so a guest still reading it sees it is not
+ * maintained.  Called while vcpu still owns the page, so no other vCPU
+ * writes it meanwhile.
  */
-void shared_page_invalidate(struct pvxhv *hv, uint32_t vcpu, uint64_t gpa)
+void shared_page_invalidate(struct pvxhv *hv, uint32_t vcpu)
 {
 	struct pvxhv_vcpu *v = &hv->vcpus[vcpu];
+	bool ok = true;
 
-	v->time_version |= 1;
-	SHARED_WRITE(hv, gpa, time.version, v->time_version);
+	SHARED_PUT(hv, v, ok, time.version, v->shadow.time.version | 1);
 	atomic_thread_fence(memory_order_release);
-	SHARED_WRITE(hv, gpa, flags, 0);
+	SHARED_PUT(hv, v, ok, flags, 0);
 	atomic_thread_fence(memory_order_release);
-	v->time_version++;
-	SHARED_WRITE(hv, gpa, time.version, v->time_version);
+	SHARED_PUT(hv, v, ok, time.version, v->shadow.time.version + 1);
+	(void)ok;		/* the page is being left: nothing to write again */
 }
 
 void shared_page_set_preempted(struct pvxhv *hv, uint32_t vcpu, bool preempted)
 {
 	struct pvxhv_vcpu *v = &hv->vcpus[vcpu];
-	uint64_t features;
+	struct pvx_vcpu_shared want;
 
-	if (v->shared_gpa == PVX_GPA_NONE || !pvxhv_negotiated(hv, NULL, &features) ||
-	    !(features & PVX_FEATURE(STEAL_TIME)))
+	if (v->shared_gpa == PVX_GPA_NONE || !negotiated(hv) ||
+	    !(hv->neg_features & PVX_FEATURE(STEAL_TIME)))
 		return;
-	v->steal_version |= 1;
-	SHARED_WRITE(hv, v->shared_gpa, steal_version, v->steal_version);
-	atomic_thread_fence(memory_order_release);
-	SHARED_WRITE(hv, v->shared_gpa, preempted, preempted ? 1 : 0);
-	atomic_thread_fence(memory_order_release);
-	v->steal_version++;
-	SHARED_WRITE(hv, v->shared_gpa, steal_version, v->steal_version);
+	want.steal_ns = v->steal_ns;
+	want.preempted = preempted ? 1 : 0;
+	/* A failed write leaves the whole record to be written again. */
+	if (!shared_write_steal(hv, v, &want))
+		v->shadow_valid = false;
 }

@@ -79,8 +79,8 @@ PVXHV_EXPORT int64_t pvxhv_save(const struct pvxhv *hv, void *buf, size_t len)
 		STATE_PUT(b, at, state_vcpu, shared_gpa, v->shared_gpa);
 		STATE_PUT(b, at, state_vcpu, steal_ns, v->steal_ns);
 		STATE_PUT(b, at, state_vcpu, kicks, atomic_load(&v->kicks) - seen);
-		STATE_PUT(b, at, state_vcpu, time_version, v->time_version);
-		STATE_PUT(b, at, state_vcpu, steal_version, v->steal_version);
+		STATE_PUT(b, at, state_vcpu, time_version, v->shadow.time.version);
+		STATE_PUT(b, at, state_vcpu, steal_version, v->shadow.steal_version);
 		STATE_PUT(b, at, state_vcpu, timer_vector, atomic_load(&v->timer_vector));
 		STATE_PUT(b, at, state_vcpu, flags, flags);
 	}
@@ -204,9 +204,12 @@ static int check_fits(const struct pvxhv *hv, uint32_t nr_vcpus, bool negotiated
 /*
  * Commit: as pvxhv_reset() does, with the saved values.  No vCPU call
  * runs; pvxhv_kick() and pvxhv_timer_expired() may race and land before
- * or after.  The shared pages are not written now: the next
- * pvxhv_vcpu_enter() of each vCPU rewrites its page (the time record from
- * this host's clock and TSC, hence no cached time pair survives).
+ * or after.  The shared pages are not written now: each is attached as
+ * register_shared_page attaches one (its host address looked up in this
+ * instance's map, nothing of it written yet), so the next
+ * pvxhv_vcpu_enter() of its vCPU writes the whole record, the seqlocks
+ * continuing from the saved versions, the time from this host's clock
+ * and TSC (no time pair of before survives).
  */
 static void commit(struct pvxhv *hv, bool negotiated, uint32_t version, uint64_t features,
 		   const struct saved_vcpu *s)
@@ -223,12 +226,13 @@ static void commit(struct pvxhv *hv, bool negotiated, uint32_t version, uint64_t
 		/* A kick racing in after this load only adds one more pending kick. */
 		atomic_store(&v->kicks_seen, atomic_load(&v->kicks) - s[i].kicks);
 		atomic_store(&v->timer_vector, s[i].timer_vector);
-		v->shared_gpa = s[i].shared_gpa;
+		shared_page_attach(hv, i, s[i].shared_gpa);
 		v->shared_claim = PVX_GPA_NONE;
-		v->time_version = s[i].time_version;
-		v->steal_version = s[i].steal_version;
-		v->steal_ns = s[i].steal_ns;
+		memset(&v->shadow, 0, sizeof(v->shadow));
+		v->shadow.time.version = s[i].time_version;
+		v->shadow.steal_version = s[i].steal_version;
 		v->pair_valid = false;
+		v->steal_ns = s[i].steal_ns;
 	}
 	hv_unlock(&hv->reg_lock);
 	if (negotiated)

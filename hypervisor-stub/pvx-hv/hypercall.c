@@ -56,23 +56,21 @@ static uint64_t cb_clock_ns(void *opaque)
 }
 
 /* The calling vCPU's TSC, as the guest reads it (called on its thread). */
-static uint64_t cb_guest_tsc(void *opaque, uint32_t vcpu)
+static int cb_guest_tsc(void *opaque, uint32_t vcpu, uint64_t *tsc)
 {
 	struct vm *vm = opaque;
-	uint64_t tsc = 0;
 
-	if (vcpu_msr(vm->cpus[vcpu].fd, KVM_GET_MSRS, MSR_IA32_TSC, &tsc))
-		return 0;
-	return tsc;
+	return vcpu_msr(vm->cpus[vcpu].fd, KVM_GET_MSRS, MSR_IA32_TSC, tsc) ? -1 : 0;
 }
 
-static void cb_block(void *opaque, uint32_t vcpu, uint64_t deadline_ns, uint64_t token)
+static void cb_block(void *opaque, uint32_t vcpu, uint64_t deadline_ns, uint64_t token,
+		     bool irqs_masked)
 {
 	struct vcpu *c = &((struct vm *)opaque)->cpus[vcpu];
 
 	/* Noted here, done by the run loop once the hypercall returns. */
 	c->block = true;
-	c->block_masked = !(c->run->s.regs.regs.rflags & RFLAGS_IF);
+	c->block_masked = irqs_masked;
 	c->block_token = token;
 	c->block_deadline = deadline_ns ? host_ns(c->vm, deadline_ns) : 0;
 	c->block_injected = atomic_load(&c->injected);
@@ -329,7 +327,7 @@ void hypercall(struct vcpu *c)
 	struct kvm_regs *k = &c->run->s.regs.regs;
 	struct pvxhv_regs r = {
 		.rax = k->rax, .rbx = k->rbx, .rcx = k->rcx,
-		.rsi = k->rsi, .rdi = k->rdi, .r8 = k->r8,
+		.rsi = k->rsi, .rdi = k->rdi, .r8 = k->r8, .rflags = k->rflags,
 	};
 
 	c->st.hcalls[r.rax < STAT_HCALLS ? r.rax : STAT_HCALLS]++;

@@ -93,6 +93,20 @@ cxx_ok() {
 step headers.c90_uapi_test c90_ok
 step headers.cxx cxx_ok
 
+# pvxhv_vcpu_enter()'s result carries a deferred TLB flush: a caller that
+# drops it does not build under -Werror (one that uses it does).
+enter_result() {	# enter_result COMPILER BODY
+	printf '#include <pvxhv.h>\nint f(struct pvxhv *hv);\nint f(struct pvxhv *hv) { %s }\n' "$2" |
+		$1 -std=c11 -Wall -Werror -I"$top/abi" -I"$top/hypervisor-stub/include" -x c -c - -o /dev/null
+}
+enter_result_must_be_used() {
+	enter_result "$1" 'return pvxhv_vcpu_enter(hv, 0, 0) & PVXHV_ENTER_FLUSH_TLB;' &&
+		! enter_result "$1" 'pvxhv_vcpu_enter(hv, 0, 0); return 0;'
+}
+for compiler in "$cc" "$clang"; do
+	step "api.enter_result_must_be_used.${compiler%%-*}" enter_result_must_be_used "$compiler"
+done
+
 # The interface selector hides what is newer than the selected version.
 sel() {	# sel VERSION SNIPPET
 	printf '#include <pvx/abi.h>\nint f(void);\nint f(void) { %s; return 0; }\n' "$2" |

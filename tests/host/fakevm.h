@@ -41,10 +41,14 @@ struct fvm {
 	uint64_t		now;
 	uint64_t		tsc;
 	uint64_t		tsc_read_ns;	/* the next TSC read takes this long */
+	int			fail_tsc;	/* fail this many TSC reads (< 0: all) */
+	uint64_t		rflags;		/* fvm_call()'s guest RFLAGS (IF set) */
 	/* What the library asked for. */
 	unsigned int		yields, blocks, kicks[FVM_MAX_VCPUS];
 	uint64_t		block_deadline;
-	unsigned int		flushes[FVM_MAX_VCPUS];
+	bool			block_masked;
+	unsigned int		flushes[FVM_MAX_VCPUS];	/* by flush_tlb or flush_tlb_many */
+	unsigned int		flush_calls, flush_many_calls;	/* calls of each */
 	unsigned int		injects;
 	uint32_t		inject_vcpu[FVM_LOG];
 	uint8_t			inject_vec[FVM_LOG];
@@ -121,14 +125,19 @@ static int fvm_write(void *o, uint64_t gpa, const void *src, size_t len)
 #define FVM_VCPU_OK(vm, v)	FVM_ASSERT(vm, (v) < (vm)->cfg.nr_vcpus)
 
 static uint64_t fvm_clock(void *o) { return ((struct fvm *)o)->now; }
-static uint64_t fvm_tsc(void *o, uint32_t v)
+static int fvm_tsc(void *o, uint32_t v, uint64_t *tsc)
 {
 	struct fvm *vm = o;
 
-	(void)v;
+	FVM_VCPU_OK(vm, v);
+	if (vm->fail_tsc) {
+		vm->fail_tsc -= vm->fail_tsc > 0;
+		return -1;
+	}
 	vm->now += vm->tsc_read_ns;	/* a VMM preempted in its TSC read */
 	vm->tsc_read_ns = 0;
-	return vm->tsc;
+	*tsc = vm->tsc;
+	return 0;
 }
 static void fvm_yield(void *o, uint32_t v)
 {
@@ -138,13 +147,14 @@ static void fvm_yield(void *o, uint32_t v)
 	vm->yields++;
 }
 
-static void fvm_block(void *o, uint32_t v, uint64_t deadline, uint64_t token)
+static void fvm_block(void *o, uint32_t v, uint64_t deadline, uint64_t token, bool irqs_masked)
 {
 	struct fvm *vm = o;
 
 	FVM_VCPU_OK(vm, v);
 	vm->blocks++;
 	vm->block_deadline = deadline;
+	vm->block_masked = irqs_masked;
 	vm->block_token = token;
 	if (vm->on_block)
 		vm->on_block(vm, v, deadline, token);
@@ -189,8 +199,25 @@ static void fvm_flush(void *o, uint32_t v)
 	struct fvm *vm = o;
 
 	FVM_VCPU_OK(vm, v);
+	vm->flush_calls++;
 	if (v < FVM_MAX_VCPUS)
 		vm->flushes[v]++;
+}
+
+/* Not in the default ops: a test that wants the batched form sets it. */
+static inline void fvm_flush_many(void *o, const uint32_t *vcpus, uint32_t n)
+{
+	struct fvm *vm = o;
+
+	FVM_ASSERT(vm, n >= 1 && n <= vm->cfg.nr_vcpus);
+	vm->flush_many_calls++;
+	for (uint32_t i = 0; i < n; i++) {
+		FVM_VCPU_OK(vm, vcpus[i]);
+		for (uint32_t j = 0; j < i; j++)
+			FVM_ASSERT(vm, vcpus[j] != vcpus[i]);	/* distinct */
+		if (vcpus[i] < FVM_MAX_VCPUS)
+			vm->flushes[vcpus[i]]++;
+	}
 }
 
 static void fvm_console(void *o, uint32_t v, const char *buf, size_t len)
@@ -235,6 +262,7 @@ static inline int fvm_init(struct fvm *vm, const struct fvm_opts *o)
 		return -1;
 	vm->accessor = o->accessor;
 	vm->now = 1000000000ull;
+	vm->rflags = 0x202;		/* IF and the always-one bit 1 */
 	vm->ops = (struct pvxhv_ops){
 		.guest_ram = fvm_ram, .read_guest = fvm_read, .write_guest = fvm_write,
 		.clock_ns = fvm_clock, .guest_tsc = fvm_tsc,
@@ -329,7 +357,8 @@ static inline bool fvm_documented(uint64_t nr, int64_t r)
 static inline int64_t fvm_call(struct fvm *vm, uint32_t vcpu, uint64_t nr, uint64_t a0,
 			       uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4)
 {
-	struct pvxhv_regs r = { .rax = nr, .rbx = a0, .rcx = a1, .rsi = a2, .rdi = a3, .r8 = a4 };
+	struct pvxhv_regs r = { .rax = nr, .rbx = a0, .rcx = a1, .rsi = a2, .rdi = a3, .r8 = a4,
+				.rflags = vm->rflags };
 	int64_t ret = pvxhv_hypercall(vm->hv, vcpu, &r);
 
 	/* Code and the generated error lists agree, in every test. */

@@ -44,7 +44,7 @@ static void deadline_in(struct timespec *ts, long long ns)
 	ts->tv_nsec = (ns + ts->tv_nsec) % 1000000000;
 }
 
-static void letter_block(void *o, uint32_t v, uint64_t deadline, uint64_t token)
+static void letter_block(void *o, uint32_t v, uint64_t deadline, uint64_t token, bool irqs_masked)
 {
 	struct fvm *f = o;
 	struct timespec ts;
@@ -52,6 +52,7 @@ static void letter_block(void *o, uint32_t v, uint64_t deadline, uint64_t token)
 	bool slept = false;
 
 	(void)deadline;		/* the tests block without one */
+	(void)irqs_masked;	/* nor does a kick care */
 	if (hook) {
 		vmm.before_wait = NULL;
 		hook(v);

@@ -473,7 +473,7 @@ static void test_reset(void)
 	EXPECT_EQ(FVM_CALL0(&vm, PVX_HC_sched_yield), -PVX_EPERM);
 	EXPECT_EQ(fvm_negotiate(&vm, PVX_ABI_VERSION(1, 0), 0), 0);
 	memset(vm.low + 0x8000, 0, 64);
-	pvxhv_vcpu_enter(vm.hv, 0, 0);		/* page was forgotten: no write */
+	EXPECT_EQ(pvxhv_vcpu_enter(vm.hv, 0, 0), 0);		/* page was forgotten: no write */
 	EXPECT_EQ(vm.low[0x8000], 0);
 	fvm_fini(&vm);
 }
@@ -522,7 +522,7 @@ static void test_shared_page_valid(void)
 	/* unregister: no more updates */
 	EXPECT_EQ(fvm_call(&vm, 2, PVX_HC_register_shared_page, PVX_GPA_NONE, 0, 0, 0, 0), 0);
 	vm.now = 9000;
-	pvxhv_vcpu_enter(vm.hv, 2, 0);
+	EXPECT_EQ(pvxhv_vcpu_enter(vm.hv, 2, 0), 0);
 	EXPECT_EQ(shared_at(0x8000).time.system_time, 7000);
 	/* the last page of guest memory is fine */
 	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_register_shared_page, 0ull - 4096), 0);
@@ -567,10 +567,10 @@ static void test_shared_page_tsc_pair(void)
 	EXPECT_EQ(shared_at(0x8000).time.tsc_timestamp, 777);
 	vm.tsc = 888;
 	vm.now += 999000000;
-	pvxhv_vcpu_enter(vm.hv, 0, 0);
+	EXPECT_EQ(pvxhv_vcpu_enter(vm.hv, 0, 0), 0);
 	EXPECT_EQ(shared_at(0x8000).time.tsc_timestamp, 777);
 	vm.now += 2000000;
-	pvxhv_vcpu_enter(vm.hv, 0, 0);
+	EXPECT_EQ(pvxhv_vcpu_enter(vm.hv, 0, 0), 0);
 	EXPECT_EQ(shared_at(0x8000).time.tsc_timestamp, 888);
 	EXPECT_EQ(shared_at(0x8000).time.system_time, vm.now);
 	vm.tsc = 999;
@@ -590,7 +590,7 @@ static void test_shared_page_hostile(void)
 	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_register_shared_page, 0xffffffffffffeffeull), -PVX_EINVAL);
 	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_register_shared_page, 0x8000, 1), -PVX_EINVAL);
 	/* nothing registered, nothing written */
-	pvxhv_vcpu_enter(vm.hv, 0, 0);
+	EXPECT_EQ(pvxhv_vcpu_enter(vm.hv, 0, 0), 0);
 	for (int i = 0; i < 64; i++)
 		EXPECT_EQ(vm.low[0x8000 + i], 0);
 	still_works();
@@ -1208,7 +1208,7 @@ static void test_rule_shared_page_all_ram(void)
 		return;
 	EXPECT_EQ(fvm_negotiate(&vm, PVX_ABI_VERSION_LATEST, ~0ull), 0);
 	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_register_shared_page, 0x8000), -PVX_EFAULT);	/* half RAM */
-	pvxhv_vcpu_enter(vm.hv, 0, 0);
+	EXPECT_EQ(pvxhv_vcpu_enter(vm.hv, 0, 0), 0);
 	for (int i = 0; i < 64; i++)
 		EXPECT_EQ(vm.low[0x8000 + i], 0);
 	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_register_shared_page, 0x7000), 0);
@@ -1241,7 +1241,7 @@ static void test_rule_shared_page_old_record_retired(void)
 
 	up(NULL);
 	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_register_shared_page, 0x8000), 0);
-	pvxhv_vcpu_enter(vm.hv, 0, 5);
+	EXPECT_EQ(pvxhv_vcpu_enter(vm.hv, 0, 5), 0);
 	ver = shared_at(0x8000).time.version;
 	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_register_shared_page, 0x9000), 0);
 	s = shared_at(0x8000);
@@ -1252,7 +1252,7 @@ static void test_rule_shared_page_old_record_retired(void)
 	/* never written again */
 	memcpy(&s, vm.low + 0x8000, sizeof(s));
 	vm.now += 1000;
-	pvxhv_vcpu_enter(vm.hv, 0, 7);
+	EXPECT_EQ(pvxhv_vcpu_enter(vm.hv, 0, 7), 0);
 	pvxhv_vcpu_preempt(vm.hv, 0);
 	EXPECT(!memcmp(&s, vm.low + 0x8000, sizeof(s)));
 	/* unregistering retires it too */
@@ -1323,7 +1323,7 @@ static void test_rule_accessor_parity(void)
 			res[mode][i] = FVM_CALL(&vm, cases[i].nr, cases[i].a0, cases[i].a1);
 		yields[mode] = vm.yields;
 		console[mode] = vm.console_calls;
-		pvxhv_vcpu_enter(vm.hv, 0, 0);
+		EXPECT_EQ(pvxhv_vcpu_enter(vm.hv, 0, 0), 0);
 		memcpy(page[mode], vm.low + 0x8000, sizeof(page[mode]));
 		fvm_fini(&vm);
 	}
@@ -1478,9 +1478,14 @@ static void enter_vcpu0(int point, uint32_t vcpu)
 	enter_flags = pvxhv_vcpu_enter(vm.hv, 0, 0);
 }
 
-static void test_flush_enter_order(void)
+static void flush_enter_order(bool batched)
 {
-	up(NULL);
+	up_raw(NULL);
+	if (batched) {
+		vm.ops.flush_tlb_many = fvm_flush_many;
+		EXPECT_EQ(fvm_recreate(&vm), 0);
+	}
+	EXPECT_EQ(fvm_negotiate(&vm, PVX_ABI_VERSION_LATEST, ~0ull), 0);
 	pvxhv_vcpu_preempt(vm.hv, 0);
 	put_mask(0x3000, 0x1);
 	enter_flags = -1;
@@ -1490,7 +1495,297 @@ static void test_flush_enter_order(void)
 	EXPECT(enter_flags >= 0);
 	if ((enter_flags & PVXHV_ENTER_FLUSH_TLB) == 0 && vm.flushes[0] == 0)
 		FAILF("vCPU 0 entered unflushed: the flusher saw it preempted, it missed the flag");
+	EXPECT_EQ(vm.flush_many_calls, batched && vm.flushes[0]);
 }
+
+static void test_flush_enter_order(void)
+{
+	flush_enter_order(false);
+}
+
+/* The same with ops->flush_tlb_many: the flush it decides on is batched, never lost. */
+static void test_flush_enter_order_batched(void)
+{
+	flush_enter_order(true);
+}
+
+/* ==== API 3 (pvxhv.h): what a VMM used to get wrong or dig out itself ==== */
+
+/* block gets RFLAGS.IF from pvxhv_regs.rflags, inverted. */
+static void test_api_block_irqs_masked(void)
+{
+	up(NULL);
+	vm.rflags = 0x2;				/* IF clear */
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_block, 0), 0);
+	EXPECT_EQ(vm.blocks, 1);
+	EXPECT(vm.block_masked);
+	vm.rflags = 0x202;				/* IF set */
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_block, 0), 0);
+	EXPECT_EQ(vm.blocks, 2);
+	EXPECT(!vm.block_masked);
+}
+
+/*
+ * A failing guest_tsc is no reading: without a good pair the record has
+ * no TSC scale; with one, the pair stays (pvxhv.h, guest_tsc).
+ */
+static void test_api_guest_tsc_fails(void)
+{
+	struct fvm_opts o = { .tsc_khz = 2000000 };
+	struct pvx_vcpu_shared s;
+
+	up(&o);
+	vm.tsc = 555;
+	vm.fail_tsc = -1;
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_register_shared_page, 0x8000), 0);
+	s = shared_at(0x8000);
+	EXPECT_EQ(s.flags & PVX_VCPU_TIME_VALID, PVX_VCPU_TIME_VALID);
+	EXPECT_EQ(s.time.tsc_to_system_mul, 0);
+	EXPECT_EQ(s.time.flags & PVX_TIME_TSC_STABLE, 0);
+	EXPECT_EQ(s.time.tsc_timestamp, 0);
+	EXPECT_EQ(s.time.system_time, vm.now);
+	/* The TSC reads again: the next refresh has the pair. */
+	vm.fail_tsc = 0;
+	EXPECT_EQ(pvxhv_vcpu_enter(vm.hv, 0, 0), 0);
+	s = shared_at(0x8000);
+	EXPECT_EQ(s.time.tsc_timestamp, 555);
+	EXPECT(s.time.tsc_to_system_mul);
+	EXPECT_EQ(s.time.flags, PVX_TIME_TSC_STABLE);
+	/* Failing again, on a forced re-read and once the pair is old: it stays. */
+	vm.fail_tsc = -1;
+	vm.tsc = 777;
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_register_shared_page, 0x8000), 0);
+	EXPECT_EQ(shared_at(0x8000).time.tsc_timestamp, 555);
+	vm.now += 5000000000ull;
+	EXPECT_EQ(pvxhv_vcpu_enter(vm.hv, 0, 0), 0);
+	s = shared_at(0x8000);
+	EXPECT_EQ(s.time.tsc_timestamp, 555);
+	EXPECT(s.time.tsc_to_system_mul);
+	EXPECT_EQ(s.time.version & 1, 0);
+}
+
+/* A refresh that changes nothing writes nothing; one that changes steal time, only that. */
+static void test_api_enter_writes_only_changes(void)
+{
+	struct fvm_opts o = { .tsc_khz = 2000000, .accessor = true };
+	struct pvx_vcpu_shared s0, s1;
+	unsigned int writes;
+
+	up(&o);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_register_shared_page, 0x8000), 0);
+	EXPECT_EQ(pvxhv_vcpu_enter(vm.hv, 0, 10), 0);
+	s0 = shared_at(0x8000);
+	writes = vm.writes;
+	vm.now += 1000;
+	EXPECT_EQ(pvxhv_vcpu_enter(vm.hv, 0, 10), 0);
+	EXPECT_EQ(vm.writes, writes);			/* the pair is reused, steal the same */
+	EXPECT_EQ(pvxhv_vcpu_enter(vm.hv, 0, 20), 0);
+	EXPECT(vm.writes > writes);
+	s1 = shared_at(0x8000);
+	EXPECT_EQ(s1.time.version, s0.time.version);	/* the time record untouched */
+	EXPECT_EQ(s1.steal_version, s0.steal_version + 2);
+	EXPECT_EQ(s1.steal_ns, 20);
+	/* preempted and back: both written, under the steal seqlock */
+	EXPECT_EQ(pvxhv_vcpu_preempt(vm.hv, 0), 0);
+	EXPECT_EQ(shared_at(0x8000).preempted, 1);
+	EXPECT_EQ(pvxhv_vcpu_enter(vm.hv, 0, 20), 0);
+	s1 = shared_at(0x8000);
+	EXPECT_EQ(s1.preempted, 0);
+	EXPECT_EQ(s1.steal_version, s0.steal_version + 6);
+	/* a failed write (the map changed) is written again in full */
+	vm.fail_writes = 1;
+	EXPECT_EQ(pvxhv_vcpu_enter(vm.hv, 0, 30), 0);
+	memset(vm.low + 0x8000, 0, sizeof(s1));
+	EXPECT_EQ(pvxhv_vcpu_enter(vm.hv, 0, 30), 0);
+	s1 = shared_at(0x8000);
+	EXPECT_EQ(s1.size, sizeof(s1));
+	EXPECT_EQ(s1.time.tsc_to_system_mul, s0.time.tsc_to_system_mul);
+	EXPECT_EQ(s1.steal_ns, 30);
+}
+
+/* Bad maps are refused, the old one staying in force. */
+static void test_api_set_regions_refuses_bad_maps(void)
+{
+	static uint8_t buf[0x4000];
+	struct pvxhv_mem_region r[2];
+	struct fvm_opts acc = { .accessor = true };
+	uint32_t ver;
+
+	up(NULL);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_register_shared_page, 0x8000), 0);
+	ver = shared_at(0x8000).time.version;
+	errno = 0;
+	EXPECT_EQ(pvxhv_set_regions(vm.hv, NULL, 1), -1);
+	EXPECT_EQ(errno, EINVAL);
+	EXPECT_EQ(pvxhv_set_regions(vm.hv, vm.regions, 0), -1);
+	r[0] = (struct pvxhv_mem_region){ 0x10000, 0x2000, buf };
+	r[1] = (struct pvxhv_mem_region){ 0x11000, 0x2000, buf };	/* overlaps */
+	errno = 0;
+	EXPECT_EQ(pvxhv_set_regions(vm.hv, r, 2), -1);
+	EXPECT_EQ(errno, EINVAL);
+	r[1] = (struct pvxhv_mem_region){ 0ull - 0x1000, 0x2000, buf };	/* wraps */
+	EXPECT_EQ(pvxhv_set_regions(vm.hv, r, 2), -1);
+	r[1] = (struct pvxhv_mem_region){ 0x20000, 0, buf };		/* empty */
+	EXPECT_EQ(pvxhv_set_regions(vm.hv, r, 2), -1);
+	r[1] = (struct pvxhv_mem_region){ 0x20000, 0x1000, NULL };	/* no host memory */
+	EXPECT_EQ(pvxhv_set_regions(vm.hv, r, 2), -1);
+	/* The old map: the page is still RAM and still maintained, calls see the old memory. */
+	vm.now += 1000;
+	EXPECT_EQ(pvxhv_vcpu_enter(vm.hv, 0, 0), 0);
+	EXPECT(shared_at(0x8000).time.version != ver);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_console_write, 0x10000, 8), 8);	/* not buf */
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_console_write, FVM_TOP_GPA, 8), 8);
+	still_works();
+	fvm_fini(&vm);
+	/* Accessor mode has no map to replace. */
+	up(&acc);
+	EXPECT_EQ(pvxhv_set_regions(vm.hv, vm.regions, 2), -1);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_console_write, 0x5000, 2), 2);
+}
+
+/*
+ * A page that leaves RAM is dropped unwritten; one whose host mapping
+ * moved is written at its new host address, never again at the old.
+ */
+static void test_api_set_regions_page_leaves_ram(void)
+{
+	struct pvxhv_mem_region r[2];
+	uint8_t *moved = calloc(1, FVM_LOW_SIZE - 0x9000);
+	uint8_t before[PVX_PAGE_SIZE], old9[sizeof(struct pvx_vcpu_shared)];
+	struct pvx_vcpu_shared s;
+
+	up(NULL);
+	if (!moved)
+		return;
+	EXPECT_EQ(fvm_call(&vm, 0, PVX_HC_register_shared_page, 0x8000, 0, 0, 0, 0), 0);
+	EXPECT_EQ(fvm_call(&vm, 1, PVX_HC_register_shared_page, 0x9000, 0, 0, 0, 0), 0);
+	memcpy(before, vm.low + 0x8000, sizeof(before));
+	memcpy(old9, vm.low + 0x9000, sizeof(old9));
+	/* [0, 0x8000) as before, 0x8000 gone, [0x9000, end) at another host address */
+	r[0] = (struct pvxhv_mem_region){ 0x9000, FVM_LOW_SIZE - 0x9000, moved };
+	r[1] = (struct pvxhv_mem_region){ 0, 0x8000, vm.low };
+	EXPECT_EQ(pvxhv_set_regions(vm.hv, r, 2), 0);
+	EXPECT(!memcmp(before, vm.low + 0x8000, sizeof(before)));	/* nothing written */
+	vm.now += 1000;
+	EXPECT_EQ(pvxhv_vcpu_enter(vm.hv, 0, 5), 0);
+	EXPECT_EQ(pvxhv_vcpu_preempt(vm.hv, 0), 0);
+	EXPECT_EQ(pvxhv_vcpu_enter(vm.hv, 1, 5), 0);
+	EXPECT(!memcmp(before, vm.low + 0x8000, sizeof(before)));	/* dropped: never written */
+	EXPECT(!memcmp(old9, vm.low + 0x9000, sizeof(old9)));		/* the old host address: not written */
+	memcpy(&s, moved, sizeof(s));
+	EXPECT_EQ(s.size, sizeof(s));				/* the new one: the whole record */
+	EXPECT_EQ(s.vcpu_id, 1);
+	EXPECT_EQ(s.time.system_time, vm.now);
+	EXPECT_EQ(s.steal_ns, 5);
+	EXPECT_EQ(s.time.version & 1, 0);
+	/* vCPU 0 has no page: it may register one in RAM, not the one gone */
+	EXPECT_EQ(fvm_call(&vm, 0, PVX_HC_register_shared_page, 0x8000, 0, 0, 0, 0), -PVX_EFAULT);
+	EXPECT_EQ(fvm_call(&vm, 0, PVX_HC_register_shared_page, 0x7000, 0, 0, 0, 0), 0);
+	EXPECT_EQ(shared_at(0x7000).vcpu_id, 0);
+	fvm_fini(&vm);
+	free(moved);
+}
+
+/* PVXHV_MAX_REGIONS is the limit, for create and set_regions alike. */
+static void test_api_max_regions(void)
+{
+	static struct pvxhv_mem_region r[PVXHV_MAX_REGIONS + 1];
+	struct pvxhv *hv;
+
+	up_raw(NULL);
+	for (uint32_t i = 0; i < PVXHV_MAX_REGIONS + 1; i++)
+		r[i] = (struct pvxhv_mem_region){ (uint64_t)i * PVX_PAGE_SIZE, PVX_PAGE_SIZE,
+						  vm.low + (uint64_t)i * PVX_PAGE_SIZE % FVM_LOW_SIZE };
+	vm.cfg.regions = r;
+	vm.cfg.nr_regions = PVXHV_MAX_REGIONS;
+	hv = pvxhv_create(&vm.cfg);
+	EXPECT(hv);
+	vm.cfg.nr_regions = PVXHV_MAX_REGIONS + 1;
+	EXPECT(!pvxhv_create(&vm.cfg));
+	vm.cfg.regions = vm.regions;
+	vm.cfg.nr_regions = 2;
+	EXPECT_EQ(pvxhv_set_regions(vm.hv, r, PVXHV_MAX_REGIONS + 1), -1);
+	EXPECT_EQ(pvxhv_set_regions(vm.hv, r, PVXHV_MAX_REGIONS), 0);
+	pvxhv_destroy(hv);
+}
+
+/* flush_tlb_many: one call for all the running targets of one flush_tlb. */
+static void test_api_flush_tlb_many(void)
+{
+	struct fvm_opts o = { .nr_vcpus = FVM_MAX_VCPUS };
+
+	up(&o);
+	put_mask(0x3000, 0xff);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_flush_tlb, 0x3000, FVM_MAX_VCPUS), 0);
+	EXPECT_EQ(vm.flush_calls, FVM_MAX_VCPUS);		/* without it: one call each */
+	EXPECT_EQ(vm.flush_many_calls, 0);
+	fvm_fini(&vm);
+
+	up_raw(&o);
+	vm.ops.flush_tlb_many = fvm_flush_many;
+	EXPECT_EQ(fvm_recreate(&vm), 0);
+	if (!vm.hv)
+		return;
+	EXPECT_EQ(fvm_negotiate(&vm, PVX_ABI_VERSION_LATEST, ~0ull), 0);
+	put_mask(0x3000, 0xff);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_flush_tlb, 0x3000, FVM_MAX_VCPUS), 0);
+	EXPECT_EQ(vm.flush_many_calls, 1);
+	EXPECT_EQ(vm.flush_calls, 0);
+	for (int i = 0; i < FVM_MAX_VCPUS; i++)
+		EXPECT_EQ(vm.flushes[i], 1);
+	/* a preempted target is deferred, not batched; none running: no call */
+	EXPECT_EQ(pvxhv_vcpu_preempt(vm.hv, 2), 0);
+	put_mask(0x3000, 0x6);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_flush_tlb, 0x3000, FVM_MAX_VCPUS), 1);
+	EXPECT_EQ(vm.flush_many_calls, 2);
+	EXPECT_EQ(vm.flushes[1], 2);
+	EXPECT_EQ(vm.flushes[2], 1);
+	put_mask(0x3000, 0x4);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_flush_tlb, 0x3000, FVM_MAX_VCPUS), 1);
+	EXPECT_EQ(vm.flush_many_calls, 2);
+	EXPECT_EQ(pvxhv_vcpu_enter(vm.hv, 2, 0), PVXHV_ENTER_FLUSH_TLB);
+	fvm_fini(&vm);
+
+	/* flush_tlb_many alone is enough for FLUSH_TLB */
+	up_raw(&o);
+	vm.ops.flush_tlb = NULL;
+	vm.ops.flush_tlb_many = fvm_flush_many;
+	EXPECT_EQ(fvm_recreate(&vm), 0);
+	if (vm.hv)
+		EXPECT(pvxhv_features(vm.hv) & PVX_FEATURE(FLUSH_TLB));
+}
+
+/*
+ * negotiate writes back min(size, the accepted version's struct) bytes
+ * (Documentation/abi/versioning.rst): an older-minor guest that declared a
+ * bigger struct gets the accepted version's bytes, no more.
+ */
+static void test_rule_negotiate_writeback_size(void)
+{
+	const uint32_t size_1_0 = offsetof(struct pvx_negotiate, nr_vcpus);	/* 1.1's first field */
+	struct fvm_opts host_1_0 = { .abi_version = PVX_ABI_VERSION(1, 0) };
+	struct pvx_negotiate n;
+
+	up_raw(NULL);
+	memset(vm.low + 0x2000, 0xa5, 64);
+	put_neg(0x2000, 40, PVX_ABI_VERSION(1, 0), ~0ull);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_negotiate, 0x2000), 0);
+	n = neg_at(0x2000);
+	EXPECT_EQ(n.size, size_1_0);
+	EXPECT_EQ(n.version, PVX_ABI_VERSION(1, 0));
+	for (uint32_t i = size_1_0; i < 40; i++)
+		EXPECT_EQ(vm.low[0x2000 + i], 0xa5);
+	fvm_fini(&vm);
+	/* a host serving 1.0 and a guest of the latest minor: the same */
+	up_raw(&host_1_0);
+	memset(vm.low + 0x2000, 0xa5, 64);
+	put_neg(0x2000, sizeof(n), PVX_ABI_VERSION_LATEST, ~0ull);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_negotiate, 0x2000), 0);
+	EXPECT_EQ(neg_at(0x2000).size, size_1_0);
+	for (uint32_t i = size_1_0; i < sizeof(n); i++)
+		EXPECT_EQ(vm.low[0x2000 + i], 0xa5);
+}
+
 
 /* ---- threads and re-entrancy: no callback under a lock ---- */
 
@@ -1598,7 +1893,10 @@ static const struct test tests[] = {
 	T(rule_accessor_parity), T(rule_write_guest_all_or_nothing),
 	T(rule_block_deadline_now), T(rule_block_timeout_keeps_kick),
 	T(rule_scale_product_96_bits), T(rule_flush_not_reported_twice),
-	T(enter_flush_order), T(flush_enter_order),
+	T(enter_flush_order), T(flush_enter_order), T(flush_enter_order_batched),
+	T(api_block_irqs_masked), T(api_guest_tsc_fails), T(api_enter_writes_only_changes),
+	T(api_set_regions_refuses_bad_maps), T(api_set_regions_page_leaves_ram),
+	T(api_max_regions), T(api_flush_tlb_many), T(rule_negotiate_writeback_size),
 	T(callback_under_lock_is_caught), T(callbacks_reenter),
 };
 
