@@ -71,7 +71,8 @@ extern "C" {
  * 2: ops->block token, pvxhv_kicked(), ops->guest_ram.
  * 3: pvxhv_regs.rflags and ops->block's irqs_masked, ops->guest_tsc can
  *    fail, ops->flush_tlb_many, pvxhv_set_regions(), PVXHV_MAX_REGIONS,
- *    pvxhv_vcpu_enter()'s result must be used
+ *    pvxhv_vcpu_enter()'s result must be used, pvxhv_save() and
+ *    pvxhv_restore()
  *    (Documentation/abi/implementers.rst: "Migrating from API 2 to 3").
  */
 #define PVXHV_API_VERSION	3
@@ -316,6 +317,45 @@ uint64_t pvxhv_features(const struct pvxhv *hv);
 /* Names for logs: "negotiate", "EINVAL"...; "?" if unknown. */
 const char *pvxhv_hypercall_name(uint64_t nr);
 const char *pvxhv_error_name(int64_t err);
+
+/*
+ * Save and restore, for snapshots and live migration (Documentation/abi/
+ * implementers.rst, "Save and restore").  The state is what the guest set
+ * up through the ABI: negotiation (version, features) and, per vCPU, its
+ * shared page (gpa, seqlock versions, steal time), pending kicks, armed
+ * timer's vector, deferred TLB flush and preempted flag.  Not the config,
+ * not host pointers, not the timers' deadlines (the VMM's: it saves them
+ * and re-arms them).  The blob is versioned and checksummed, fixed-width
+ * little-endian fields; a library reads the blobs of older libraries of
+ * the same ABI major.  Both are life-cycle calls with pvxhv_reset()'s
+ * rules (vCPUs paused, not from a callback); pvxhv_kick() and
+ * pvxhv_timer_expired() may race and land before or after, but not
+ * pvxhv_negotiated() with a restore.
+ *
+ * pvxhv_save: write the blob to buf and return its size; if len is
+ * smaller (len 0 queries, buf may then be NULL) write nothing and return
+ * the size needed, which depends only on nr_vcpus.  -EINVAL for hv NULL
+ * or buf NULL with len > 0, -EBUSY if a negotiate is running.
+ *
+ * pvxhv_restore: replace the state of hv, a fresh or used instance (as if
+ * reset, then loaded), with the blob's.  Returns 0, or a negative errno
+ * and hv unchanged:
+ *	-EINVAL		hv or buf NULL
+ *	-ENOMSG		not a libpvxhv state blob (magic)
+ *	-EPROTONOSUPPORT a blob format this library does not read (newer),
+ *			or another ABI major
+ *	-EBADMSG	truncated or too long (len must be the size saved),
+ *			checksum mismatch, or fields no library saves
+ *	-ERANGE		saved with another nr_vcpus
+ *	-EOPNOTSUPP	a negotiated version or feature hv does not offer
+ *	-EFAULT		a shared page that is not a page of hv's guest RAM
+ *	-ENOMEM		no memory for the temporary copy
+ * It writes nothing to guest memory: each shared page is rewritten at its
+ * vCPU's next pvxhv_vcpu_enter(), the time record from this host's
+ * ops->clock_ns, which must continue the source's guest time.
+ */
+int64_t pvxhv_save(const struct pvxhv *hv, void *buf, size_t len);
+int pvxhv_restore(struct pvxhv *hv, const void *buf, size_t len);
 
 #ifdef __cplusplus
 }

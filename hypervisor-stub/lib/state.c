@@ -94,9 +94,9 @@ PVXHV_EXPORT int64_t pvxhv_save(const struct pvxhv *hv, void *buf, size_t len)
  */
 static int check_envelope(const uint8_t *b, size_t len, uint32_t *nr_vcpus)
 {
-	const size_t length_end = offsetof(struct state_hdr, length) + sizeof(((struct state_hdr *)0)->length);
+	const size_t length_end = offsetof(struct state_hdr, length) + STATE_WIDTH(state_hdr, length);
 
-	if (len < sizeof(((struct state_hdr *)0)->magic))
+	if (len < (size_t)STATE_WIDTH(state_hdr, magic))
 		return -EBADMSG;
 	if (STATE_GET(b, 0, state_hdr, magic) != STATE_MAGIC)
 		return -ENOMSG;
