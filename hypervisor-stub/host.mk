@@ -5,7 +5,7 @@
 #   make libpvxhv                 static + shared library under build/host/
 #   make check-host               every host-side test (results: build/results/check-host.txt),
 #                                 the threaded ones under ASan+UBSan and under TSan (clang)
-#   make fuzz FUZZ_SECONDS=N      longer libFuzzer campaign (plain + racing)
+#   make fuzz FUZZ_SECONDS=N      longer libFuzzer campaign (plain + racing + state)
 #   make bench-host               instructions per hypercall (callgrind)
 #   make install PREFIX=/usr/local [DESTDIR=]
 #   make abi-gen                  regenerate Documentation/abi/generated/ and new layout files
@@ -92,11 +92,12 @@ $(HOST_OUT)/abi-gen: $(HOST_TESTS)/abi-gen.c $(HOST_TEST_HDRS)
 	@mkdir -p $(@D)
 	$(HOST_CC) $(HOST_CSTD) -O1 $(HOST_INC) -o $@ $<
 
-$(HOST_OUT)/fuzz-hv: $(HOST_TESTS)/fuzz-hv.c $(HOST_LIB_SRCS) $(HOST_TEST_HDRS)
+# fuzz-hv: hypercalls; fuzz-state: pvxhv_restore().
+$(HOST_OUT)/fuzz-hv $(HOST_OUT)/fuzz-state: $(HOST_OUT)/fuzz-%: $(HOST_TESTS)/fuzz-%.c $(HOST_LIB_SRCS) $(HOST_TEST_HDRS)
 	@mkdir -p $(@D)
 	$(HOST_CLANG) $(HOST_CSTD) -O1 -g -DPVXHV_TEST_HOOKS -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all -pthread $(HOST_INC) -I$(HOST_SRC)/lib \
-		-o $@ $(HOST_TESTS)/fuzz-hv.c $(HOST_LIB_SRCS)
+		-o $@ $< $(HOST_LIB_SRCS)
 
 $(HOST_OUT)/fuzz-seeds: $(HOST_TESTS)/fuzz-seeds.c $(HOST_TEST_HDRS)
 	@mkdir -p $(@D)
@@ -109,7 +110,7 @@ check-host-body:
 	@$(TOP)/scripts/deps.sh host
 	@PVXHV_SOVER=$(PVXHV_SOVER) $(HOST_TESTS)/check.sh
 
-fuzz: $(HOST_OUT)/fuzz-hv $(HOST_OUT)/fuzz-exits
+fuzz: $(HOST_OUT)/fuzz-hv $(HOST_OUT)/fuzz-state $(HOST_OUT)/fuzz-exits
 	@$(HOST_TESTS)/fuzz.sh $(FUZZ_SECONDS)
 
 bench-host: $(HOST_OUT)/bench-hv

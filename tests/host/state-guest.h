@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A guest state worth saving, for the save/restore test and fuzzer
+ * (tests/host/test-state.c, fuzz-state.c).
+ */
+#ifndef PVX_TESTS_STATE_GUEST_H
+#define PVX_TESTS_STATE_GUEST_H
+
+#include "fakevm.h"
+
+#define STATE_PAGE0	0x8000ull		/* vCPU 0's shared page */
+#define STATE_PAGE1	0x9000ull		/* vCPU 1's */
+#define STATE_MASK	0x3000ull		/* a flush_tlb mask */
+#define STATE_VECTOR	0xec			/* vCPU 1's timer */
+#define STATE_DEADLINE	5000000000ull
+#define STATE_STEAL	1234ull			/* vCPU 0's steal time */
+
+/*
+ * Bring m (4 vCPUs or more) up the way a guest would: negotiate the
+ * latest version with every feature, shared pages on vCPUs 0 and 1, steal
+ * time on 0, a kick pending on 0, a timer armed on 1, a flush deferred
+ * for the preempted vCPU 2.  0, or the line of the first step that failed.
+ */
+static inline int state_guest_setup(struct fvm *m)
+{
+	uint64_t mask = 1u << 2;
+
+#define STATE_STEP(c)	do { if (!(c)) return __LINE__; } while (0)
+	STATE_STEP(fvm_negotiate(m, PVX_ABI_VERSION_LATEST, ~0ull) == 0);
+	STATE_STEP(fvm_call(m, 0, PVX_HC_register_shared_page, STATE_PAGE0, 0, 0, 0, 0) == 0);
+	STATE_STEP(fvm_call(m, 1, PVX_HC_register_shared_page, STATE_PAGE1, 0, 0, 0, 0) == 0);
+	STATE_STEP(pvxhv_vcpu_enter(m->hv, 0, STATE_STEAL) == 0);
+	STATE_STEP(pvxhv_kick(m->hv, 0) == 0);
+	STATE_STEP(fvm_call(m, 1, PVX_HC_set_timer, STATE_DEADLINE, STATE_VECTOR, 0, 0, 0) == 0);
+	STATE_STEP(m->timer[1] == STATE_DEADLINE);
+	STATE_STEP(pvxhv_vcpu_preempt(m->hv, 2) == 0);
+	memcpy(fvm_host(m, STATE_MASK, sizeof(mask)), &mask, sizeof(mask));
+	STATE_STEP(fvm_call(m, 0, PVX_HC_flush_tlb, STATE_MASK, 4, 0, 0, 0) == 1);	/* deferred */
+#undef STATE_STEP
+	return 0;
+}
+
+#endif /* PVX_TESTS_STATE_GUEST_H */
