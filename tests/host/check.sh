@@ -11,6 +11,7 @@ suite=check-host
 results=${PVX_RESULTS:-$top/build/results}/$suite.txt
 fuzz_seconds=${CHECK_FUZZ_SECONDS:-30}
 race_seconds=${CHECK_RACE_SECONDS:-20}
+state_seconds=${CHECK_STATE_SECONDS:-10}
 cc=${HOST_CC:-gcc}
 clang=${HOST_CLANG:-clang-14}
 mkdir -p "$out/check"
@@ -175,6 +176,9 @@ run_cases() {	# run_cases LOGNAME BINARY [ENV=VALUE...]
 if step build.test-unit mk "$out/test-unit"; then
 	run_cases unit "$out/test-unit"
 fi
+if step build.test-state mk "$out/test-state"; then
+	run_cases state "$out/test-state"
+fi
 if step build.test-threads mk "$out/test-threads"; then
 	run_cases threads "$out/test-threads"
 fi
@@ -210,6 +214,10 @@ step bench.kinds_behave bench_smoke
 if step build.fuzz-hv mk "$out/fuzz-hv"; then
 	"$top/tests/host/fuzz.sh" --check plain "$fuzz_seconds"
 	"$top/tests/host/fuzz.sh" --check race "$race_seconds"
+fi
+# pvxhv_restore() on corrupt, hostile and foreign blobs (seeds: real saves).
+if step build.fuzz-state mk "$out/fuzz-state"; then
+	"$top/tests/host/fuzz.sh" --check state "$state_seconds"
 fi
 # pvx-hv's exit handling and devices, everything a guest drives.
 if step build.fuzz-exits mk "$out/fuzz-exits"; then
