@@ -18,7 +18,8 @@ HV_DIR		:= $(TOP)/hypervisor-stub/pvx-hv
 HV_BIN		:= $(BUILD)/hv/pvx-hv
 HV_SRCS		:= $(wildcard $(HV_DIR)/*.c)
 HV_HDRS		:= $(wildcard $(HV_DIR)/*.h)
-HV_CFLAGS	:= -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror
+HV_CFLAGS	:= -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror \
+		   -DPVX_HV_VERSION=\"$(PVXHV_VERSION)\"
 HV_LDFLAGS	:= -static -pthread
 
 PERSONALITY	?= pvx

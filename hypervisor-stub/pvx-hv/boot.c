@@ -23,6 +23,7 @@
 #define ALIGN_UP(x, a)	(((x) + (a) - 1) & ~((uint64_t)(a) - 1))
 #define HDR_OFFSET	0x1f1		/* struct setup_header in the image */
 #define MIN_VERSION	0x0206		/* cmdline_size, initrd_addr_max */
+#define INIT_SIZE_VERSION 0x020a	/* pref_address, init_size */
 #define RUN_ROOM	(32 * SZ_1M)	/* what the kernel needs beyond itself */
 #define E820_RAM	1
 #define E820_RESERVED	2
@@ -134,14 +135,42 @@ int image_load_file(struct image *img, const char *path)
 		PVX_HV_LOG("%s: corrupt bzImage: checksum mismatch", path);
 		return HV_EIMAGE;
 	}
-	uint64_t base = hdr->pref_address > KERNEL_ADDR ? hdr->pref_address : KERNEL_ADDR;
-
 	img->cmdline_max = hdr->cmdline_size + 1;
-	uint64_t end_of_kernel = base + hdr->init_size;
+	img->initrd_max = hdr->initrd_addr_max;
+	/*
+	 * Where the kernel runs, and how much it needs there, from 2.10 on;
+	 * before, those header bytes are not fields, and it needs at least
+	 * its payload at 1 MiB.
+	 */
+	img->kernel_end = KERNEL_ADDR + img->payload_size;
+	if (hdr->version >= INIT_SIZE_VERSION) {
+		uint64_t base = hdr->pref_address > KERNEL_ADDR ? hdr->pref_address : KERNEL_ADDR;
 
-	if (end_of_kernel < KERNEL_ADDR + img->payload_size)	/* a lying init_size */
-		end_of_kernel = KERNEL_ADDR + img->payload_size;
-	img->need = ALIGN_UP(end_of_kernel, 2 * SZ_1M) + RUN_ROOM;
+		if (base + hdr->init_size > img->kernel_end)	/* else a lying init_size */
+			img->kernel_end = base + hdr->init_size;
+	}
+	img->need = ALIGN_UP(img->kernel_end, 2 * SZ_1M) + RUN_ROOM;
+	return 0;
+}
+
+/*
+ * The initrd's address: page-aligned, as high as the kernel allows
+ * (initrd_addr_max) below the end of RAM, and above the kernel.  One
+ * message and HV_EMEM if it does not fit there.
+ */
+int initrd_place(const struct image *img, uint64_t ram_size, size_t initrd_size, uint64_t *at)
+{
+	uint64_t top = ram_size;
+
+	if (top > (uint64_t)img->initrd_max + 1)
+		top = (uint64_t)img->initrd_max + 1;
+	if (initrd_size > top || ((top - initrd_size) & ~0xfffULL) < img->kernel_end) {
+		PVX_HV_LOG("--initrd: %zu bytes do not fit between the kernel's end (%#llx) and "
+			   "the highest address the kernel takes an initrd at (%#llx)", initrd_size,
+			   (unsigned long long)img->kernel_end, (unsigned long long)top);
+		return HV_EMEM;
+	}
+	*at = (top - initrd_size) & ~0xfffULL;
 	return 0;
 }
 
@@ -154,8 +183,8 @@ static void e820_add(struct boot_params *bp, uint64_t addr, uint64_t size, uint3
 	e->type = type;
 }
 
-void boot_setup(struct vm *vm, const struct image *img,
-		const uint8_t *initrd, size_t initrd_size, const char *cmdline)
+void boot_setup(struct vm *vm, const struct image *img, const uint8_t *initrd,
+		size_t initrd_size, uint64_t initrd_at, const char *cmdline)
 {
 	struct boot_params *bp = (void *)(vm->ram + BOOT_PARAMS_ADDR);
 	const uint8_t *src = img->data + HDR_OFFSET;
@@ -174,15 +203,9 @@ void boot_setup(struct vm *vm, const struct image *img,
 
 	memcpy(vm->ram + KERNEL_ADDR, img->data + img->setup_size, img->payload_size);
 
-	if (initrd_size) {
-		uint64_t top = vm->ram_size;
-
-		if (top > (uint64_t)bp->hdr.initrd_addr_max + 1)
-			top = (uint64_t)bp->hdr.initrd_addr_max + 1;
-		uint64_t at = (top - initrd_size) & ~0xfffULL;
-
-		memcpy(vm->ram + at, initrd, initrd_size);
-		bp->hdr.ramdisk_image = at;
+	if (initrd_size) {		/* initrd_place() chose initrd_at */
+		memcpy(vm->ram + initrd_at, initrd, initrd_size);
+		bp->hdr.ramdisk_image = initrd_at;
 		bp->hdr.ramdisk_size = initrd_size;
 	}
 
@@ -265,6 +288,11 @@ uint8_t table_checksum(const void *p, size_t n)
 		sum += *b++;
 	return -sum;
 }
+
+/* With MAX_CPUS: the processors, the bus, the IOAPIC, 16 IRQs, 2 LINTs. */
+_Static_assert(sizeof(struct mpf) + sizeof(struct mpc_header) + MAX_CPUS * sizeof(struct mpc_cpu) +
+	       (2 + 16 + 2) * sizeof(struct mpc_entry) <= BASE_MEM_END - MPTABLE_ADDR,
+	       "the MP table must end below the VGA hole");
 
 void mptable_setup(struct vm *vm)
 {

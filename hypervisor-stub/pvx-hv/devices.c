@@ -9,21 +9,18 @@
  *   0x600-0x60b  ACPI fixed hardware (the FADT, acpi.c, points here):
  *                PM1a event block, PM1a control (S5 powers off), PM timer;
  *   0xcf9        PCI reset control: bit 2 resets the machine.
- * A reset or an S5 power-off ends pvx-hv with status 0. Port 0x80 (POST
+ * A reset or an S5 power-off is reported to the run loop (io_out()'s
+ * result), which ends the VM with status 0; no device ends it itself. Port 0x80 (POST
  * codes, which Linux writes as an I/O delay) and any other port read as
  * all-ones and ignore writes, as an empty ISA bus does; --stats counts
  * those by port.
  */
-#include <errno.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "pvx-hv.h"
 
-#define COM1		0x3f8
-#define COM1_IRQ	4
 #define KBD_RESET	0xfe
 #define KBD_OBF		0x01		/* a byte waits in KBD_DATA */
 #define KBD_CTR_KBDDIS	0x10
@@ -45,39 +42,56 @@ enum { UART_RX_TX, UART_IER, UART_IIR_FCR, UART_LCR, UART_MCR, UART_LSR, UART_MS
 #define LSR_THRE_TEMT	0x60
 #define MSR_DCD_DSR_CTS	0xb0
 
-static void serial_write_out(struct serial *s)
+/*
+ * The UART gathers a line (or a full buffer) under vm->lock; the caller
+ * passes it to the output stream once the lock is dropped (output.c).
+ */
+static size_t serial_take(struct serial *s, char *line)
 {
-	for (size_t done = 0; done < s->len;) {
-		ssize_t n = write(STDOUT_FILENO, s->buf + done, s->len - done);
+	size_t n = s->len;
 
-		if (n < 0 && errno == EINTR)
-			continue;	/* a kick or a timer (SIG_KICK has no SA_RESTART) */
-		if (n <= 0)
-			break;		/* stdout gone: drop the output, keep running */
-		done += n;
-	}
+	memcpy(line, s->buf, n);
 	s->len = 0;
+	return n;
 }
 
+/* Under vm->lock: one byte into the line; a finished line goes to line. */
+static size_t serial_put(struct serial *s, char c, char *line)
+{
+	s->buf[s->len++] = c;
+	if (c == '\n' || s->len == sizeof(s->buf))
+		return serial_take(s, line);
+	return 0;
+}
+
+/* At exit: a last line without its newline. */
 void serial_flush(struct vm *vm)
 {
+	char line[sizeof(vm->serial.buf)];
+	size_t n;
+
 	pthread_mutex_lock(&vm->lock);
-	serial_write_out(&vm->serial);
+	n = serial_take(&vm->serial, line);
 	pthread_mutex_unlock(&vm->lock);
+	output_put(&vm->out, line, n);
 }
 
 /* Text that bypasses the UART (PVX console_write), same stream. */
 void serial_print(struct vm *vm, const char *buf, size_t len)
 {
-	struct serial *s = &vm->serial;
+	char line[sizeof(vm->serial.buf)];
 
-	pthread_mutex_lock(&vm->lock);
-	while (len--) {
-		s->buf[s->len++] = *buf;
-		if (*buf++ == '\n' || s->len == sizeof(s->buf))
-			serial_write_out(s);
+	while (len) {
+		size_t n = 0;
+
+		pthread_mutex_lock(&vm->lock);
+		while (len && !n) {
+			n = serial_put(&vm->serial, *buf++, line);
+			len--;
+		}
+		pthread_mutex_unlock(&vm->lock);
+		output_put(&vm->out, line, n);
 	}
-	pthread_mutex_unlock(&vm->lock);
 }
 
 static uint8_t serial_iir(struct serial *s)
@@ -102,8 +116,11 @@ static void serial_update_irq(struct vm *vm)
 	}
 }
 
-static void serial_out(struct vm *vm, int reg, uint8_t v)
+/* A register write; a line the write finished goes to line (its length returned). */
+static size_t serial_out(struct vm *vm, int reg, uint8_t v, char *line)
 {
+	size_t n = 0;
+
 	struct serial *s = &vm->serial;
 	bool dlab = s->lcr & LCR_DLAB;
 
@@ -113,11 +130,8 @@ static void serial_out(struct vm *vm, int reg, uint8_t v)
 			s->dll = v;
 			break;
 		}
-		if (!(s->mcr & MCR_LOOP)) {
-			s->buf[s->len++] = v;
-			if (v == '\n' || s->len == sizeof(s->buf))
-				serial_write_out(s);
-		}
+		if (!(s->mcr & MCR_LOOP))
+			n = serial_put(s, v, line);
 		s->thri_pending = true;		/* sent at once: THR empty again */
 		break;
 	case UART_IER:
@@ -143,6 +157,7 @@ static void serial_out(struct vm *vm, int reg, uint8_t v)
 		break;
 	}
 	serial_update_irq(vm);
+	return n;
 }
 
 static uint8_t serial_in(struct vm *vm, int reg)
@@ -314,19 +329,24 @@ static uint8_t rtc_read(uint8_t index)
 	return (v / 10) << 4 | v % 10;
 }
 
-void io_out(struct vcpu *c, uint16_t port, const uint8_t *data, int size)
+/* A write of size bytes to port; what it did to the machine, for the run loop. */
+enum dev_event io_out(struct vcpu *c, uint16_t port, const uint8_t *data, int size)
 {
 	struct vm *vm = c->vm;
 
 	if (port >= COM1 && port < COM1 + 8 && size == 1) {
+		char line[sizeof(vm->serial.buf)];
+		size_t n;
+
 		c->st.io[IO_SERIAL]++;
 		pthread_mutex_lock(&vm->lock);
-		serial_out(vm, port - COM1, *data);
+		n = serial_out(vm, port - COM1, *data, line);
 		pthread_mutex_unlock(&vm->lock);
+		output_put(&vm->out, line, n);
 	} else if ((port == KBD_STATUS && *data == KBD_RESET) ||
 		   (port == RESET_PORT && (*data & RESET_CPU))) {
 		c->st.io[IO_KBD]++;
-		vm_finish(vm, HV_OK);
+		return DEV_RESET;
 	} else if (is_acpi_port(port)) {
 		bool off = false;
 
@@ -336,7 +356,7 @@ void io_out(struct vcpu *c, uint16_t port, const uint8_t *data, int size)
 			off |= acpi_pm_write(&vm->pm, port + i, data[i]);
 		pthread_mutex_unlock(&vm->lock);
 		if (off)
-			vm_finish(vm, HV_OK);		/* S5: power off */
+			return DEV_POWEROFF;		/* S5 */
 	} else if (port == KBD_STATUS || port == KBD_DATA) {
 		c->st.io[IO_KBD]++;
 		pthread_mutex_lock(&vm->lock);
@@ -347,13 +367,17 @@ void io_out(struct vcpu *c, uint16_t port, const uint8_t *data, int size)
 		pthread_mutex_unlock(&vm->lock);
 	} else if (port == RTC_INDEX || port == RTC_DATA) {
 		c->st.io[IO_RTC]++;
-		if (port == RTC_INDEX)
-			vm->rtc_index = *data;		/* the clock itself is read only */
+		if (port == RTC_INDEX) {		/* the clock itself is read only */
+			pthread_mutex_lock(&vm->lock);
+			vm->rtc_index = *data;
+			pthread_mutex_unlock(&vm->lock);
+		}
 	} else if (port == IO_DELAY_PORT) {
 		c->st.io[IO_DELAY]++;
 	} else {
 		unclaimed(&c->st, port);
 	}
+	return DEV_NONE;
 }
 
 void io_in(struct vcpu *c, uint16_t port, uint8_t *data, int size)
@@ -376,8 +400,13 @@ void io_in(struct vcpu *c, uint16_t port, uint8_t *data, int size)
 		}
 		pthread_mutex_unlock(&vm->lock);
 	} else if (port == RTC_DATA) {
+		uint8_t index;
+
 		c->st.io[IO_RTC]++;
-		*data = rtc_read(vm->rtc_index);
+		pthread_mutex_lock(&vm->lock);
+		index = vm->rtc_index;
+		pthread_mutex_unlock(&vm->lock);
+		*data = rtc_read(index);
 	} else if (is_acpi_port(port)) {
 		uint32_t timer = pm_timer();
 

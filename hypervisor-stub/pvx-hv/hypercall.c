@@ -10,6 +10,7 @@
  * memory once and dispatches to the callbacks below; its result goes
  * back in RAX (kvm_dirty_regs) and KVM completes the OUT on re-entry.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
@@ -213,10 +214,10 @@ int hypercall_parse_features(const char *list, uint64_t *features)
 	return 0;
 }
 
-int hypercall_init(struct vm *vm)
+/* A libpvxhv instance for vm, as its flags configure it; NULL: refused (said why). */
+static struct pvxhv *hv_create(struct vm *vm)
 {
 	struct pvxhv_mem_region ram = { .gpa = 0, .size = vm->ram_size, .hva = vm->ram };
-	int khz;
 	struct pvxhv_config cfg = {
 		.nr_vcpus = vm->ncpus,
 		.transport = PVX_TRANSPORT_IOPORT,
@@ -224,26 +225,67 @@ int hypercall_init(struct vm *vm)
 		.cpuid_base = PVX_CPUID_SCAN_FIRST,
 		.abi_version = vm->pvx_abi,
 		.features = vm->pvx_features,
+		.tsc_khz = vm->tsc_khz,		/* every vCPU's (tsc_setup()): the time record's scale */
 		.regions = &ram,
 		.nr_regions = 1,
 		.ops = &ops,
 		.opaque = vm,
 	};
+	struct pvxhv *hv;
 
+	if (!vm->flush_tlb)
+		cfg.features &= ~PVX_FEATURE(FLUSH_TLB);
+	hv = pvxhv_create(&cfg);
+	if (!hv)
+		PVX_HV_LOG("libpvxhv refused the configuration (%d vCPUs, ABI %u.%u, features %#llx, "
+			   "TSC %u kHz, %llu MiB of RAM): %s", vm->ncpus,
+			   PVX_ABI_MAJOR(cfg.abi_version), PVX_ABI_MINOR(cfg.abi_version),
+			   (unsigned long long)cfg.features, cfg.tsc_khz,
+			   (unsigned long long)(vm->ram_size >> 20), strerror(errno));
+	return hv;
+}
+
+int hypercall_init(struct vm *vm)
+{
 	vm->t0_ns = now_ns();
 	if (vm->pers != PERS_PVX && vm->pers != PERS_BOTH)
 		return 0;
-	/* The TSC rate every vCPU will get (tsc_setup()): a scale for the time record. */
-	khz = ioctl(vm->fd, KVM_GET_TSC_KHZ, 0);
-	cfg.tsc_khz = khz > 0 ? (uint32_t)khz : 0;
-	vm->flush_tlb = (cfg.features & PVX_FEATURE(FLUSH_TLB)) && tlbflush_supported(vm);
-	if (!vm->flush_tlb)
-		cfg.features &= ~PVX_FEATURE(FLUSH_TLB);
-	vm->hv = pvxhv_create(&cfg);
-	if (!vm->hv) {
-		PVX_HV_LOG("libpvxhv refused the configuration");
+	vm->flush_tlb = (vm->pvx_features & PVX_FEATURE(FLUSH_TLB)) && tlbflush_supported(vm);
+	vm->hv = hv_create(vm);
+	return vm->hv ? 0 : HV_EINTERNAL;
+}
+
+/*
+ * --reinstance, with every vCPU paused (vm_pause()): save libpvxhv's
+ * state, destroy the instance, create a new one and restore the state
+ * into it, as a VMM does across a snapshot or a migration.  pvx-hv's own
+ * state (armed set_timer deadlines, its clock's t0) stays as it is.
+ */
+int hypercall_reinstance(struct vm *vm)
+{
+	int64_t size = pvxhv_save(vm->hv, NULL, 0);
+	void *blob = size > 0 ? malloc(size) : NULL;
+	int err;
+
+	if (!blob || pvxhv_save(vm->hv, blob, size) != size) {
+		PVX_HV_LOG("cannot save libpvxhv's state: %s",
+			   size < 0 ? strerror((int)-size) : "out of memory");
+		free(blob);
 		return HV_EINTERNAL;
 	}
+	pvxhv_destroy(vm->hv);
+	vm->hv = hv_create(vm);
+	if (!vm->hv) {
+		free(blob);
+		return HV_EINTERNAL;
+	}
+	err = pvxhv_restore(vm->hv, blob, size);
+	free(blob);
+	if (err) {
+		PVX_HV_LOG("libpvxhv refused its own state: %s", strerror(-err));
+		return HV_EINTERNAL;
+	}
+	vm->reinstanced++;
 	return 0;
 }
 

@@ -20,10 +20,12 @@
 #include <unistd.h>
 
 #include <pvx/abi.h>
+#include <pvxhv.h>
 
 #include "pvx-hv.h"
 
 #define SZ_1M		(1ULL << 20)
+#define PAGE_SIZE	4096ULL
 #define DEFAULT_MEM	(512 * SZ_1M)
 /*
  * Offered by default: all but TIMER.  Its set_timer and its expiry are
@@ -42,6 +44,7 @@ struct options {
 	uint32_t pvx_abi;
 	uint64_t pvx_features;	/* offered if libpvxhv can serve them */
 	enum hostile hostile;
+	unsigned int reinstance;
 	bool stats;
 };
 
@@ -61,13 +64,28 @@ static const char usage_text[] =
 	"                         register-error, time-odd, page-unfilled; or be a host\n"
 	"                         of another version: future-minor, other-major\n"
 	"                         (hostile.c)\n"
+	"      --reinstance SECONDS  every SECONDS, save libpvxhv's state, destroy it,\n"
+	"                         and restore the state into a new instance (tests)\n"
 	"  -s, --stats            print VM exits, hypercalls and KVM's own counters\n"
 	"                         at exit (stderr)\n"
 	"  -k, --kvm PATH         KVM device (default /dev/kvm)\n"
 	"  -h, --help             this text\n"
-	"exit status: the guest's (0..63), or 64 bad flags, 65 missing file, 66 bad image,\n"
-	"  67 too little memory, 68 no usable KVM, 69 triple fault, 70 KVM error,\n"
-	"  71 timeout, 72 host error, 73 interrupted\n";
+	"  -V, --version          pvx-hv's version, the PVX ABI and libpvxhv API it uses\n"
+	"exit status:\n";
+
+#define STATUS_ROW(name, value, shown, what)	{ shown, what },
+static const struct { const char *shown, *what; } statuses[] = {
+	HV_STATUSES(STATUS_ROW)
+};
+#undef STATUS_ROW
+
+static void usage(FILE *f)
+{
+	fputs(usage_text, f);
+	for (size_t i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++)
+		if (statuses[i].shown)
+			fprintf(f, "  %-6s %s\n", statuses[i].shown, statuses[i].what);
+}
 
 static int usage_error(const char *fmt, const char *arg)
 {
@@ -125,7 +143,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "abi", required_argument, NULL, 'A' },
 		{ "features", required_argument, NULL, 'F' },
 		{ "hostile", required_argument, NULL, 'H' },
+		{ "reinstance", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ 0 }
 	};
 	static const char *const pers[] = { "none", "pvx", "kvm", "both" };
@@ -138,7 +158,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		.pvx_features = PVX_HV_FEATURES,
 	};
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":c:m:i:a:p:t:sk:h", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":c:m:i:a:p:t:sk:hV", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
 			if (!parse_uint(optarg, MAX_CPUS, &v) || !v)
@@ -148,6 +168,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 'm':
 			if (!parse_size(optarg, &o->mem))
 				return usage_error("--mem: '%s' is not a size up to 3G (e.g. 512M)", optarg);
+			if (o->mem & (PAGE_SIZE - 1))
+				return usage_error("--mem: '%s' is not a whole number of 4 KiB pages", optarg);
 			break;
 		case 'i':
 			o->initrd = optarg;
@@ -181,12 +203,21 @@ static int parse_options(int argc, char **argv, struct options *o)
 			if (hostile_parse(optarg, &o->hostile))
 				return usage_error("--hostile: '%s' is not a mode (see --help)", optarg);
 			break;
+		case 'R':
+			if (!parse_uint(optarg, 86400, &v) || !v)
+				return usage_error("--reinstance: '%s' is not a number of seconds", optarg);
+			o->reinstance = v;
+			break;
 		case 'F':
 			if (hypercall_parse_features(optarg, &o->pvx_features))
 				return usage_error("--features: '%s' is not a list of PVX features", optarg);
 			break;
 		case 'h':
-			fputs(usage_text, stdout);
+			usage(stdout);
+			exit(0);
+		case 'V':
+			printf("pvx-hv %s: PVX ABI %u.%u, libpvxhv API %d\n", PVX_HV_VERSION,
+			       PVX_ABI_VERSION_MAJOR, PVX_ABI_VERSION_MINOR, PVXHV_API_VERSION);
 			exit(0);
 		case ':':
 			return usage_error("option '%s' needs a value", argv[optind - 1]);
@@ -202,7 +233,26 @@ static int parse_options(int argc, char **argv, struct options *o)
 	return 0;
 }
 
-/* Record how the VM ended (the first reason wins) and wake main(). */
+/*
+ * stdin, stdout and stderr open, if only on /dev/null: a closed one would
+ * otherwise be the next file opened (/dev/kvm, say) and get the guest's
+ * output.
+ */
+static int std_fds_open(void)
+{
+	for (int fd = STDIN_FILENO; fd <= STDERR_FILENO; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		int n = open("/dev/null", O_RDWR);
+
+		if (n != fd) {
+			/* stderr itself may be the closed one: no message */
+			return HV_EHOST;
+		}
+	}
+	return 0;
+}
+
 static int kvm_open(struct vm *vm, const char *path)
 {
 	static const struct { int cap; const char *name; } need[] = {
@@ -304,11 +354,9 @@ static int tsc_setup(struct vm *vm)
 	return 0;
 }
 
-/* The vCPUs, with one TSC and each with the personality's CPUID. */
+/* The vCPUs, with one TSC. */
 static int vcpus_create(struct vm *vm)
 {
-	int err;
-
 	vm->run_size = ioctl(vm->kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
 	vm->cpus = calloc(vm->ncpus, sizeof(*vm->cpus));
 	if (!vm->cpus)
@@ -331,9 +379,12 @@ static int vcpus_create(struct vm *vm)
 		c->run->kvm_valid_regs = KVM_SYNC_X86_REGS;
 		kvm_stats_open(c);
 	}
-	err = tsc_setup(vm);
-	if (err)
-		return err;
+	return tsc_setup(vm);
+}
+
+/* Each vCPU's CPUID: the personality's leaves (the PVX ones from libpvxhv). */
+static int vcpus_set_cpuid(struct vm *vm)
+{
 	vm->cpuid = cpuid_build(vm);
 	if (!vm->cpuid)
 		return HV_EKVM;
@@ -436,6 +487,7 @@ static void print_stats(struct vm *vm, double seconds)
 		for (int k = 0; k <= STAT_HCALLS; k++)
 			t.hcalls[k] += s->hcalls[k];
 		t.timers += s->timers;
+		t.blocks_at_once += s->blocks_at_once;
 		t.batches += s->batches;
 		t.batched += s->batched;
 		t.batched_yields += s->batched_yields;
@@ -475,6 +527,12 @@ static void print_stats(struct vm *vm, double seconds)
 	if (t.timers)
 		fprintf(stderr, "  set_timer expiries injected %11llu\n",
 			(unsigned long long)t.timers);
+	if (vm->reinstanced)
+		fprintf(stderr, "  libpvxhv reinstanced %u times (saved, destroyed, restored)\n",
+			vm->reinstanced);
+	if (t.hcalls[PVX_HC_block])
+		fprintf(stderr, "  block: %llu returned at once (a kick was pending)\n",
+			(unsigned long long)t.blocks_at_once);
 	/* n calls in one exit save n - 1 */
 	if (t.batches)
 		fprintf(stderr, "  multicall: %llu calls in %llu exits (%llu exits saved), %llu of them sched_yield\n",
@@ -494,34 +552,61 @@ static void print_stats(struct vm *vm, double seconds)
 	print_kvm_stats(vm, total);
 }
 
-/* Wait for the VM to finish, the watchdog or a signal; stop every vCPU. */
+static struct timespec timespec_after(const struct timespec *t, unsigned int s)
+{
+	return (struct timespec){ .tv_sec = t->tv_sec + s, .tv_nsec = t->tv_nsec };
+}
+
+static bool timespec_before(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+}
+
+/*
+ * Wait for the VM to finish, the watchdog or a signal, reinstancing
+ * libpvxhv on the way (--reinstance); then stop every vCPU.
+ */
 static void wait_and_stop(struct vm *vm, unsigned int timeout)
 {
 	sigset_t set;
-	struct timespec end, now, left;
+	struct timespec start, end, next, now, left;
 
 	sigemptyset(&set);
 	sigaddset(&set, SIG_DONE);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
-	clock_gettime(CLOCK_MONOTONIC, &end);
-	end.tv_sec += timeout;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	end = timespec_after(&start, timeout);
+	next = timespec_after(&start, vm->reinstance_s);
 	while (!atomic_load(&vm->done)) {
 		clock_gettime(CLOCK_MONOTONIC, &now);
-		left.tv_sec = end.tv_sec - now.tv_sec;
-		left.tv_nsec = end.tv_nsec - now.tv_nsec;
-		if (left.tv_nsec < 0)
-			left.tv_sec--, left.tv_nsec += 1000000000;
-		if (timeout && left.tv_sec < 0) {
+		if (timeout && !timespec_before(&now, &end)) {
 			PVX_HV_LOG("watchdog: guest still running after %u s, stopping it", timeout);
 			vm_finish(vm, HV_ETIMEOUT);
 			break;
 		}
-		int sig = sigtimedwait(&set, NULL, timeout ? &left : NULL);
+		if (vm->hv && vm->reinstance_s && !timespec_before(&now, &next)) {
+			int err = vm_pause(vm) ? hypercall_reinstance(vm) : 0;
+
+			vm_resume(vm);
+			if (err)
+				vm_finish(vm, err);
+			next = timespec_after(&now, vm->reinstance_s);
+			continue;
+		}
+		struct timespec until = vm->hv && vm->reinstance_s &&
+					(!timeout || timespec_before(&next, &end)) ? next : end;
+
+		left.tv_sec = until.tv_sec - now.tv_sec;
+		left.tv_nsec = until.tv_nsec - now.tv_nsec;
+		if (left.tv_nsec < 0)
+			left.tv_sec--, left.tv_nsec += 1000000000;
+		int sig = sigtimedwait(&set, NULL,
+				       timeout || (vm->hv && vm->reinstance_s) ? &left : NULL);
 
 		if (sig == SIGINT || sig == SIGTERM) {
-			PVX_HV_LOG("interrupted by signal %d", sig);
-			vm_finish(vm, HV_EINTR);
+			PVX_HV_LOG("stopped by signal %d (%s)", sig, strsignal(sig));
+			vm_finish(vm, HV_ESIGNAL + sig);
 		}
 	}
 	for (int i = 0; i < vm->ncpus; i++)
@@ -536,15 +621,22 @@ static void wait_and_stop(struct vm *vm, unsigned int timeout)
 
 int main(int argc, char **argv)
 {
-	static struct vm vm = { .kvm = -1, .fd = -1, .lock = PTHREAD_MUTEX_INITIALIZER };
+	static struct vm vm = {
+		.kvm = -1, .fd = -1, .lock = PTHREAD_MUTEX_INITIALIZER,
+		.pause_lock = PTHREAD_MUTEX_INITIALIZER, .pause_cond = PTHREAD_COND_INITIALIZER,
+	};
 	struct options o;
 	struct image img = { 0 };
 	uint8_t *initrd = NULL;
 	size_t initrd_size = 0;
+	uint64_t initrd_at = 0;
 	struct timespec t0, t1;
 	int err;
 
 	err = parse_options(argc, argv, &o);
+	if (err)
+		return err;
+	err = std_fds_open();
 	if (err)
 		return err;
 	err = image_load_file(&img, o.kernel);
@@ -560,6 +652,8 @@ int main(int argc, char **argv)
 			   initrd ? " and its initrd" : "", (unsigned long long)(need >> 20));
 		return HV_EMEM;
 	}
+	if (initrd && (err = initrd_place(&img, o.mem, initrd_size, &initrd_at)))
+		return err;
 	if (strlen(o.cmdline) >= img.cmdline_max) {
 		PVX_HV_LOG("--cmdline: longer than the kernel's limit of %u bytes",
 			   img.cmdline_max - 1);
@@ -571,17 +665,20 @@ int main(int argc, char **argv)
 	vm.pvx_abi = o.pvx_abi;
 	vm.pvx_features = o.pvx_features;
 	vm.hostile = o.hostile;
+	vm.reinstance_s = o.reinstance;
 	vm.main_thread = pthread_self();
 	err = kvm_open(&vm, o.kvm_path);
 	if (!err)
 		err = vm_create(&vm, &o);
 	if (!err)
+		err = vcpus_create(&vm);
+	if (!err)
 		err = hypercall_init(&vm);
 	if (!err)
-		err = vcpus_create(&vm);
+		err = vcpus_set_cpuid(&vm);
 	if (err)
 		return err;
-	boot_setup(&vm, &img, initrd, initrd_size, o.cmdline);
+	boot_setup(&vm, &img, initrd, initrd_size, initrd_at, o.cmdline);
 	mptable_setup(&vm);
 	acpi_setup(&vm);
 	free(img.data);
@@ -596,11 +693,15 @@ int main(int argc, char **argv)
 	struct sigaction sa = { .sa_handler = vcpu_signal };
 
 	sigaction(SIG_KICK, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);	/* a closed stdout: EPIPE, output.c drops */
 	sigemptyset(&set);
 	sigaddset(&set, SIG_DONE);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	err = output_start(&vm.out, STDOUT_FILENO);
+	if (err)
+		return err;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	/* The APs wait for the boot vCPU's SIPI: start them first. */
@@ -615,6 +716,7 @@ int main(int argc, char **argv)
 	wait_and_stop(&vm, o.timeout);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	serial_flush(&vm);
+	output_finish(&vm.out);
 	if (o.stats)
 		print_stats(&vm, (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
 	hypercall_exit(&vm);

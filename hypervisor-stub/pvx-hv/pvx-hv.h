@@ -21,31 +21,38 @@
 #include <time.h>
 
 /*
- * Exit status of pvx-hv. 0..63 is the guest's own (0 also for a guest that
- * resets or powers off); 64 and up are pvx-hv's, one per failure class.
+ * Exit status of pvx-hv, one row each: the enum, --help and the table in
+ * Documentation/pvx-hv.rst (which check-hv compares with --help) all come
+ * from here. 0..63 is the guest's own (0 also for a guest that resets or
+ * powers off); 64 and up are pvx-hv's, one per failure class; a signal
+ * that stops pvx-hv gives 128 + its number, as a shell reports it.
  */
-enum hv_status {
-	HV_OK		= 0,
-	HV_GUEST_MAX	= 63,	/* larger guest codes are reported as 63 */
-	HV_EUSAGE	= 64,	/* bad flags */
-	HV_ENOFILE	= 65,	/* kernel or initrd missing or unreadable */
-	HV_EIMAGE	= 66,	/* not a bzImage, or a corrupt one */
-	HV_EMEM		= 67,	/* --mem too small for this kernel */
-	HV_EKVM		= 68,	/* no /dev/kvm, or one we cannot use */
-	HV_ETRIPLE	= 69,	/* guest triple fault (KVM_EXIT_SHUTDOWN) */
-	HV_EINTERNAL	= 70,	/* KVM internal error, failed entry, ... */
-	HV_ETIMEOUT	= 71,	/* --timeout watchdog fired */
-	HV_EHOST	= 72,	/* host resources (memory, threads) */
-	HV_EINTR	= 73,	/* pvx-hv got SIGINT/SIGTERM */
-	HV_ECRASH	= 74,	/* the guest reported a crash (PVX shutdown) */
-};
+#define HV_STATUSES(X)								\
+	X(HV_OK,	0,   "0..63", "the guest's shutdown code (above 63: 63); 0 also: reset, S5") \
+	X(HV_GUEST_MAX,	63,  NULL,    NULL)						\
+	X(HV_EUSAGE,	64,  "64",    "bad flags")					\
+	X(HV_ENOFILE,	65,  "65",    "kernel or initrd missing or unreadable")	\
+	X(HV_EIMAGE,	66,  "66",    "not a bzImage, or a corrupt one")		\
+	X(HV_EMEM,	67,  "67",    "--mem too small for this kernel and initrd")	\
+	X(HV_EKVM,	68,  "68",    "no /dev/kvm, or one that cannot be used")	\
+	X(HV_ETRIPLE,	69,  "69",    "the guest triple-faulted (registers printed)")	\
+	X(HV_EINTERNAL,	70,  "70",    "KVM failed: internal error, entry, TLB flush, odd exit") \
+	X(HV_ETIMEOUT,	71,  "71",    "the --timeout watchdog stopped the guest")	\
+	X(HV_EHOST,	72,  "72",    "host resources (memory, threads)")		\
+	X(HV_ECRASH,	74,  "74",    "the guest reported a crash (PVX shutdown, crash)") \
+	X(HV_ESIGNAL,	128, "128+N", "stopped by signal N (SIGINT: 130, SIGTERM: 143)")
+
+#define HV_STATUS_ENUM(name, value, shown, what)	name = value,
+enum hv_status { HV_STATUSES(HV_STATUS_ENUM) };
+#undef HV_STATUS_ENUM
 
 enum personality { PERS_NONE, PERS_PVX, PERS_KVM, PERS_BOTH };
 
 /* Guest physical layout (below 1 MiB, then the kernel at 1 MiB). */
 #define BOOT_PARAMS_ADDR	0x10000UL
 #define CMDLINE_ADDR		0x20000UL
-#define MPTABLE_ADDR		0x9fc00UL	/* last KiB of base memory */
+#define MPTABLE_ADDR		0x9f000UL	/* the last 4 KiB of base memory, */
+#define BASE_MEM_END		0xa0000UL	/* ... which ends at the VGA hole */
 #define ACPI_NVS_ADDR		0xe0000UL	/* FACS; e820 ACPI NVS up to ... */
 #define ACPI_TABLES_ADDR	0xe1000UL	/* the other tables; e820 ACPI up to ... */
 #define RSDP_ADDR		0xf0000UL	/* ... the BIOS area, reserved */
@@ -76,6 +83,8 @@ enum personality { PERS_NONE, PERS_PVX, PERS_KVM, PERS_BOTH };
 #define ACPI_SLP_TYP_SHIFT	10		/* PM1 control: SLP_TYP, bits 10-12 */
 #define ACPI_SLP_EN		(1u << 13)
 #define ACPI_SCI_EN		(1u << 0)
+#define COM1			0x3f8		/* the 8250 UART, to stdout */
+#define COM1_IRQ		4
 #define RESET_PORT		0xcf9		/* reset control: bit 2 resets */
 #define RESET_CPU		0x04
 #define RESET_VALUE		0x06		/* what the FADT tells the guest to write */
@@ -100,6 +109,7 @@ struct stats {
 	int nports;
 	uint64_t ports_more;			/* IO_OTHER once ports[] is full */
 	uint64_t timers;			/* set_timer expiries injected */
+	uint64_t blocks_at_once;		/* blocks a pending kick ended at once */
 	uint64_t batches, batched;		/* multicalls run, calls in them */
 	uint64_t batched_yields;		/* sched_yield in a multicall */
 };
@@ -167,6 +177,29 @@ struct serial {
 	char buf[4096];
 };
 
+/*
+ * The guest's output on stdout (output.c): devices append to a bounded
+ * buffer and never block on stdout themselves; one writer thread alone
+ * calls write().  A reader that stalls for OUTPUT_STALL_NS gets the rest
+ * dropped (counted, said at exit), one that goes away too; the VM runs on.
+ */
+#define OUTPUT_SIZE	(64 * 1024)
+#define OUTPUT_STALL_NS	1000000000ull
+#define OUTPUT_DRAIN_NS	2000000000ull	/* at exit, at most this for the rest */
+struct output {
+	pthread_mutex_t lock;
+	pthread_cond_t more, room;	/* to the writer; to output_put() */
+	int fd;
+	bool started, stop;
+	bool gone;			/* write() failed: the reader went away */
+	bool stalled;			/* no progress for OUTPUT_STALL_NS */
+	uint64_t progress_ns;		/* the writer's last progress */
+	uint64_t dropped;		/* bytes never written */
+	size_t head, len;
+	char buf[OUTPUT_SIZE];
+	pthread_t thread;
+};
+
 /* ACPI PM1a registers; status is always 0: no fixed events are raised. */
 struct acpi_pm {
 	uint16_t en, cnt;
@@ -183,6 +216,8 @@ struct image {			/* a validated bzImage, as read from disk */
 	size_t setup_size;	/* real-mode part, (setup_sects + 1) * 512 */
 	size_t payload_size;	/* protected-mode part, syssize * 16 */
 	uint64_t need;		/* lowest --mem that can hold it */
+	uint64_t kernel_end;	/* the end of the memory it runs in */
+	uint32_t initrd_max;	/* the highest address of an initrd */
 	uint32_t cmdline_max;	/* its command line size, with the NUL */
 };
 
@@ -217,14 +252,27 @@ struct vm {
 
 	pthread_t main_thread;
 	atomic_bool done;
+
+	/*
+	 * Pausing every vCPU (vm_pause()): each vCPU thread waits at the top
+	 * of its run loop, outside KVM_RUN and every libpvxhv call.
+	 */
+	pthread_mutex_t pause_lock;
+	pthread_cond_t pause_cond;
+	atomic_bool pausing;
+	int paused;			/* vCPU threads waiting, under pause_lock */
+	int running;			/* vCPU threads in their run loop, ditto */
 	int status;			/* valid once done */
 
-	pthread_mutex_t lock;		/* devices, status */
+	pthread_mutex_t lock;		/* devices */
+	struct output out;		/* the serial port's stdout */
 	struct serial serial;
 	struct kbd kbd;
 	struct acpi_pm pm;
 	uint8_t rtc_index;
 	struct pvxhv *hv;		/* libpvxhv, for personalities pvx, both */
+	unsigned int reinstance_s;	/* --reinstance: every this many seconds */
+	unsigned int reinstanced;	/* ... done so many times */
 	bool flush_tlb;			/* FLUSH_TLB offered: tlbflush.c's records */
 	uint64_t t0_ns;			/* guest time 0, CLOCK_MONOTONIC */
 };
@@ -245,8 +293,9 @@ void dump_vcpu(struct vcpu *c, const char *why);
 /* boot.c */
 int image_load_file(struct image *img, const char *path);
 int file_read(const char *path, uint8_t **data, size_t *size);
-void boot_setup(struct vm *vm, const struct image *img,
-		const uint8_t *initrd, size_t initrd_size, const char *cmdline);
+int initrd_place(const struct image *img, uint64_t ram_size, size_t initrd_size, uint64_t *at);
+void boot_setup(struct vm *vm, const struct image *img, const uint8_t *initrd,
+		size_t initrd_size, uint64_t initrd_at, const char *cmdline);
 void mptable_setup(struct vm *vm);
 uint8_t table_checksum(const void *p, size_t n);
 int vcpu_boot_regs(struct vcpu *c, uint64_t entry);
@@ -257,16 +306,23 @@ int cpuid_set(struct vcpu *c, const struct kvm_cpuid2 *tmpl);
 uint32_t cpuid_kvm_features(struct vm *vm);
 
 /* devices.c */
-void io_out(struct vcpu *c, uint16_t port, const uint8_t *data, int size);
+enum dev_event { DEV_NONE, DEV_RESET, DEV_POWEROFF };	/* what a write did */
+enum dev_event io_out(struct vcpu *c, uint16_t port, const uint8_t *data, int size);
 void io_in(struct vcpu *c, uint16_t port, uint8_t *data, int size);
 void serial_flush(struct vm *vm);
 void serial_print(struct vm *vm, const char *buf, size_t len);
+
+/* output.c */
+int output_start(struct output *o, int fd);
+void output_put(struct output *o, const char *buf, size_t len);
+void output_finish(struct output *o);
 
 /* hypercall.c */
 bool hypercall_port(struct vm *vm, uint16_t port);
 void hypercall_cpuid(struct vm *vm, struct kvm_cpuid2 *c,
 		     void (*add)(struct kvm_cpuid2 *, const struct kvm_cpuid_entry2 *));
 int hypercall_init(struct vm *vm);
+int hypercall_reinstance(struct vm *vm);
 int hypercall_parse_abi(const char *s, uint32_t *abi);
 
 /* hostile.c: --hostile, a hypervisor that lies on purpose (tests). */
@@ -297,6 +353,8 @@ void tlbflush(struct vcpu *t);
 #define SIG_KICK	SIGUSR1		/* to a vCPU thread: leave KVM_RUN */
 #define SIG_DONE	SIGUSR2		/* to the main thread: VM finished */
 void *vcpu_thread(void *arg);
+bool vm_pause(struct vm *vm);
+void vm_resume(struct vm *vm);
 void vcpu_handle_exit(struct vcpu *c);
 int vcpu_msr(int fd, unsigned long req, uint32_t index, uint64_t *data);
 

@@ -138,9 +138,8 @@ static bool flush_now(struct vcpu *c)
 		goto fail;
 	return true;
 fail:
-	/* it would run on with stale translations: stop */
+	/* it would run on with stale translations: the run loop stops the VM */
 	PVX_HV_LOG("vcpu %d: TLB flush through KVM_SET_SREGS2: %s", c->id, strerror(errno));
-	vm_finish(c->vm, HV_EKVM);
 	return false;
 }
 

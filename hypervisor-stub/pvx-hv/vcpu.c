@@ -26,6 +26,8 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <pvx/abi.h>
+
 #include "pvx-hv.h"
 
 static void handle_io(struct vcpu *c)
@@ -34,15 +36,22 @@ static void handle_io(struct vcpu *c)
 	uint8_t *data = (uint8_t *)run + run->io.data_offset;
 
 	if (hypercall_port(c->vm, run->io.port) && run->io.direction == KVM_EXIT_IO_OUT) {
+		bool block = run->s.regs.regs.rax == PVX_HC_block;
+
 		c->st.io[IO_HYPERCALL]++;
 		hypercall(c);
+		/* 0 without ops->block: libpvxhv had a kick pending for it */
+		if (block && !c->block && !run->s.regs.regs.rax)
+			c->st.blocks_at_once++;
 		return;
 	}
 	for (uint32_t i = 0; i < run->io.count; i++, data += run->io.size) {
-		if (run->io.direction == KVM_EXIT_IO_OUT)
-			io_out(c, run->io.port, data, run->io.size);
-		else
+		if (run->io.direction == KVM_EXIT_IO_IN) {
 			io_in(c, run->io.port, data, run->io.size);
+		} else if (io_out(c, run->io.port, data, run->io.size) != DEV_NONE) {
+			vm_finish(c->vm, HV_OK);	/* reset or power-off: the VM ends */
+			return;
+		}
 	}
 }
 
@@ -144,12 +153,24 @@ static void vcpu_kick_taken(struct vcpu *c)
 	atomic_store(&c->kicked, false);
 }
 
+/*
+ * On c's thread: a block is over, whatever ended it.  Every kick libpvxhv
+ * recorded until now was for this block: pvxhv_kicked() consumes them, or
+ * the next block would return at once for a kick already taken
+ * (Documentation/abi/hypercalls.rst: a kick is consumed by the block it
+ * wakes).
+ */
+static void vcpu_block_over(struct vcpu *c)
+{
+	hypercall_kicked(c);
+}
+
 /* Has a masked block's wait ended? */
 static bool vcpu_wait_over(struct vcpu *c)
 {
 	uint64_t now = now_ns();
 
-	return atomic_load(&c->kicked) || hypercall_kicked(c) ||
+	return atomic_load(&c->kicked) || hypercall_kicked(c) || atomic_load(&c->vm->pausing) ||
 	       atomic_load(&c->injected) != c->block_injected ||
 	       (c->block_deadline && now >= c->block_deadline) ||
 	       (c->pvtimer_at && now >= c->pvtimer_at) || atomic_load(&c->vm->done);
@@ -181,6 +202,7 @@ static void vcpu_wait(struct vcpu *c)
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	/* the kick that ended it, not one for a KVM_RUN to come */
 	vcpu_kick_taken(c);
+	vcpu_block_over(c);
 	vcpu_pvtimer(c);
 }
 
@@ -193,22 +215,37 @@ static void vcpu_block(struct vcpu *c)
 	struct kvm_mp_state halted = { KVM_MP_STATE_HALTED };
 
 	c->block = false;
-	/* kicked already (vcpu_kick sets immediate_exit from here on): do not sleep */
-	if (atomic_exchange(&c->kicked, false) || hypercall_kicked(c))
+	/*
+	 * Kicked already (vcpu_kick sets immediate_exit from here on): do
+	 * not sleep.  Both are asked: pvx-hv's flag alone would leave
+	 * libpvxhv's kick pending.
+	 */
+	bool kicked = atomic_exchange(&c->kicked, false);
+
+	if (hypercall_kicked(c) || kicked) {
+		vcpu_block_over(c);
 		return;
+	}
 	if (c->block_masked) {
 		vcpu_wait(c);
 		return;
 	}
 	vcpu_deadline_arm(c);
 	c->halted = !ioctl(c->fd, KVM_SET_MP_STATE, &halted);
+	if (!c->halted)
+		vcpu_block_over(c);
 }
 
-/* A halt we set up is over: its deadline timer goes. */
+/*
+ * A halt we set up is over (KVM_RUN returned: a kick, the deadline, or
+ * an exit after KVM woke it for an interrupt): its deadline timer goes.
+ */
 static void vcpu_unhalted(struct vcpu *c)
 {
-	if (c->halted)
+	if (c->halted) {
 		vcpu_deadline_disarm(c);
+		vcpu_block_over(c);
+	}
 	c->halted = false;
 }
 
@@ -313,6 +350,57 @@ void vcpu_handle_exit(struct vcpu *c)
 	}
 }
 
+/*
+ * On a vCPU thread, at the top of its run loop: wait while the VM is
+ * paused.  A paused thread is outside KVM_RUN and every libpvxhv call.
+ */
+static void vcpu_pause_point(struct vm *vm)
+{
+	pthread_mutex_lock(&vm->pause_lock);
+	if (atomic_load(&vm->pausing)) {
+		vm->paused++;
+		pthread_cond_broadcast(&vm->pause_cond);
+		while (atomic_load(&vm->pausing))
+			pthread_cond_wait(&vm->pause_cond, &vm->pause_lock);
+		vm->paused--;
+	}
+	pthread_mutex_unlock(&vm->pause_lock);
+}
+
+/* A vCPU thread enters (+1) or leaves (-1) its run loop. */
+static void vcpu_running(struct vm *vm, int delta)
+{
+	pthread_mutex_lock(&vm->pause_lock);
+	vm->running += delta;
+	pthread_cond_broadcast(&vm->pause_cond);
+	pthread_mutex_unlock(&vm->pause_lock);
+}
+
+/*
+ * Main thread: stop every vCPU thread at its pause point (a kick takes
+ * each out of KVM_RUN or a masked block; a halt in KVM ends as a kick
+ * ends it).  false if the VM finished meanwhile; vm_resume() either way.
+ */
+bool vm_pause(struct vm *vm)
+{
+	atomic_store(&vm->pausing, true);
+	for (int i = 0; i < vm->ncpus; i++)
+		vcpu_kick(&vm->cpus[i]);
+	pthread_mutex_lock(&vm->pause_lock);
+	while (vm->paused < vm->running && !atomic_load(&vm->done))
+		pthread_cond_wait(&vm->pause_cond, &vm->pause_lock);
+	pthread_mutex_unlock(&vm->pause_lock);
+	return !atomic_load(&vm->done);
+}
+
+void vm_resume(struct vm *vm)
+{
+	pthread_mutex_lock(&vm->pause_lock);
+	atomic_store(&vm->pausing, false);
+	pthread_cond_broadcast(&vm->pause_cond);
+	pthread_mutex_unlock(&vm->pause_lock);
+}
+
 void *vcpu_thread(void *arg)
 {
 	struct vcpu *c = arg;
@@ -333,10 +421,13 @@ void *vcpu_thread(void *arg)
 		vm_finish(vm, HV_EHOST);
 	}
 	hypercall_vcpu_start(c);
+	vcpu_running(vm, 1);
 	while (!atomic_load(&vm->done)) {
+		vcpu_pause_point(vm);
 		hypercall_enter(c);
 		if (!tlbflush_run_begin(c)) {	/* a TLB flush failed: the VM stops */
 			tlbflush_run_end(c);
+			vm_finish(vm, HV_EINTERNAL);
 			break;
 		}
 		r = ioctl(c->fd, KVM_RUN, 0);
@@ -353,6 +444,7 @@ void *vcpu_thread(void *arg)
 		vcpu_unhalted(c);	/* it ran: KVM ended any halt of ours itself */
 		vcpu_handle_exit(c);
 	}
+	vcpu_running(vm, -1);
 	if (c->has_timer)
 		timer_delete(c->timer);
 	if (c->has_pvtimer)

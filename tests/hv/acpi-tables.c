@@ -120,5 +120,20 @@ int main(int argc, char **argv)
 	if (facs % 64 || facs < ACPI_NVS_ADDR || facs + 64 > ACPI_TABLES_ADDR ||
 	    memcmp(vm.ram + facs, "FACS", 4) || rd32(vm.ram + facs + 4) != 64)
 		bad("the FADT's X_FIRMWARE_CTRL: not a 64-byte aligned FACS in ACPI NVS", "FACS");
+
+	/* The MP table (boot.c): one processor entry per vCPU, below the VGA hole. */
+	static struct kvm_cpuid2 no_cpuid;
+	const uint8_t *mpf = vm.ram + MPTABLE_ADDR, *mpc;
+
+	vm.cpuid = &no_cpuid;
+	mptable_setup(&vm);
+	mpc = vm.ram + rd32(mpf + 4);
+	if (memcmp(mpf, "_MP_", 4) || sum(mpf, 16) || rd32(mpf + 4) < MPTABLE_ADDR ||
+	    rd32(mpf + 4) + 44 > BASE_MEM_END || memcmp(mpc, "PCMP", 4))
+		bad("no MP floating pointer, or its checksum or table address", "_MP_");
+	else if (rd32(mpf + 4) + (mpc[4] | mpc[5] << 8) > BASE_MEM_END)
+		bad("the MP table runs into the VGA hole", "PCMP");
+	else if (sum(mpc, mpc[4] | mpc[5] << 8) || (mpc[34] | mpc[35] << 8) != vm.ncpus + 20)
+		bad("checksum, or not one entry per vCPU and 20 others", "PCMP");
 	return errors ? 1 : 0;
 }

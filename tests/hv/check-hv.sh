@@ -55,12 +55,19 @@ cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -I "$here/../../abi" \
 	"$img/abi-consts" > "$img/abi.inc" ||
 	fail "build-abi-consts" "cannot generate the test guests' ABI constants"
 # Linked where pvx-hv loads them: the 32-bit entry at 1 MiB.
-for g in triple hang pvx-exit pvx-timer hostile; do
+for g in triple hang pvx-exit pvx-timer hostile chatter kick; do
 	as --32 -I "$img" -I "$here" -o "$img/$g.o" "$here/guest-$g.s" &&
 	ld -m elf_i386 -Ttext=0x100000 -e 0x100000 --oformat binary -o "$img/$g.bin" "$img/$g.o" &&
 	python3 "$here/mkbzimage.py" "$img/$g.bin" "$img/$g.bzImage" ||
 		fail "build-$g" "cannot build test guest $g"
 done
+# Boot headers pvx-hv must read right: 2.09, with bytes where 2.10's
+# pref_address and init_size would be; an initrd_addr_max of 32 MiB.
+python3 "$here/mkbzimage.py" --version 0x209 --pref-address 0x7fff0000 --init-size 0xfffff000 \
+	"$img/pvx-exit.bin" "$img/protocol-2.09.bzImage" &&
+python3 "$here/mkbzimage.py" --initrd-max 0x1ffffff "$img/pvx-exit.bin" "$img/initrd-max-32M.bzImage" &&
+head -c $((40 << 20)) /dev/zero > "$img/initrd-40M" ||
+	fail build-headers "cannot build the boot-header test images"
 for i in $(seq 64); do echo "just some text, no kernel here"; done > "$img/text"
 : > "$img/empty"
 # The bad-input cases need some real bzImage: the pvx guest, or Debian's.
@@ -91,6 +98,7 @@ expect flags-cpus-many  64 "--cpus: '65' is not a number" -- --cpus 65 "$k"
 expect flags-cpus-text  64 "--cpus: 'two' is not a number" -- --cpus two "$k"
 expect flags-mem-bad    64 "--mem: '12Q' is not a size" -- --mem 12Q "$k"
 expect flags-mem-huge   64 "--mem: '64G' is not a size up to 3G" -- --mem 64G "$k"
+expect flags-mem-unaligned 64 "--mem: '65537K' is not a whole number of 4 KiB pages" -- --mem 65537K "$k"
 expect flags-personality 64 "--personality: 'xen' is not none, pvx, kvm or both" -- --personality xen "$k"
 expect flags-timeout    64 "--timeout: '-1' is not a number" -- --timeout -1 "$k"
 expect flags-no-image   64 "no kernel image given" --
@@ -106,6 +114,23 @@ expect image-corrupt    66 "corrupt bzImage: checksum mismatch" -- "$img/corrupt
 expect mem-too-little   67 "--mem 16M is too little for .*: it needs at least [0-9]+M" -- --mem 16M "$k"
 expect kvm-missing      68 "cannot open /nonexistent/kvm: No such file" -- --kvm /nonexistent/kvm "$k"
 expect kvm-unusable     68 "/dev/null is not a usable KVM device" -- --kvm /dev/null "$k"
+# The initrd goes below initrd_addr_max and above the kernel, or nowhere.
+expect initrd-no-room   67 "--initrd: 41943040 bytes do not fit between the kernel's end \(0x[0-9a-f]+\) and the highest address the kernel takes an initrd at \(0x2000000\)" -- \
+	--mem 512M --initrd "$img/initrd-40M" --kvm /dev/null "$img/initrd-max-32M.bzImage"
+# Protocol 2.09 has no pref_address or init_size: those bytes are not
+# read, and the image is taken (it gets as far as KVM).
+expect header-2.09      68 "/dev/null is not a usable KVM device" -- --mem 64M --kvm /dev/null "$img/protocol-2.09.bzImage"
+expect version          0 "^pvx-hv [0-9.]+: PVX ABI [0-9]+\.[0-9]+, libpvxhv API [0-9]+$" -- --version
+
+# One table of exit statuses (pvx-hv.h): --help shows it, and so must
+# Documentation/pvx-hv.rst, line for line.
+help_table=$("$pvx_hv" --help | sed -n '/^exit status:$/,$p' | tail -n +2)
+doc_table=$(sed -n '/``make check-hv`` compares with this copy::$/,/^[^ ]/{/^  /p}' "$top/Documentation/pvx-hv.rst")
+if [ -n "$help_table" ] && [ "$help_table" = "$doc_table" ]; then
+	pass status-table "--help and pvx-hv.rst: $(grep -c . <<<"$help_table") statuses"
+else
+	fail status-table "pvx-hv.rst's table is not --help's: $(diff <(echo "$doc_table") <(echo "$help_table") | head -3 | tr '\n' ' ')"
+fi
 
 # pvx-hv's fixed hardware, as its header defines it (for what the guest sees).
 hv_const() {
@@ -165,13 +190,14 @@ cmdline='console=ttyS0 reboot=k panic=-1 pci=off'
 deb_cmdline='console=ttyS0 panic=-1 pci=off'
 files=("triple=$img/triple.bzImage" "hang=$img/hang.bzImage" "hostile=$img/hostile.bzImage"
        "pvx-hv-san=$pvx_hv-san"
-       "pvxexit=$img/pvx-exit.bzImage" "pvxtimer=$img/pvx-timer.bzImage" "debian=$deb_kernel" "debinitrd=$deb_initrd")
+       "pvxexit=$img/pvx-exit.bzImage" "pvxtimer=$img/pvx-timer.bzImage" "debian=$deb_kernel" "debinitrd=$deb_initrd"
+       "chatter=$img/chatter.bzImage" "kick=$img/kick.bzImage" "run-as.sh=$here/run-as.sh")
 initrd_arg=
 if [ "$initrd" != - ]; then
 	files+=("initrd=$initrd")
 	initrd_arg='--initrd $HV/initrd'
 fi
-guest_cases=(none1 none2 pvx1 pvx2 pvx4 pvx-abi10 pvx-nocon pvx-pvtimer kvm2 qemu-kvm2)
+guest_cases=(none1 none2 pvx1 pvx2 pvx4 pvx-abi10 pvx-nocon pvx-pvtimer pvx-reinstance kvm2 qemu-kvm2)
 hostile_modes=(abi-high features-extra register-error time-odd page-unfilled)
 guest_cases+=("${hostile_modes[@]/#/hostile-}")
 # The version-skew matrix: guests capped at 1.0 and 1.1 (pvx_abi=, the
@@ -203,6 +229,7 @@ pvx2 --personality pvx --cpus 2 --stats --timeout 600 $initrd_arg --cmdline '$pv
 pvx-abi10 --personality pvx --abi 1.0 --cpus 2 --stats --timeout 600 $initrd_arg --cmdline '$pvx_cmdline' \$HV/bzImage
 pvx-nocon --personality pvx --features shared_page,steal_time --cpus 1 --stats --timeout 600 $initrd_arg --cmdline '$cmdline' \$HV/bzImage
 pvx-pvtimer --personality pvx --features +timer --cpus 2 --stats --timeout 600 $initrd_arg --cmdline '$pvx_cmdline' \$HV/bzImage
+pvx-reinstance --personality pvx --features +timer --reinstance 4 --cpus 2 --stats --timeout 600 $initrd_arg --cmdline '$pvx_cmdline' \$HV/bzImage
 pvx4 --personality pvx --cpus 4 --stats --timeout 600 $initrd_arg --cmdline '$pvx_cmdline pvx_expect_steal=1' \$HV/bzImage
 $(for m in "${hostile_modes[@]}"; do
 	echo "hostile-$m --personality pvx --hostile $m --cpus 1 --stats --timeout 600 $initrd_arg --cmdline '$cmdline' \$HV/bzImage"
@@ -228,6 +255,11 @@ hostile4-san @pvx-hv-san --personality pvx --cpus 4 --mem 64M --stats --timeout 
 watchdog --mem 64M --timeout 3 \$HV/hang
 pvx-exit --personality pvx --mem 64M --stats --timeout 60 \$HV/pvxexit
 pvx-timer --personality pvx --features timer --mem 64M --stats --timeout 10 \$HV/pvxtimer
+kick --personality pvx --cpus 2 --mem 64M --stats --timeout 120 \$HV/kick
+stdout-stall @run-as.sh stall --personality pvx --mem 64M --timeout 5 --cmdline 0 \$HV/chatter
+stdout-closed @run-as.sh closed --personality pvx --mem 64M --timeout 120 --cmdline 64 \$HV/chatter
+stdout-fd-closed @run-as.sh fd-closed --personality pvx --mem 64M --timeout 120 --cmdline 64 \$HV/chatter
+sigint @run-as.sh sigint --mem 64M --timeout 60 \$HV/hang
 CASES
 if ! "$top/scripts/l1/run-cases.sh" "$out" "$out/cases" "$pvx_hv" "${files[@]}"; then
 	fail l1-harness "run-cases.sh failed; see $out/console.log"
@@ -255,7 +287,7 @@ check_boot() {
 	# where TIMER is offered (not by default).
 	pvx-abi10) want='backend=refhv abi=1\.0 transport=ioport .*pv=sched_clock,clocksource,tsc_khz,steal_clock,flush_tlb_multi,console_write,shutdown.* native=setup_percpu_clockev,.*send_ipi_mask,send_ipi_allbutself' ;;
 	pvx-nocon) want='backend=refhv abi=1\.1 transport=ioport features=0x3 pv=sched_clock,clocksource,tsc_khz,steal_clock,shutdown,vcpu_is_preempted native=setup_percpu_clockev,.*send_ipi_mask,send_ipi_allbutself,console_write' ;;
-	pvx-pvtimer) want='backend=refhv abi=1\.1 transport=ioport .*pv=sched_clock,clocksource,tsc_khz,steal_clock,setup_percpu_clockev,flush_tlb_multi,send_ipi_mask,send_ipi_allbutself,console_write,shutdown' ;;
+	pvx-pvtimer|pvx-reinstance) want='backend=refhv abi=1\.1 transport=ioport .*pv=sched_clock,clocksource,tsc_khz,steal_clock,setup_percpu_clockev,flush_tlb_multi,send_ipi_mask,send_ipi_allbutself,console_write,shutdown' ;;
 	pvx*) want='backend=refhv abi=1\.1 transport=ioport .*pv=sched_clock,clocksource,tsc_khz,steal_clock,flush_tlb_multi,send_ipi_mask,send_ipi_allbutself,console_write,shutdown.* native=setup_percpu_clockev,' ;;
 	# A host that lies: native, or refhv without its shared-page ops.
 	hostile-abi-high|hostile-features-extra) want='backend=native .* pv=none ' ;;
@@ -281,8 +313,17 @@ check_boot() {
 	pvx*) grep -q 'clocksource: Switched to clocksource pvx' "$log"
 		check "$name" pvx_clock "$([ $? = 0 ] && echo yes)" "refhv's clocksource chosen" ;;
 	esac
+	# libpvxhv's state went through save, destroy and restore again and
+	# again while the guest ran its suites; set_timer drives its clock
+	# events, so a timer lost on the way would hang it.
+	if [ "$name" = pvx-reinstance ]; then
+		local n
+		n=$(sed -n 's/^  libpvxhv reinstanced \([0-9]*\) times .*/\1/p' "$log")
+		check "$name" reinstanced "$([ "${n:-0}" -ge 3 ] && echo yes)" \
+			"${n:-no} save/destroy/restore rounds (3 or more wanted)"
+	fi
 	# The clockevent on set_timer ticks, where TIMER is offered.
-	if [ "$name" = pvx-pvtimer ]; then
+	if [ "$name" = pvx-pvtimer ] || [ "$name" = pvx-reinstance ]; then
 		local t
 		t=$(sed -n 's/^  set_timer expiries injected *\([0-9]*\)$/\1/p' "$log")
 		check "$name" pv_timer "$([ "${t:-0}" -gt 0 ] && echo yes)" \
@@ -291,7 +332,7 @@ check_boot() {
 	# Remote TLB flushes went through flush_tlb (FLUSH_TLB, pvx-hv's
 	# default), where the init's stale-TLB check made some.
 	case $name in
-	pvx2|pvx4|pvx-abi10|pvx-pvtimer) local f
+	pvx2|pvx4|pvx-abi10|pvx-pvtimer|pvx-reinstance) local f
 		f=$(sed -n 's/^  hypercall [0-9]* *flush_tlb *\([0-9]*\)$/\1/p' "$log")
 		check "$name" pv_flush "$([ "${f:-0}" -gt 0 ] && echo yes)" \
 			"${f:-no} flush_tlb hypercalls; $(grep -m1 -o 'flush_tlb: .*' "$log")" ;;
@@ -464,6 +505,23 @@ expect_case watchdog 71 "watchdog: guest still running after 3 s"
 expect_case pvx-exit 42 "hypercall +9 +shutdown +1"
 # set_timer: a host timer that injects the vector.
 expect_case pvx-timer 43 "set_timer expiries injected +1$"
+# A stdout nobody reads: the watchdog still ends it, and the output it
+# could not write is counted. A stdout that goes away: the guest runs on
+# to its own status. SIGINT: 128 + 2, as a shell reports a signal.
+expect_case stdout-stall 71 "stdout was not read: [0-9]+ bytes of guest output dropped"
+expect_case stdout-closed 44 "stdout was closed: [0-9]+ bytes of guest output dropped"
+expect_case stdout-fd-closed 44 "run-as: fd-closed: status 44"
+expect_case sigint 130 "stopped by signal 2"
+# Each kick ends one block: a kick that woke a block is taken, and the
+# next block sleeps. 20 kicks each found vCPU 1 blocked (or about to be).
+# (Before the fix: 41 blocks for 20 kicks, each kick ending two.)
+kicks=$(sed -n 's/^  hypercall [0-9]* *kick_vcpu *\([0-9]*\)$/\1/p' "$out/kick.log")
+blocks=$(sed -n 's/^  hypercall [0-9]* *block *\([0-9]*\)$/\1/p' "$out/kick.log")
+at_once=$(sed -n 's/^  block: \([0-9]*\) returned at once .*/\1/p' "$out/kick.log")
+expect_case kick 45 "hypercall +[0-9]+ +kick_vcpu +20$"
+check kick consumed "$([ "${kicks:-0}" = 20 ] && [ -n "$at_once" ] && [ "$at_once" -le 5 ] &&
+	[ "${blocks:-99}" -le $((20 + 1 + 5)) ] && echo yes)" \
+	"${kicks:-no} kicks, ${blocks:-no} blocks, ${at_once:-no count of} of them returned at once (at most 5 wanted)"
 # A panic reaches pvx-hv as a PVX shutdown with reason crash: status 74.
 [ "$kernel" = - ] || expect_case pvx-panic 74 "pvx-hv: vcpu 0: the guest reports a crash"
 
