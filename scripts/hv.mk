@@ -57,7 +57,8 @@ $(HV_BIN): $(HV_SRCS) $(HV_HDRS) $(PVXHV_STATIC) $(TOP)/scripts/hv.mk
 # libFuzzer over the exit handling and devices (tests/hv/fuzz-exits.c):
 # everything a guest drives, without KVM; run by check-host and make fuzz.
 # (clang names the kvm_msrs-header-plus-entries idiom, as kvmtool uses it.)
-HV_FUZZ_SRCS	:= $(filter-out $(HV_DIR)/main.c $(HV_DIR)/boot.c $(HV_DIR)/acpi.c \
+HV_FUZZ_SRCS	:= $(filter-out $(HV_DIR)/main.c $(HV_DIR)/options.c $(HV_DIR)/stats.c \
+			$(HV_DIR)/boot.c $(HV_DIR)/acpi.c \
 			$(HV_DIR)/kvmstats.c,$(HV_SRCS))
 $(BUILD)/host/fuzz-exits: $(TOP)/tests/hv/fuzz-exits.c $(HV_FUZZ_SRCS) $(HV_HDRS) \
 		$(HOST_LIB_SRCS) $(HOST_LIB_HDRS)

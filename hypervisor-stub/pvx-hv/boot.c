@@ -19,7 +19,6 @@
 
 #include "pvx-hv.h"
 
-#define SZ_1M		0x100000ULL
 #define ALIGN_UP(x, a)	(((x) + (a) - 1) & ~((uint64_t)(a) - 1))
 #define HDR_OFFSET	0x1f1		/* struct setup_header in the image */
 #define MIN_VERSION	0x0206		/* cmdline_size, initrd_addr_max */

@@ -11,30 +11,17 @@
  * back in RAX (kvm_dirty_regs) and KVM completes the OUT on re-entry.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/ioctl.h>
-#include <time.h>
-#include <unistd.h>
 
 #include <pvxhv.h>
 
 #include "pvx-hv.h"
 
 #define HYPERCALL_PORT	0x5058		/* "PX"; the guest reads it from CPUID */
-
-/* CLOCK_MONOTONIC in ns: pvx-hv's one clock (guest time, deadlines). */
-uint64_t now_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000000000 + t.tv_nsec;
-}
 
 bool hypercall_port(struct vm *vm, uint16_t port)
 {
@@ -121,12 +108,10 @@ static void cb_set_timer(void *opaque, uint32_t vcpu, uint64_t deadline_ns)
 	vcpu_set_timer(&vm->cpus[vcpu], deadline_ns ? host_ns(vm, deadline_ns) : 0);
 }
 
-/* FLUSH_TLB: vCPUs the library found running (tlbflush.c). */
-static void cb_flush_tlb(void *opaque, uint32_t vcpu)
+/* FLUSH_TLB: the vCPUs the library found running, all at once (tlbflush.c). */
+static void cb_flush_tlb_many(void *opaque, const uint32_t *vcpus, uint32_t n)
 {
-	struct vm *vm = opaque;
-
-	tlbflush(&vm->cpus[vcpu]);
+	tlbflush_many(opaque, vcpus, n);
 }
 
 static void cb_console(void *opaque, uint32_t vcpu, const char *buf, size_t len)
@@ -155,64 +140,10 @@ static const struct pvxhv_ops ops = {
 	.yield = cb_yield,
 	.inject = cb_inject,
 	.set_timer = cb_set_timer,
-	.flush_tlb = cb_flush_tlb,
+	.flush_tlb_many = cb_flush_tlb_many,
 	.console = cb_console,
 	.shutdown = cb_shutdown,
 };
-
-/* The ABI's feature names, lower case, without PVX_FEATURE_BIT_. */
-#define FEATURE_NAME(since, name, bit, doc)	{ #name, bit },
-static const struct { const char *name; int bit; } feature_names[] = {
-	PVX_FEATURES(FEATURE_NAME)
-};
-
-#undef FEATURE_NAME
-
-/* "1.N": a minor of the major this pvx-hv serves, up to the latest. */
-int hypercall_parse_abi(const char *s, uint32_t *abi)
-{
-	unsigned int major, minor;
-	int n = 0;
-
-	if (sscanf(s, "%u.%u%n", &major, &minor, &n) != 2 || s[n] ||
-	    major != PVX_ABI_VERSION_MAJOR || minor > PVX_ABI_VERSION_MINOR)
-		return -1;
-	*abi = PVX_ABI_VERSION(major, minor);
-	return 0;
-}
-
-/*
- * "a,b": exactly these features.  "+a,-b": the default *features with a
- * added and b taken away; a list that starts with a sign edits it.
- */
-int hypercall_parse_features(const char *list, uint64_t *features)
-{
-	const size_t skip = sizeof("PVX_FEATURE_BIT_") - 1;
-	char buf[256], *tok, *save = NULL;
-	uint64_t bit;
-	size_t i;
-
-	if (strlen(list) >= sizeof(buf))
-		return -1;
-	if (*list != '+' && *list != '-')
-		*features = 0;
-	strcpy(buf, list);
-	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		const char *name = tok + (*tok == '+' || *tok == '-');
-
-		for (i = 0; i < sizeof(feature_names) / sizeof(feature_names[0]); i++)
-			if (!strcasecmp(name, feature_names[i].name + skip))
-				break;
-		if (i == sizeof(feature_names) / sizeof(feature_names[0]))
-			return -1;
-		bit = 1ull << feature_names[i].bit;
-		if (*tok == '-')
-			*features &= ~bit;
-		else
-			*features |= bit;
-	}
-	return 0;
-}
 
 /* A libpvxhv instance for vm, as its flags configure it; NULL: refused (said why). */
 static struct pvxhv *hv_create(struct vm *vm)
@@ -306,48 +237,11 @@ void hypercall_cpuid(struct vm *vm, struct kvm_cpuid2 *c,
 	}
 }
 
-/*
- * Steal time: how long the vCPU thread was runnable but waiting for a
- * CPU, the second field of its /proc/thread-self/schedstat (the
- * scheduler's run delay, which is also what KVM reports as steal time).
- * 0 where schedstat is not available.  Read at most once per
- * STEAL_READ_NS, the last value passed on in between: one read costs
- * about what a lone port-I/O exit's round trip costs (82 us of CPU in
- * the L1 VM of scripts/l1, against ~90 us; the rest of pvx-hv's work
- * before KVM_RUN takes 17 us), and a guest accounts steal per tick.
- */
-#define STEAL_READ_NS	1000000
-
-static uint64_t run_delay_ns(struct vcpu *c)
-{
-	char buf[96];
-	unsigned long long run, wait;
-	uint64_t now = now_ns();
-	ssize_t n;
-
-	if (c->schedstat < 0 || now - c->steal_read_at < STEAL_READ_NS)
-		return c->steal_ns;
-	c->steal_read_at = now;
-	n = pread(c->schedstat, buf, sizeof(buf) - 1, 0);
-	if (n <= 0)
-		return c->steal_ns;
-	buf[n] = '\0';
-	if (sscanf(buf, "%llu %llu", &run, &wait) == 2)
-		c->steal_ns = wait;
-	return c->steal_ns;
-}
-
-/* On the vCPU's thread, before its first KVM_RUN. */
-void hypercall_vcpu_start(struct vcpu *c)
-{
-	c->schedstat = c->vm->hv ? open("/proc/thread-self/schedstat", O_RDONLY | O_CLOEXEC) : -1;
-}
-
 /* Before KVM_RUN: the library refreshes the vCPU's shared page; a deferred flush. */
 void hypercall_enter(struct vcpu *c)
 {
 	if (c->vm->hv &&
-	    pvxhv_vcpu_enter(c->vm->hv, c->id, run_delay_ns(c)) & PVXHV_ENTER_FLUSH_TLB)
+	    pvxhv_vcpu_enter(c->vm->hv, c->id, steal_ns(c)) & PVXHV_ENTER_FLUSH_TLB)
 		tlbflush_on_entry(c);
 }
 

@@ -48,6 +48,9 @@ enum hv_status { HV_STATUSES(HV_STATUS_ENUM) };
 
 enum personality { PERS_NONE, PERS_PVX, PERS_KVM, PERS_BOTH };
 
+#define SZ_1M			(1ULL << 20)
+#define PAGE_SIZE		4096ULL
+
 /* Guest physical layout (below 1 MiB, then the kernel at 1 MiB). */
 #define BOOT_PARAMS_ADDR	0x10000UL
 #define CMDLINE_ADDR		0x20000UL
@@ -283,14 +286,88 @@ static inline uint8_t ioapic_id(const struct vm *vm)
 	return vm->ncpus;
 }
 
-/* acpi.c */
-void acpi_setup(struct vm *vm);
+/*
+ * The files, in the order a reader meets them: main.c builds the VM and
+ * waits; vcpu.c is the run loop, which hands exits to devices.c (port
+ * I/O, whose output goes through output.c) and hypercall.c (libpvxhv's
+ * glue), and stops the VM; the rest serve one of those.
+ */
 
-/* main.c */
+/* options.c: the command line */
+struct options {
+	const char *kernel, *initrd, *cmdline, *kvm_path;
+	int cpus;
+	uint64_t mem;
+	unsigned int timeout;
+	enum personality pers;
+	uint32_t pvx_abi;
+	uint64_t pvx_features;	/* offered if libpvxhv can serve them */
+	enum hostile hostile;
+	unsigned int reinstance;
+	bool stats;
+};
+int parse_options(int argc, char **argv, struct options *o);
+
+/* vcpu.c: the run loop; the only place but main() and the guest's PVX shutdown that ends the VM */
+#define SIG_KICK	SIGUSR1		/* to a vCPU thread: leave KVM_RUN */
+#define SIG_DONE	SIGUSR2		/* to the main thread: VM finished */
+uint64_t now_ns(void);
+void *vcpu_thread(void *arg);
+void vcpu_handle_exit(struct vcpu *c);
+void vcpu_signal(int sig);
+void vcpu_kick(struct vcpu *c);
+void vcpu_set_timer(struct vcpu *c, uint64_t at_ns);
+int vcpu_msr(int fd, unsigned long req, uint32_t index, uint64_t *data);
 void vm_finish(struct vm *vm, int status);
+bool vm_pause(struct vm *vm);
+void vm_resume(struct vm *vm);
 void dump_vcpu(struct vcpu *c, const char *why);
 
-/* boot.c */
+/* devices.c: port I/O; a write reports what it did to the machine */
+enum dev_event { DEV_NONE, DEV_RESET, DEV_POWEROFF };
+enum dev_event io_out(struct vcpu *c, uint16_t port, const uint8_t *data, int size);
+void io_in(struct vcpu *c, uint16_t port, uint8_t *data, int size);
+void serial_flush(struct vm *vm);
+void serial_print(struct vm *vm, const char *buf, size_t len);
+
+/* output.c: the guest's output on stdout */
+int output_start(struct output *o, int fd);
+void output_put(struct output *o, const char *buf, size_t len);
+void output_finish(struct output *o);
+
+/* hypercall.c: libpvxhv's instance, its callbacks, and the hypercall exit */
+int hypercall_init(struct vm *vm);
+int hypercall_reinstance(struct vm *vm);
+void hypercall_exit(struct vm *vm);
+void hypercall_cpuid(struct vm *vm, struct kvm_cpuid2 *c,
+		     void (*add)(struct kvm_cpuid2 *, const struct kvm_cpuid_entry2 *));
+bool hypercall_port(struct vm *vm, uint16_t port);
+void hypercall(struct vcpu *c);
+void hypercall_enter(struct vcpu *c);
+bool hypercall_kicked(struct vcpu *c);
+void hypercall_timer_expired(struct vcpu *c);
+const char *hypercall_name(unsigned int nr);
+
+/* steal.c: steal time from the vCPU thread's schedstat */
+void steal_start(struct vcpu *c);
+uint64_t steal_ns(struct vcpu *c);
+
+/* tlbflush.c: FLUSH_TLB through KVM's steal-time records */
+bool tlbflush_supported(struct vm *vm);
+void tlbflush_shared_page(struct vcpu *c, bool registered);
+void tlbflush_on_entry(struct vcpu *c);
+bool tlbflush_run_begin(struct vcpu *c);
+void tlbflush_run_end(struct vcpu *c);
+void tlbflush_many(struct vm *vm, const uint32_t *ids, uint32_t n);
+
+/* hostile.c: --hostile, a hypervisor that lies on purpose (tests) */
+struct pvxhv_regs;
+int hostile_parse(const char *s, enum hostile *mode);
+bool hostile_before(struct vm *vm, struct pvxhv_regs *r);
+void hostile_cpuid(struct vm *vm, uint32_t offset, uint32_t r[4]);
+void hostile_after(struct vm *vm, uint64_t nr, uint64_t gpa, int64_t ret);
+
+/* boot.c: the bzImage, the boot protocol, the MP table */
 int image_load_file(struct image *img, const char *path);
 int file_read(const char *path, uint8_t **data, size_t *size);
 int initrd_place(const struct image *img, uint64_t ram_size, size_t initrd_size, uint64_t *at);
@@ -300,71 +377,21 @@ void mptable_setup(struct vm *vm);
 uint8_t table_checksum(const void *p, size_t n);
 int vcpu_boot_regs(struct vcpu *c, uint64_t entry);
 
-/* cpuid.c */
+/* acpi.c: the ACPI tables */
+void acpi_setup(struct vm *vm);
+
+/* cpuid.c: each personality's CPUID */
 struct kvm_cpuid2 *cpuid_build(struct vm *vm);
 int cpuid_set(struct vcpu *c, const struct kvm_cpuid2 *tmpl);
 uint32_t cpuid_kvm_features(struct vm *vm);
 
-/* devices.c */
-enum dev_event { DEV_NONE, DEV_RESET, DEV_POWEROFF };	/* what a write did */
-enum dev_event io_out(struct vcpu *c, uint16_t port, const uint8_t *data, int size);
-void io_in(struct vcpu *c, uint16_t port, uint8_t *data, int size);
-void serial_flush(struct vm *vm);
-void serial_print(struct vm *vm, const char *buf, size_t len);
+/* stats.c: --stats */
+void print_stats(struct vm *vm, double seconds);
 
-/* output.c */
-int output_start(struct output *o, int fd);
-void output_put(struct output *o, const char *buf, size_t len);
-void output_finish(struct output *o);
-
-/* hypercall.c */
-bool hypercall_port(struct vm *vm, uint16_t port);
-void hypercall_cpuid(struct vm *vm, struct kvm_cpuid2 *c,
-		     void (*add)(struct kvm_cpuid2 *, const struct kvm_cpuid_entry2 *));
-int hypercall_init(struct vm *vm);
-int hypercall_reinstance(struct vm *vm);
-int hypercall_parse_abi(const char *s, uint32_t *abi);
-
-/* hostile.c: --hostile, a hypervisor that lies on purpose (tests). */
-struct pvxhv_regs;
-int hostile_parse(const char *s, enum hostile *mode);
-bool hostile_before(struct vm *vm, struct pvxhv_regs *r);
-void hostile_cpuid(struct vm *vm, uint32_t offset, uint32_t r[4]);
-void hostile_after(struct vm *vm, uint64_t nr, uint64_t gpa, int64_t ret);
-int hypercall_parse_features(const char *list, uint64_t *features);
-void hypercall_vcpu_start(struct vcpu *c);
-void hypercall_enter(struct vcpu *c);
-bool hypercall_kicked(struct vcpu *c);
-void hypercall_timer_expired(struct vcpu *c);
-uint64_t now_ns(void);
-void hypercall(struct vcpu *c);
-const char *hypercall_name(unsigned int nr);
-void hypercall_exit(struct vm *vm);
-
-/* tlbflush.c: FLUSH_TLB through KVM's steal-time records */
-bool tlbflush_supported(struct vm *vm);
-void tlbflush_shared_page(struct vcpu *c, bool registered);
-void tlbflush_on_entry(struct vcpu *c);
-bool tlbflush_run_begin(struct vcpu *c);
-void tlbflush_run_end(struct vcpu *c);
-void tlbflush(struct vcpu *t);
-
-/* vcpu.c */
-#define SIG_KICK	SIGUSR1		/* to a vCPU thread: leave KVM_RUN */
-#define SIG_DONE	SIGUSR2		/* to the main thread: VM finished */
-void *vcpu_thread(void *arg);
-bool vm_pause(struct vm *vm);
-void vm_resume(struct vm *vm);
-void vcpu_handle_exit(struct vcpu *c);
-int vcpu_msr(int fd, unsigned long req, uint32_t index, uint64_t *data);
-
-/* kvmstats.c */
+/* kvmstats.c: KVM's own counters */
 void kvm_stats_open(struct vcpu *c);
 int kvm_stats_read(const struct vm *vm, struct kvm_counters *k);
 uint64_t kvm_stat(const struct kvm_counters *k, const char *name);
-void vcpu_kick(struct vcpu *c);
-void vcpu_set_timer(struct vcpu *c, uint64_t at_ns);
-void vcpu_signal(int sig);
 
 #define PVX_HV_LOG(fmt, ...) fprintf(stderr, "pvx-hv: " fmt "\n", ##__VA_ARGS__)
 

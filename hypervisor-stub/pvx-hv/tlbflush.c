@@ -27,7 +27,8 @@
  *    hole below 1 MiB (KVM_ST_ADDR), which the PVX personality does not
  *    tell the guest about.
  *
- * A flush of vCPU t (tlbflush(), any thread):
+ * A flush of vCPU t (tlbflush_many(), any thread, which asks every
+ * target first and then waits for those it must):
  *
  *  - t preempted inside KVM_RUN: KVM_VCPU_FLUSH_TLB is set with a
  *    compare-and-exchange against the KVM_VCPU_PREEMPTED that KVM wrote,
@@ -168,32 +169,59 @@ void tlbflush_run_end(struct vcpu *c)
 }
 
 /*
- * Any thread: when this returns, t does not run guest code with the
- * translations it had: KVM flushes a preempted t at its next load, any
- * other t flushes before its next KVM_RUN.
+ * Ask t for a flush, step 1 of 2: true if it must be waited for (with
+ * *seq the KVM_RUN to wait out), false if it is done (KVM flushes a
+ * preempted t at its next load, or t flushes before its next KVM_RUN).
+ * Either way t counts this thread among its run_waiters until step 2.
  */
-void tlbflush(struct vcpu *t)
+static bool flush_ask(struct vcpu *t, unsigned int *seq)
 {
 	uint8_t *p = &kvm_st(t)->preempted;
 	uint8_t s = __atomic_load_n(p, __ATOMIC_SEQ_CST);
-	const struct timespec slice = { 0, WAIT_SLICE_NS };
-	unsigned int seq;
 
+	atomic_fetch_add(&t->run_waiters, 1);
 	if (atomic_load(&t->st_live) && (s & KVM_VCPU_PREEMPTED) &&
 	    __atomic_compare_exchange_n(p, &s, s | KVM_VCPU_FLUSH_TLB, false,
 					__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
 		atomic_fetch_add(&t->flush_deferred, 1);
-		return;
+		return false;
 	}
-	atomic_fetch_add(&t->run_waiters, 1);
 	atomic_store(&t->flush_req, true);
-	seq = atomic_load(&t->run_seq);
-	if (seq & 1) {
-		atomic_fetch_add(&t->flush_kicked, 1);
-		__atomic_store_n(&t->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
-		pthread_kill(t->thread, SIG_KICK);
-		while (atomic_load(&t->run_seq) == seq && !atomic_load(&t->vm->done))
-			syscall(SYS_futex, &t->run_seq, FUTEX_WAIT_PRIVATE, seq, &slice, NULL, 0);
-	}
+	*seq = atomic_load(&t->run_seq);
+	if (!(*seq & 1))
+		return false;
+	atomic_fetch_add(&t->flush_kicked, 1);
+	__atomic_store_n(&t->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+	pthread_kill(t->thread, SIG_KICK);
+	return true;
+}
+
+/* Step 2: wait until the KVM_RUN seen in step 1 has returned, if asked to. */
+static void flush_wait(struct vcpu *t, bool wait, unsigned int seq)
+{
+	const struct timespec slice = { 0, WAIT_SLICE_NS };
+
+	while (wait && atomic_load(&t->run_seq) == seq && !atomic_load(&t->vm->done))
+		syscall(SYS_futex, &t->run_seq, FUTEX_WAIT_PRIVATE, seq, &slice, NULL, 0);
 	atomic_fetch_sub(&t->run_waiters, 1);
+}
+
+/*
+ * Any thread: when this returns, none of the n vCPUs in ids runs guest
+ * code with the translations it had.  Every target is asked first, then
+ * waited for: one round trip for all of them, not one each.
+ */
+void tlbflush_many(struct vm *vm, const uint32_t *ids, uint32_t n)
+{
+	unsigned int seq[MAX_CPUS];
+	bool wait[MAX_CPUS];
+
+	for (; n; ids += MAX_CPUS, n -= n < MAX_CPUS ? n : MAX_CPUS) {	/* n <= vCPUs */
+		uint32_t k = n < MAX_CPUS ? n : MAX_CPUS;
+
+		for (uint32_t i = 0; i < k; i++)
+			wait[i] = flush_ask(&vm->cpus[ids[i]], &seq[i]);
+		for (uint32_t i = 0; i < k; i++)
+			flush_wait(&vm->cpus[ids[i]], wait[i], seq[i]);
+	}
 }

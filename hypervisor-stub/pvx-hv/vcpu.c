@@ -55,6 +55,15 @@ static void handle_io(struct vcpu *c)
 	}
 }
 
+/* CLOCK_MONOTONIC in ns: pvx-hv's one clock (guest time, deadlines). */
+uint64_t now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
 /* The kvm_run of the vCPU this thread runs, for the SIG_KICK handler. */
 static _Thread_local struct kvm_run *this_run;
 
@@ -420,7 +429,7 @@ void *vcpu_thread(void *arg)
 		PVX_HV_LOG("vcpu %d: timer_create: %s", c->id, strerror(errno));
 		vm_finish(vm, HV_EHOST);
 	}
-	hypercall_vcpu_start(c);
+	steal_start(c);
 	vcpu_running(vm, 1);
 	while (!atomic_load(&vm->done)) {
 		vcpu_pause_point(vm);
