@@ -289,14 +289,14 @@ uint8_t table_checksum(const void *p, size_t n)
 }
 
 /* With MAX_CPUS: the processors, the bus, the IOAPIC, 16 IRQs, 2 LINTs. */
-_Static_assert(sizeof(struct mpf) + sizeof(struct mpc_header) + MAX_CPUS * sizeof(struct mpc_cpu) +
-	       (2 + 16 + 2) * sizeof(struct mpc_entry) <= BASE_MEM_END - MPTABLE_ADDR,
-	       "the MP table must end below the VGA hole");
+_Static_assert(sizeof(struct mpc_header) + MAX_CPUS * sizeof(struct mpc_cpu) +
+	       (2 + 16 + 2) * sizeof(struct mpc_entry) <= MPF_ADDR - MPTABLE_ADDR,
+	       "the MP table must end below its floating pointer");
 
 void mptable_setup(struct vm *vm)
 {
-	struct mpf *mpf = (void *)(vm->ram + MPTABLE_ADDR);
-	struct mpc_header *mpc = (void *)(mpf + 1);
+	struct mpf *mpf = (void *)(vm->ram + MPF_ADDR);
+	struct mpc_header *mpc = (void *)(vm->ram + MPTABLE_ADDR);
 	uint8_t *p = (uint8_t *)(mpc + 1);
 	uint32_t sig = 0x600, features = 0x201;		/* FPU, APIC */
 	int count = 0;
@@ -343,7 +343,7 @@ void mptable_setup(struct vm *vm)
 	mpc->checksum = table_checksum(mpc, mpc->length);
 
 	memcpy(mpf->sig, "_MP_", 4);
-	mpf->physptr = MPTABLE_ADDR + sizeof(*mpf);
+	mpf->physptr = MPTABLE_ADDR;
 	mpf->length = 1;
 	mpf->rev = 4;
 	mpf->checksum = table_checksum(mpf, sizeof(*mpf));

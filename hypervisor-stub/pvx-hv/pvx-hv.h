@@ -54,8 +54,9 @@ enum personality { PERS_NONE, PERS_PVX, PERS_KVM, PERS_BOTH };
 /* Guest physical layout (below 1 MiB, then the kernel at 1 MiB). */
 #define BOOT_PARAMS_ADDR	0x10000UL
 #define CMDLINE_ADDR		0x20000UL
-#define MPTABLE_ADDR		0x9f000UL	/* the last 4 KiB of base memory, */
-#define BASE_MEM_END		0xa0000UL	/* ... which ends at the VGA hole */
+#define MPTABLE_ADDR		0x9f000UL	/* the MP table, up to MPF_ADDR; */
+#define MPF_ADDR		0x9fc00UL	/* its floating pointer, in the last */
+#define BASE_MEM_END		0xa0000UL	/* KiB of base memory, where Linux scans */
 #define ACPI_NVS_ADDR		0xe0000UL	/* FACS; e820 ACPI NVS up to ... */
 #define ACPI_TABLES_ADDR	0xe1000UL	/* the other tables; e820 ACPI up to ... */
 #define RSDP_ADDR		0xf0000UL	/* ... the BIOS area, reserved */

@@ -121,18 +121,26 @@ int main(int argc, char **argv)
 	    memcmp(vm.ram + facs, "FACS", 4) || rd32(vm.ram + facs + 4) != 64)
 		bad("the FADT's X_FIRMWARE_CTRL: not a 64-byte aligned FACS in ACPI NVS", "FACS");
 
-	/* The MP table (boot.c): one processor entry per vCPU, below the VGA hole. */
+	/*
+	 * The MP table (boot.c): its floating pointer where Linux scans (the
+	 * last KiB of base memory), one processor entry per vCPU, and the
+	 * table below the pointer.
+	 */
 	static struct kvm_cpuid2 no_cpuid;
-	const uint8_t *mpf = vm.ram + MPTABLE_ADDR, *mpc;
+	const uint8_t *mpf = vm.ram + MPF_ADDR, *mpc;
+	uint32_t at;
 
 	vm.cpuid = &no_cpuid;
 	mptable_setup(&vm);
-	mpc = vm.ram + rd32(mpf + 4);
-	if (memcmp(mpf, "_MP_", 4) || sum(mpf, 16) || rd32(mpf + 4) < MPTABLE_ADDR ||
-	    rd32(mpf + 4) + 44 > BASE_MEM_END || memcmp(mpc, "PCMP", 4))
-		bad("no MP floating pointer, or its checksum or table address", "_MP_");
-	else if (rd32(mpf + 4) + (mpc[4] | mpc[5] << 8) > BASE_MEM_END)
-		bad("the MP table runs into the VGA hole", "PCMP");
+	at = rd32(mpf + 4);
+	mpc = vm.ram + (at < BASE_MEM_END ? at : 0);
+	if (MPF_ADDR < BASE_MEM_END - 1024 || MPF_ADDR + 16 > BASE_MEM_END ||
+	    memcmp(mpf, "_MP_", 4) || sum(mpf, 16))
+		bad("no MP floating pointer in the last KiB of base memory", "_MP_");
+	else if (at + 44 > MPF_ADDR || memcmp(mpc, "PCMP", 4))
+		bad("no MP table below the floating pointer", "PCMP");
+	else if (at + (mpc[4] | mpc[5] << 8) > MPF_ADDR)
+		bad("the MP table runs into its floating pointer", "PCMP");
 	else if (sum(mpc, mpc[4] | mpc[5] << 8) || (mpc[34] | mpc[35] << 8) != vm.ncpus + 20)
 		bad("checksum, or not one entry per vCPU and 20 others", "PCMP");
 	return errors ? 1 : 0;
