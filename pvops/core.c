@@ -30,6 +30,7 @@
 #include <linux/kernel.h>
 #include <linux/kexec.h>
 #include <linux/notifier.h>
+#include <linux/panic.h>
 #include <linux/panic_notifier.h>
 #include <linux/reboot.h>
 #include <linux/sched/clock.h>
@@ -180,10 +181,11 @@ const struct pvx_backend *pvx_choose(const struct pvx_backend *const *list,
  *
  * @b's init() finds in @neg->abi the highest version it may offer:
  * @b->abi_max, or less with pvx_abi=.  The host's answer is not trusted:
- * a version above that, a feature @b never asks for or (on a PVX ABI
- * version, not 0.0) one that version does not define is refused like a
- * failed init().  Only an answer that passes is handed to @b's setup(),
- * so a refused one leaves nothing registered with the host.
+ * a version of another major (when @b speaks a PVX ABI version, not 0.0)
+ * or above that, a feature @b never asks for or (on a PVX ABI version)
+ * one that version does not define is refused like a failed init().
+ * Only an answer that passes is handed to @b's setup(), so a refused one
+ * leaves nothing registered with the host.
  *
  * Return: 0, or a negative errno (one message said why); @neg is then
  * zeroed and pvx runs native.
@@ -199,6 +201,10 @@ int pvx_negotiate(const struct pvx_backend *b, struct pvx_negotiated *neg)
 		ret = b->init(neg);
 	if (ret) {
 		pr_err("%s: init failed (%d); running native\n", b->name, ret);
+	} else if (ceiling && neg->abi >> 16 != ceiling >> 16) {
+		pr_err("%s: host answered ABI %u.%u, not of major %u; running native\n",
+		       b->name, neg->abi >> 16, neg->abi & 0xffff, ceiling >> 16);
+		ret = -EPROTO;
 	} else if (neg->abi > ceiling) {
 		pr_err("%s: host answered ABI %u.%u, above the %u.%u offered; running native\n",
 		       b->name, neg->abi >> 16, neg->abi & 0xffff,
@@ -404,6 +410,12 @@ static void __init pvx_install_locks(void)
 	if (done || !wait || !kick)
 		return;
 	done = true;
+	/*
+	 * As kvm_spinlock_init(): with a host that can wait and kick, the
+	 * test-and-set virt_spin_lock() is never wanted, pv spinlocks or
+	 * not (nopvspin, a single CPU: native qspinlock).
+	 */
+	static_branch_disable(&virt_spin_lock_key);
 	if (nopvspin || num_possible_cpus() == 1) {
 		pr_info("PV spinlocks disabled (%s)\n",
 			nopvspin ? "nopvspin" : "single CPU");
@@ -457,12 +469,34 @@ static void pvx_restart(char *cmd)
 	pvx_native_restart(cmd);
 }
 
+static long (*pvx_next_blink)(int state);
+
+/*
+ * The end of a panic that halts: panic() calls panic_blink from its last
+ * loop, after the "end Kernel panic" line and the last console flush,
+ * when it would halt for ever (panic=0).  Only there is the host told of
+ * the crash, once: by then kmsg_dump (pstore) ran and the console is
+ * flushed.  A panic with a timeout (panic=N) restarts as it says, and a
+ * crash kernel runs before panic() gets here.
+ */
+static long pvx_panic_blink(int state)
+{
+	static bool told;
+
+	if (!panic_timeout && !told) {
+		told = true;
+		pvx_do_shutdown(PVX_SHUTDOWN_CRASH, 0);
+	}
+	return pvx_next_blink ? pvx_next_blink(state) : 0;
+}
+
+/* Last in the chain: put pvx_panic_blink() in front of any other blink. */
 static int pvx_panic(struct notifier_block *nb, unsigned long event, void *p)
 {
-	/* as Xen does: a crash kernel runs after us (crash_kexec_post_notifiers) */
-	if (kexec_crash_loaded())
-		return NOTIFY_DONE;
-	pvx_do_shutdown(PVX_SHUTDOWN_CRASH, 0);
+	if (panic_blink != pvx_panic_blink) {
+		pvx_next_blink = panic_blink;
+		panic_blink = pvx_panic_blink;
+	}
 	return NOTIFY_DONE;
 }
 

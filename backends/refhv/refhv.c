@@ -62,8 +62,6 @@
 			 REFHV_FLUSH | REFHV_YIELD)
 /* How often a reader retries a record the host is updating. */
 #define REFHV_RETRIES	1000
-/* The longest a pv spinlock waiter sleeps without a kick. */
-#define REFHV_WAIT_NS	(10 * NSEC_PER_MSEC)
 
 static u16 refhv_port __ro_after_init;
 static u32 refhv_base __ro_after_init;
@@ -443,22 +441,49 @@ PV_CALLEE_SAVE_REGS_THUNK(refhv_vcpu_is_preempted);
 
 #ifdef CONFIG_PARAVIRT_SPINLOCKS
 /*
- * Like kvm_wait(): sleep only while *ptr still holds val.  The deadline
- * bounds the sleep should a kick go astray; the slow path checks again.
+ * block with interrupts enabled on the way in, as native_safe_halt()'s
+ * "sti; hlt": sti's shadow covers the hypercall instruction, so an
+ * interrupt that comes after the caller's check is taken only once the
+ * host saw the block, which the interrupt then ends.  Returns with
+ * interrupts enabled.
+ */
+static void refhv_safe_block(u64 deadline)
+{
+	trace_hardirqs_on();
+	if (refhv_transport == PVX_TRANSPORT_VMCALL)
+		REFHV_HYPERCALL("sti; vmcall", 0UL, PVX_HC_block, deadline, 0, 0);
+	else if (refhv_transport == PVX_TRANSPORT_VMMCALL)
+		REFHV_HYPERCALL("sti; vmmcall", 0UL, PVX_HC_block, deadline, 0, 0);
+	else
+		REFHV_HYPERCALL("sti; outl %%eax, %%dx", (u64)refhv_port, PVX_HC_block,
+				deadline, 0, 0);
+}
+
+/*
+ * Like kvm_wait(): sleep only while *ptr still holds val, with
+ * interrupts as the caller had them: masked, only a kick or the deadline
+ * ends the sleep; enabled, an interrupt does too (refhv_safe_block()).
+ * The deadline bounds the sleep should a kick go astray; the slow path
+ * checks again.
  */
 static void refhv_wait(u8 *ptr, u8 val)
 {
-	unsigned long flags;
 	u64 deadline;
 
 	if (in_nmi())
 		return;
-	local_irq_save(flags);
-	if (READ_ONCE(*ptr) == val) {
-		deadline = refhv_sched_clock() + REFHV_WAIT_NS;
-		static_call(refhv_hc)(PVX_HC_block, deadline, 0, 0);
+	if (irqs_disabled()) {
+		if (READ_ONCE(*ptr) == val)
+			static_call(refhv_hc)(PVX_HC_block,
+					      refhv_sched_clock() + REFHV_WAIT_NS, 0, 0);
+		return;
 	}
-	local_irq_restore(flags);
+	local_irq_disable();
+	deadline = refhv_sched_clock() + REFHV_WAIT_NS;
+	if (READ_ONCE(*ptr) == val)
+		refhv_safe_block(deadline);
+	else
+		local_irq_enable();
 }
 
 /* A CPU with no page yet has no vCPU id: its wait ends at REFHV_WAIT_NS. */
@@ -701,7 +726,7 @@ static const struct pvx_op_impl refhv_ops[] = {
 	PVX_OP_IMPL(console_write, REFHV_CONSOLE, refhv_console_write),
 	PVX_OP_IMPL(shutdown, 0, refhv_shutdown),
 #ifdef CONFIG_PARAVIRT_SPINLOCKS
-	PVX_OP_IMPL(wait, 0, refhv_wait),
+	PVX_OP_IMPL(wait, REFHV_TIME, refhv_wait),	/* its deadline is on our clock */
 	PVX_OP_IMPL(kick, REFHV_TIME, refhv_kick),
 	PVX_OP_IMPL(vcpu_is_preempted, REFHV_STEAL,
 		    PV_CALLEE_SAVE(refhv_vcpu_is_preempted)),

@@ -4,6 +4,7 @@
 #define _PVX_REFHV_H
 
 #include <linux/compiler.h>
+#include <linux/time64.h>
 #include <linux/types.h>
 #include <asm/pvclock-abi.h>
 #include <pvx/abi.h>
@@ -16,5 +17,8 @@ static __always_inline struct pvclock_vcpu_time_info *refhv_time(struct pvx_vcpu
 {
 	return (struct pvclock_vcpu_time_info *)&s->time;
 }
+
+/* The longest a pv spinlock waiter sleeps without a kick or an interrupt. */
+#define REFHV_WAIT_NS	(10 * NSEC_PER_MSEC)
 
 #endif /* _PVX_REFHV_H */

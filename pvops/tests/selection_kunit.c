@@ -147,6 +147,18 @@ static void pvx_selection_negotiate_abi_too_new(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, neg.features, 0);
 }
 
+/* Below the version asked for, but of another major: refused too. */
+static void pvx_selection_negotiate_other_major(struct kunit *test)
+{
+	struct pvx_negotiated neg;
+
+	answer = (struct pvx_negotiated){ 0 << 16 | 5, 0x1, "test" };
+	answer_ret = 0;
+	KUNIT_EXPECT_EQ(test, pvx_negotiate(&be_low, &neg), -EPROTO);
+	KUNIT_EXPECT_EQ(test, neg.abi, 0);
+	KUNIT_EXPECT_EQ(test, neg.features, 0);
+}
+
 static void pvx_selection_negotiate_feature_not_offered(struct kunit *test)
 {
 	struct pvx_negotiated neg;
@@ -195,6 +207,7 @@ static struct kunit_case pvx_selection_cases[] = {
 	KUNIT_CASE(pvx_selection_negotiate_ok),
 	KUNIT_CASE(pvx_selection_negotiate_fails),
 	KUNIT_CASE(pvx_selection_negotiate_abi_too_new),
+	KUNIT_CASE(pvx_selection_negotiate_other_major),
 	KUNIT_CASE(pvx_selection_negotiate_feature_not_offered),
 	KUNIT_CASE(pvx_selection_negotiate_feature_too_new),
 	KUNIT_CASE(pvx_selection_op_needs_every_feature),

@@ -15,6 +15,7 @@
 #include <linux/cpu.h>
 #include <linux/delay.h>
 #include <linux/gfp.h>
+#include <linux/hrtimer.h>
 #include <linux/kthread.h>
 #include <linux/mm.h>
 #include <linux/preempt.h>
@@ -25,6 +26,7 @@
 #include <asm/irq_vectors.h>
 #include <asm/pvclock.h>
 #include <asm/pvx.h>
+#include <asm/qspinlock.h>
 
 #include "../refhv.h"
 
@@ -607,6 +609,82 @@ static void pvx_refhv_not_negotiated(struct kunit *test)
 	}
 }
 
+struct pvx_refhv_wait_timer {
+	struct hrtimer timer;
+	u64 fired;			/* local_clock() in the handler, 0: not yet */
+};
+
+static enum hrtimer_restart pvx_refhv_wait_timer_fn(struct hrtimer *t)
+{
+	struct pvx_refhv_wait_timer *w = container_of(t, struct pvx_refhv_wait_timer, timer);
+
+	WRITE_ONCE(w->fired, local_clock());
+	return HRTIMER_NORESTART;
+}
+
+/*
+ * How late a local timer due 100 us from now is taken while this CPU
+ * waits with interrupts on, in @wait (a pv spinlock wait on a lock that
+ * is never released) or, with @wait NULL, spinning.
+ */
+static s64 pvx_refhv_timer_lateness(struct kunit *test, void (*wait)(u8 *ptr, u8 val))
+{
+	struct pvx_refhv_wait_timer w = {};
+	u8 lock = 1;
+	u64 start, due;
+
+	hrtimer_init(&w.timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_PINNED_HARD);
+	w.timer.function = pvx_refhv_wait_timer_fn;
+	preempt_disable();
+	start = local_clock();
+	due = start + 100 * NSEC_PER_USEC;
+	hrtimer_start(&w.timer, ns_to_ktime(100 * NSEC_PER_USEC), HRTIMER_MODE_REL_PINNED_HARD);
+	while (!READ_ONCE(w.fired) && local_clock() - start < 100 * NSEC_PER_MSEC) {
+		if (wait)
+			wait(&lock, 1);
+		else
+			cpu_relax();
+	}
+	preempt_enable();
+	hrtimer_cancel(&w.timer);
+	KUNIT_EXPECT_NE_MSG(test, READ_ONCE(w.fired), 0, "the timer never fired");
+	return (s64)READ_ONCE(w.fired) - (s64)due;
+}
+
+/*
+ * A pv spinlock waiter whose caller had interrupts on is woken by an
+ * interrupt, as kvm_wait()'s safe_halt() is: a local timer is taken
+ * about as late as while spinning, not when the wait's REFHV_WAIT_NS
+ * deadline ends a sleep with interrupts masked (half of it is the
+ * margin: timers are late by milliseconds under nested TCG).
+ */
+static void pvx_refhv_wait_irq_on(struct kunit *test)
+{
+	const struct pvx_op_impl *wait = pvx_usable_op(PVX_OP_wait);
+	s64 spin, waiting;
+
+	if (!IS_ENABLED(CONFIG_PARAVIRT_SPINLOCKS) || !wait)
+		kunit_skip(test, "no pv spinlock wait");
+	spin = pvx_refhv_timer_lateness(test, NULL);
+	waiting = pvx_refhv_timer_lateness(test, wait->fn.wait);
+	kunit_info(test, "a timer taken %lld us late spinning, %lld us late in a wait\n",
+		   spin / (s64)NSEC_PER_USEC, waiting / (s64)NSEC_PER_USEC);
+	KUNIT_EXPECT_LT(test, waiting, spin + (s64)REFHV_WAIT_NS / 2);
+}
+
+/*
+ * With refhv's wait and kick usable, virt_spin_lock()'s test-and-set lock
+ * is off, as kvm.c leaves it, whether pv spinlocks went in or not
+ * (nopvspin, a single CPU: native qspinlock then).
+ */
+static void pvx_refhv_virt_spin_lock_off(struct kunit *test)
+{
+	if (!IS_ENABLED(CONFIG_PARAVIRT_SPINLOCKS) || !pvx_usable_op(PVX_OP_wait) ||
+	    !pvx_usable_op(PVX_OP_kick))
+		kunit_skip(test, "no pv spinlock wait and kick");
+	KUNIT_EXPECT_FALSE(test, static_key_enabled(&virt_spin_lock_key));
+}
+
 static struct kunit_case pvx_refhv_cases[] = {
 	KUNIT_CASE(pvx_refhv_negotiate_again),
 	KUNIT_CASE(pvx_refhv_unknown_number),
@@ -624,6 +702,8 @@ static struct kunit_case pvx_refhv_cases[] = {
 	KUNIT_CASE(pvx_refhv_set_timer),
 	KUNIT_CASE(pvx_refhv_flush_tlb),
 	KUNIT_CASE(pvx_refhv_not_negotiated),
+	KUNIT_CASE(pvx_refhv_virt_spin_lock_off),
+	KUNIT_CASE(pvx_refhv_wait_irq_on),
 	{}
 };
 
