@@ -23,11 +23,11 @@
 # 64M or more; runs with 1 to 8 vCPUs.
 	.code32
 	.include "abi.inc"		# made from abi/ by tests/hv/abi-consts.c
+	.include "ap.inc"
 	.set STACKS, 0x80000		# vCPU n's stack: below STACKS - n * 4K
 	.set TRAMP, 0x8000		# the APs start here (SIPI vector 0x08)
 	.set SCRATCH, 0x2000000		# 32 MiB: negotiate struct, shared pages, page dir
 	.set PGDIR, 0x3000000
-	.set LAPIC, 0xfee00000
 	.set BP_E820_ENTRIES, 0x1e8	# struct boot_params
 	.set BP_E820_TABLE, 0x2d0
 	.globl _start
@@ -69,41 +69,13 @@ _start:
 
 # --- the APs: INIT, SIPI to TRAMP, count them ---------------------------------
 start_aps:
-	mov $tramp, %esi			# the trampoline first
-	mov $TRAMP, %edi
-	mov $tramp_end - tramp, %ecx
-	rep movsb
-	movl $0x1ff, LAPIC + 0xf0		# software-enable the local APIC
-	movl $0x000c4500, LAPIC + 0x300		# INIT to all but self
-	mov $1000000, %ecx
-1:	loop 1b
-	movl $0x000c4600 + TRAMP / 0x1000, LAPIC + 0x300	# SIPI
-	mov $1000000, %ecx
-2:	loop 2b
-	movl $0x000c4600 + TRAMP / 0x1000, LAPIC + 0x300	# SIPI again
+	ap_start TRAMP
 	mov $20000000, %ecx		# time for the APs to check in
 3:	pause
 	loop 3b
 	ret
 
-	.code16
-tramp:	cli
-	mov %cs, %ax
-	mov %ax, %ds
-	lgdtl gdt_desc - tramp
-	mov %cr0, %eax
-	or $1, %eax
-	mov %eax, %cr0
-	ljmpl $0x08, $ap_entry
-	.p2align 3			# the GDT travels with the trampoline:
-gdt:	.quad 0				# lgdt above reads gdt_desc at CS:offset
-	.quad 0x00cf9a000000ffff	# 0x08: flat 32-bit code
-	.quad 0x00cf92000000ffff	# 0x10: flat data
-gdt_desc:
-	.word gdt_desc - gdt - 1
-	.long gdt			# the linked copy, which stays in place
-	.code32
-tramp_end:
+	ap_trampoline
 
 ap_entry:
 	mov $0x10, %ax

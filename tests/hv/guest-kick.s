@@ -9,6 +9,7 @@
 	.code32
 	.include "abi.inc"		# made from abi/ by tests/hv/abi-consts.c
 	.include "negotiate.inc"
+	.include "ap.inc"
 	.set NEG, 0x200000		# struct pvx_negotiate, in guest RAM
 	.set STACKS, 0x80000		# vCPU n's stack: below STACKS - n * 4K
 	.set TRAMP, 0x8000		# the AP starts here (SIPI vector 0x08)
@@ -20,18 +21,7 @@
 	jnz fail
 	mov %edx, port
 
-	mov $tramp, %esi		# the AP: INIT, SIPI, SIPI
-	mov $TRAMP, %edi
-	mov $tramp_end - tramp, %ecx
-	rep movsb
-	movl $0x1ff, LAPIC_ADDR + 0xf0	# software-enable the local APIC
-	movl $0x000c4500, LAPIC_ADDR + 0x300	# INIT to all but self
-	mov $1000000, %ecx
-1:	loop 1b
-	movl $0x000c4600 + TRAMP / 0x1000, LAPIC_ADDR + 0x300
-	mov $1000000, %ecx
-2:	loop 2b
-	movl $0x000c4600 + TRAMP / 0x1000, LAPIC_ADDR + 0x300
+	ap_start TRAMP			# the AP: INIT, SIPI, SIPI
 	mov $200000000, %ecx		# wait for it, bounded
 3:	cmpl $0, started
 	jne 4f
@@ -66,24 +56,7 @@
 	outl %eax, %dx
 fail:	ud2				# triple fault
 
-	.code16
-tramp:	cli
-	mov %cs, %ax
-	mov %ax, %ds
-	lgdtl gdt_desc - tramp
-	mov %cr0, %eax
-	or $1, %eax
-	mov %eax, %cr0
-	ljmpl $0x08, $ap_entry
-	.p2align 3			# the GDT travels with the trampoline
-gdt:	.quad 0
-	.quad 0x00cf9a000000ffff	# 0x08: flat 32-bit code
-	.quad 0x00cf92000000ffff	# 0x10: flat data
-gdt_desc:
-	.word gdt_desc - gdt - 1
-	.long gdt			# the linked copy, which stays in place
-	.code32
-tramp_end:
+	ap_trampoline
 
 # The AP: its local APIC stays disabled and nothing is routed to it, so
 # with interrupts on nothing but a kick ends its block.
