@@ -145,6 +145,12 @@ int image_load_file(struct image *img, const char *path)
 	if (hdr->version >= INIT_SIZE_VERSION) {
 		uint64_t base = hdr->pref_address > KERNEL_ADDR ? hdr->pref_address : KERNEL_ADDR;
 
+		if (base > MEM_MAX || base + hdr->init_size > MEM_MAX) {
+			PVX_HV_LOG("%s: corrupt bzImage: it would run at %#llx, beyond the %llu MiB "
+				   "pvx-hv can give", path, (unsigned long long)base,
+				   (unsigned long long)(MEM_MAX >> 20));
+			return HV_EIMAGE;
+		}
 		if (base + hdr->init_size > img->kernel_end)	/* else a lying init_size */
 			img->kernel_end = base + hdr->init_size;
 	}

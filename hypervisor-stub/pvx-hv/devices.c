@@ -44,7 +44,8 @@ enum { UART_RX_TX, UART_IER, UART_IIR_FCR, UART_LCR, UART_MCR, UART_LSR, UART_MS
 
 /*
  * The UART gathers a line (or a full buffer) under vm->lock; the caller
- * passes it to the output stream once the lock is dropped (output.c).
+ * takes the line's place in the output stream under that lock too, and
+ * passes it on once the lock is dropped (output.c).
  */
 static size_t serial_take(struct serial *s, char *line)
 {
@@ -64,16 +65,31 @@ static size_t serial_put(struct serial *s, char c, char *line)
 	return 0;
 }
 
+/* Under vm->lock: a finished line's ticket, if there is a line. */
+static uint64_t serial_ticket(struct vm *vm, size_t n)
+{
+	return n ? output_ticket(&vm->out) : 0;
+}
+
+/* After vm->lock: the finished line out, in its ticket's turn. */
+static void serial_emit(struct vm *vm, uint64_t ticket, const char *line, size_t n)
+{
+	if (n)
+		output_put(&vm->out, ticket, line, n);
+}
+
 /* At exit: a last line without its newline. */
 void serial_flush(struct vm *vm)
 {
 	char line[sizeof(vm->serial.buf)];
+	uint64_t t;
 	size_t n;
 
 	pthread_mutex_lock(&vm->lock);
 	n = serial_take(&vm->serial, line);
+	t = serial_ticket(vm, n);
 	pthread_mutex_unlock(&vm->lock);
-	output_put(&vm->out, line, n);
+	serial_emit(vm, t, line, n);
 }
 
 /* Text that bypasses the UART (PVX console_write), same stream. */
@@ -82,6 +98,7 @@ void serial_print(struct vm *vm, const char *buf, size_t len)
 	char line[sizeof(vm->serial.buf)];
 
 	while (len) {
+		uint64_t t;
 		size_t n = 0;
 
 		pthread_mutex_lock(&vm->lock);
@@ -89,8 +106,9 @@ void serial_print(struct vm *vm, const char *buf, size_t len)
 			n = serial_put(&vm->serial, *buf++, line);
 			len--;
 		}
+		t = serial_ticket(vm, n);
 		pthread_mutex_unlock(&vm->lock);
-		output_put(&vm->out, line, n);
+		serial_emit(vm, t, line, n);
 	}
 }
 
@@ -336,13 +354,15 @@ enum dev_event io_out(struct vcpu *c, uint16_t port, const uint8_t *data, int si
 
 	if (port >= COM1 && port < COM1 + 8 && size == 1) {
 		char line[sizeof(vm->serial.buf)];
+		uint64_t t;
 		size_t n;
 
 		c->st.io[IO_SERIAL]++;
 		pthread_mutex_lock(&vm->lock);
 		n = serial_out(vm, port - COM1, *data, line);
+		t = serial_ticket(vm, n);
 		pthread_mutex_unlock(&vm->lock);
-		output_put(&vm->out, line, n);
+		serial_emit(vm, t, line, n);
 	} else if ((port == KBD_STATUS && *data == KBD_RESET) ||
 		   (port == RESET_PORT && (*data & RESET_CPU))) {
 		c->st.io[IO_KBD]++;

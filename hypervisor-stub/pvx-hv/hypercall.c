@@ -198,9 +198,11 @@ int hypercall_reinstance(struct vm *vm)
 	void *blob = size > 0 ? malloc(size) : NULL;
 	int err;
 
-	if (!blob || pvxhv_save(vm->hv, blob, size) != size) {
-		PVX_HV_LOG("cannot save libpvxhv's state: %s",
-			   size < 0 ? strerror((int)-size) : "out of memory");
+	int64_t saved = blob ? pvxhv_save(vm->hv, blob, size) : 0;
+
+	if (saved != size || size <= 0) {
+		PVX_HV_LOG("cannot save libpvxhv's state: %s", size < 0 ? strerror((int)-size) :
+			   !blob ? "out of memory" : "its size changed");
 		free(blob);
 		return HV_EINTERNAL;
 	}
@@ -245,7 +247,7 @@ void hypercall_enter(struct vcpu *c)
 		tlbflush_on_entry(c);
 }
 
-/* After cb_block, before halting: a kick since the token ends the block. */
+/* During or at the end of a block: a kick since the token ends it, and is consumed. */
 bool hypercall_kicked(struct vcpu *c)
 {
 	return c->vm->hv && pvxhv_kicked(c->vm->hv, c->id, c->block_token);

@@ -36,6 +36,8 @@ static int std_fds_open(void)
 
 		if (n != fd) {
 			/* stderr itself may be the closed one: no message */
+			if (n >= 0)
+				close(n);
 			return HV_EHOST;
 		}
 	}
@@ -221,9 +223,9 @@ static void wait_and_stop(struct vm *vm, unsigned int timeout)
 		if (vm->hv && vm->reinstance_s && !timespec_before(&now, &next)) {
 			int err = vm_pause(vm) ? hypercall_reinstance(vm) : 0;
 
-			vm_resume(vm);
-			if (err)
+			if (err)	/* done before they resume: no vCPU runs on */
 				vm_finish(vm, err);
+			vm_resume(vm);
 			next = timespec_after(&now, vm->reinstance_s);
 			continue;
 		}
@@ -327,6 +329,9 @@ int main(int argc, char **argv)
 
 	sigaction(SIG_KICK, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);	/* a closed stdout: EPIPE, output.c drops */
+	/* a shell starts background jobs with these ignored: then none would arrive */
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
 	sigemptyset(&set);
 	sigaddset(&set, SIG_DONE);
 	sigaddset(&set, SIGINT);

@@ -260,6 +260,8 @@ int parse_options(int argc, char **argv, struct options *o)
 		return usage_error("no kernel image given%s", "");
 	if (optind + 1 < argc)
 		return usage_error("unexpected argument '%s'", argv[optind + 1]);
+	if (o->reinstance && o->pers != PERS_PVX && o->pers != PERS_BOTH)
+		return usage_error("--reinstance needs libpvxhv: --personality pvx or both%s", "");
 	o->kernel = argv[optind];
 	return 0;
 }

@@ -13,8 +13,12 @@
  *   reader gone      write() fails (EPIPE: SIGPIPE is ignored, main.c):
  *                    everything from then on is dropped (counted).
  *
- * No device lock is held while output_put() waits, and nothing here takes
- * one, so a stalled stdout never delays the watchdog or a signal.  At
+ * A line goes in whole or not at all, and lines go out in the order the
+ * devices made them: a device takes a ticket (output_ticket()) under its
+ * own lock as it finishes a line, and output_put() serves tickets in
+ * order.  No device lock is held while output_put() waits, and nothing
+ * here takes one, so a stalled stdout never delays the watchdog or a
+ * signal.  At
  * exit output_finish() gives the writer OUTPUT_DRAIN_NS for the rest and
  * says on stderr how many bytes never reached stdout.  A writer still
  * blocked in write() then is not waited for: the process exit ends it.
@@ -56,6 +60,9 @@ static void *output_thread(void *arg)
 		const char *p = o->buf + o->head;
 		size_t n = contiguous(o);
 
+		if (n > OUTPUT_CHUNK)	/* progress seen often, even on a slow tty */
+			n = OUTPUT_CHUNK;
+
 		pthread_mutex_unlock(&o->lock);
 		ssize_t done = write(o->fd, p, n);
 		int err = errno;
@@ -94,6 +101,7 @@ int output_start(struct output *o, int fd)
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
 	pthread_cond_init(&o->more, &attr);
 	pthread_cond_init(&o->room, &attr);
+	pthread_cond_init(&o->turn, &attr);
 	pthread_condattr_destroy(&attr);
 	o->fd = fd;
 	o->progress_ns = now_ns();
@@ -106,26 +114,38 @@ int output_start(struct output *o, int fd)
 }
 
 /*
- * Append buf to the stream: at once if there is room, else after waiting
- * for the writer, but never longer than OUTPUT_STALL_NS without its
- * progress.  What cannot be appended is dropped and counted.
+ * A device's place in the stream, taken under the device's lock as it
+ * finishes a line; every ticket taken must be passed to output_put().
  */
-void output_put(struct output *o, const char *buf, size_t len)
+uint64_t output_ticket(struct output *o)
 {
-	uint64_t since;
+	uint64_t t;
 
-	if (!len)
-		return;
-	since = now_ns();
 	pthread_mutex_lock(&o->lock);
-	while (len) {
-		size_t room = OUTPUT_SIZE - o->len;
+	t = o->tickets++;
+	pthread_mutex_unlock(&o->lock);
+	return t;
+}
 
-		if (o->gone || o->stop || !o->started) {
+/*
+ * Append a line (len <= OUTPUT_LINE) in its ticket's turn: at once if
+ * there is room, else after waiting for the writer, but never longer
+ * than OUTPUT_STALL_NS without its progress.  A line that cannot be
+ * appended whole is dropped and counted.
+ */
+void output_put(struct output *o, uint64_t ticket, const char *buf, size_t len)
+{
+	uint64_t since = now_ns();
+
+	pthread_mutex_lock(&o->lock);
+	while (o->serving != ticket)
+		pthread_cond_wait(&o->turn, &o->lock);
+	while (len) {
+		if (o->gone || o->stop || !o->started || len > OUTPUT_SIZE) {
 			o->dropped += len;
 			break;
 		}
-		if (!room) {
+		if (OUTPUT_SIZE - o->len < len) {
 			uint64_t from = o->progress_ns > since ? o->progress_ns : since;
 			uint64_t now = now_ns();
 			struct timespec until;
@@ -140,18 +160,16 @@ void output_put(struct output *o, const char *buf, size_t len)
 			continue;
 		}
 		size_t tail = (o->head + o->len) % OUTPUT_SIZE;
-		size_t n = OUTPUT_SIZE - tail;
+		size_t first = OUTPUT_SIZE - tail < len ? OUTPUT_SIZE - tail : len;
 
-		if (n > room)
-			n = room;
-		if (n > len)
-			n = len;
-		memcpy(o->buf + tail, buf, n);
-		o->len += n;
-		buf += n;
-		len -= n;
+		memcpy(o->buf + tail, buf, first);
+		memcpy(o->buf, buf + first, len - first);	/* wrapped */
+		o->len += len;
 		pthread_cond_signal(&o->more);
+		break;
 	}
+	o->serving++;
+	pthread_cond_broadcast(&o->turn);
 	pthread_mutex_unlock(&o->lock);
 }
 

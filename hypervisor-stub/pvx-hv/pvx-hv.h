@@ -33,7 +33,7 @@
 	X(HV_EUSAGE,	64,  "64",    "bad flags")					\
 	X(HV_ENOFILE,	65,  "65",    "kernel or initrd missing or unreadable")	\
 	X(HV_EIMAGE,	66,  "66",    "not a bzImage, or a corrupt one")		\
-	X(HV_EMEM,	67,  "67",    "--mem too small for this kernel and initrd")	\
+	X(HV_EMEM,	67,  "67",    "too little room for kernel and initrd (--mem, initrd_addr_max)") \
 	X(HV_EKVM,	68,  "68",    "no /dev/kvm, or one that cannot be used")	\
 	X(HV_ETRIPLE,	69,  "69",    "the guest triple-faulted (registers printed)")	\
 	X(HV_EINTERNAL,	70,  "70",    "KVM failed: internal error, entry, TLB flush, odd exit") \
@@ -55,8 +55,8 @@ enum personality { PERS_NONE, PERS_PVX, PERS_KVM, PERS_BOTH };
 #define BOOT_PARAMS_ADDR	0x10000UL
 #define CMDLINE_ADDR		0x20000UL
 #define MPTABLE_ADDR		0x9f000UL	/* the MP table, up to MPF_ADDR; */
-#define MPF_ADDR		0x9fc00UL	/* its floating pointer, in the last */
-#define BASE_MEM_END		0xa0000UL	/* KiB of base memory, where Linux scans */
+#define MPF_ADDR		0x9fc00UL	/* its floating pointer, in the last KiB
+						   of base memory, where Linux scans */
 #define ACPI_NVS_ADDR		0xe0000UL	/* FACS; e820 ACPI NVS up to ... */
 #define ACPI_TABLES_ADDR	0xe1000UL	/* the other tables; e820 ACPI up to ... */
 #define RSDP_ADDR		0xf0000UL	/* ... the BIOS area, reserved */
@@ -172,13 +172,15 @@ struct vcpu {
 	atomic_ulong flush_kicked;	/* flushes that made it leave KVM_RUN */
 };
 
+#define OUTPUT_LINE	4096		/* the longest line a device hands over */
+
 /* The 8250 UART at 0x3f8 (IRQ 4), transmit only, output on stdout. */
 struct serial {
 	uint8_t ier, lcr, mcr, scr, dll, dlm, fcr;
 	bool thri_pending;	/* "THR empty" interrupt raised, not yet seen */
 	bool irq_level;
 	size_t len;
-	char buf[4096];
+	char buf[OUTPUT_LINE];
 };
 
 /*
@@ -188,11 +190,14 @@ struct serial {
  * dropped (counted, said at exit), one that goes away too; the VM runs on.
  */
 #define OUTPUT_SIZE	(64 * 1024)
+#define OUTPUT_CHUNK	4096		/* the most one write() is given */
 #define OUTPUT_STALL_NS	1000000000ull
 #define OUTPUT_DRAIN_NS	2000000000ull	/* at exit, at most this for the rest */
 struct output {
 	pthread_mutex_t lock;
 	pthread_cond_t more, room;	/* to the writer; to output_put() */
+	pthread_cond_t turn;		/* serving moved on */
+	uint64_t tickets, serving;	/* output_ticket(), output_put() */
 	int fd;
 	bool started, stop;
 	bool gone;			/* write() failed: the reader went away */
@@ -333,7 +338,8 @@ void serial_print(struct vm *vm, const char *buf, size_t len);
 
 /* output.c: the guest's output on stdout */
 int output_start(struct output *o, int fd);
-void output_put(struct output *o, const char *buf, size_t len);
+uint64_t output_ticket(struct output *o);
+void output_put(struct output *o, uint64_t ticket, const char *buf, size_t len);
 void output_finish(struct output *o);
 
 /* hypercall.c: libpvxhv's instance, its callbacks, and the hypercall exit */

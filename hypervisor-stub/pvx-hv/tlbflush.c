@@ -216,12 +216,10 @@ void tlbflush_many(struct vm *vm, const uint32_t *ids, uint32_t n)
 	unsigned int seq[MAX_CPUS];
 	bool wait[MAX_CPUS];
 
-	for (; n; ids += MAX_CPUS, n -= n < MAX_CPUS ? n : MAX_CPUS) {	/* n <= vCPUs */
-		uint32_t k = n < MAX_CPUS ? n : MAX_CPUS;
-
-		for (uint32_t i = 0; i < k; i++)
-			wait[i] = flush_ask(&vm->cpus[ids[i]], &seq[i]);
-		for (uint32_t i = 0; i < k; i++)
-			flush_wait(&vm->cpus[ids[i]], wait[i], seq[i]);
-	}
+	if (n > (uint32_t)vm->ncpus)	/* libpvxhv passes each target once */
+		n = vm->ncpus;
+	for (uint32_t i = 0; i < n; i++)
+		wait[i] = flush_ask(&vm->cpus[ids[i]], &seq[i]);
+	for (uint32_t i = 0; i < n; i++)
+		flush_wait(&vm->cpus[ids[i]], wait[i], seq[i]);
 }

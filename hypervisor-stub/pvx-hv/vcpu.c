@@ -11,7 +11,7 @@
  *   anything else      dump registers, exit HV_EINTERNAL.
  *
  * KVM_RUN returns -EINTR when the vCPU is kicked (vcpu_kick: another vCPU's
- * PVX kick, the end of a PVX block, or main() stopping the VM): the kicker
+ * PVX kick, the end of a PVX block, or main() pausing or stopping the VM): the kicker
  * sets run->immediate_exit, so a kick cannot be lost between our check and
  * KVM_RUN, and sends SIG_KICK, which interrupts a KVM_RUN in progress.
  * The block deadline's timer sends SIG_KICK alone; its handler sets the
@@ -163,11 +163,14 @@ static void vcpu_kick_taken(struct vcpu *c)
 }
 
 /*
- * On c's thread: a block is over, whatever ended it.  Every kick libpvxhv
- * recorded until now was for this block: pvxhv_kicked() consumes them, or
- * the next block would return at once for a kick already taken
- * (Documentation/abi/hypercalls.rst: a kick is consumed by the block it
- * wakes).
+ * On c's thread: pvx-hv ends a block before the guest ran again (a kick,
+ * its deadline, a wait's end, or a halt that never began).  Every kick
+ * libpvxhv recorded until now came while the guest was in this block:
+ * pvxhv_kicked() consumes them, or the next block would return at once
+ * for a kick already taken (Documentation/abi/hypercalls.rst: a kick is
+ * consumed by the block it wakes).  Not after KVM itself ended the halt
+ * for an interrupt: the guest ran on, and a kick since is for its next
+ * block.
  */
 static void vcpu_block_over(struct vcpu *c)
 {
@@ -251,10 +254,8 @@ static void vcpu_block(struct vcpu *c)
  */
 static void vcpu_unhalted(struct vcpu *c)
 {
-	if (c->halted) {
+	if (c->halted)
 		vcpu_deadline_disarm(c);
-		vcpu_block_over(c);
-	}
 	c->halted = false;
 }
 
@@ -269,8 +270,10 @@ static void vcpu_interrupted(struct vcpu *c)
 
 	vcpu_kick_taken(c);
 	if (c->halted && !ioctl(c->fd, KVM_GET_MP_STATE, &mp) &&
-	    mp.mp_state == KVM_MP_STATE_HALTED)
+	    mp.mp_state == KVM_MP_STATE_HALTED) {
 		ioctl(c->fd, KVM_SET_MP_STATE, &runnable);
+		vcpu_block_over(c);	/* still in the block: it ends here */
+	}
 	vcpu_unhalted(c);
 	vcpu_pvtimer(c);
 }
@@ -433,6 +436,8 @@ void *vcpu_thread(void *arg)
 	vcpu_running(vm, 1);
 	while (!atomic_load(&vm->done)) {
 		vcpu_pause_point(vm);
+		if (atomic_load(&vm->done))	/* it ended while paused */
+			break;
 		hypercall_enter(c);
 		if (!tlbflush_run_begin(c)) {	/* a TLB flush failed: the VM stops */
 			tlbflush_run_end(c);

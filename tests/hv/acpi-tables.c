@@ -133,8 +133,9 @@ int main(int argc, char **argv)
 	vm.cpuid = &no_cpuid;
 	mptable_setup(&vm);
 	at = rd32(mpf + 4);
-	mpc = vm.ram + (at < BASE_MEM_END ? at : 0);
-	if (MPF_ADDR < BASE_MEM_END - 1024 || MPF_ADDR + 16 > BASE_MEM_END ||
+	mpc = vm.ram + (at < MPF_ADDR ? at : 0);
+	/* Linux's smp_scan_config() looks at 639 KiB to 640 KiB, among others */
+	if (MPF_ADDR < 0x9fc00 || MPF_ADDR + 16 > 0xa0000 ||
 	    memcmp(mpf, "_MP_", 4) || sum(mpf, 16))
 		bad("no MP floating pointer in the last KiB of base memory", "_MP_");
 	else if (at + 44 > MPF_ADDR || memcmp(mpc, "PCMP", 4))

@@ -66,7 +66,8 @@ done
 python3 "$here/mkbzimage.py" --version 0x209 --pref-address 0x7fff0000 --init-size 0xfffff000 \
 	"$img/pvx-exit.bin" "$img/protocol-2.09.bzImage" &&
 python3 "$here/mkbzimage.py" --initrd-max 0x1ffffff "$img/pvx-exit.bin" "$img/initrd-max-32M.bzImage" &&
-head -c $((40 << 20)) /dev/zero > "$img/initrd-40M" ||
+head -c $((40 << 20)) /dev/zero > "$img/initrd-40M" &&
+head -c $((31 << 20)) /dev/zero > "$img/initrd-31M" ||
 	fail build-headers "cannot build the boot-header test images"
 for i in $(seq 64); do echo "just some text, no kernel here"; done > "$img/text"
 : > "$img/empty"
@@ -117,6 +118,8 @@ expect kvm-unusable     68 "/dev/null is not a usable KVM device" -- --kvm /dev/
 # The initrd goes below initrd_addr_max and above the kernel, or nowhere.
 expect initrd-no-room   67 "--initrd: 41943040 bytes do not fit between the kernel's end \(0x[0-9a-f]+\) and the highest address the kernel takes an initrd at \(0x2000000\)" -- \
 	--mem 512M --initrd "$img/initrd-40M" --kvm /dev/null "$img/initrd-max-32M.bzImage"
+expect initrd-over-kernel 67 "--initrd: 32505856 bytes do not fit between the kernel's end \(0x[0-9a-f]+\)" -- \
+	--mem 512M --initrd "$img/initrd-31M" --kvm /dev/null "$img/initrd-max-32M.bzImage"
 # Protocol 2.09 has no pref_address or init_size: those bytes are not
 # read, and the image is taken (it gets as far as KVM).
 expect header-2.09      68 "/dev/null is not a usable KVM device" -- --mem 64M --kvm /dev/null "$img/protocol-2.09.bzImage"
@@ -259,7 +262,7 @@ pvx-timer --personality pvx --features timer --mem 64M --stats --timeout 10 \$HV
 kick --personality pvx --cpus 2 --mem 64M --stats --timeout 120 \$HV/kick
 stdout-stall @run-as.sh stall --personality pvx --mem 64M --timeout 5 --cmdline 0 \$HV/chatter
 stdout-closed @run-as.sh closed --personality pvx --mem 64M --timeout 120 --cmdline 64 \$HV/chatter
-stdout-fd-closed @run-as.sh fd-closed --personality pvx --mem 64M --timeout 120 --cmdline 64 \$HV/chatter
+stdout-fd-closed @run-as.sh fd-closed --personality pvx --mem 64M --timeout 120 --cmdline 30000 \$HV/chatter
 sigint @run-as.sh sigint --mem 64M --timeout 60 \$HV/hang
 CASES
 if ! "$top/scripts/l1/run-cases.sh" "$out" "$out/cases" "$pvx_hv" "${files[@]}"; then
@@ -516,7 +519,7 @@ expect_case pvx-timer 43 "set_timer expiries injected +1$"
 # to its own status. SIGINT: 128 + 2, as a shell reports a signal.
 expect_case stdout-stall 71 "stdout was not read: [0-9]+ bytes of guest output dropped"
 expect_case stdout-closed 44 "stdout was closed: [0-9]+ bytes of guest output dropped"
-expect_case stdout-fd-closed 44 "run-as: fd-closed: status 44"
+expect_case stdout-fd-closed 44 "run-as: fd-closed: fd 1 is /dev/null"
 expect_case sigint 130 "stopped by signal 2"
 # Each kick ends one block: a kick that woke a block is taken, and the
 # next block sleeps. 20 kicks each found vCPU 1 blocked (or about to be).

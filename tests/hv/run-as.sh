@@ -5,7 +5,8 @@
 # case "NAME @run-as.sh MODE ARGS..." (scripts/l1/cases.sh; busybox sh):
 #   stall      stdout a pipe that nobody reads
 #   closed     stdout a pipe whose reader leaves after 4 KiB
-#   fd-closed  no stdout at all (>&-)
+#   fd-closed  no stdout at all (>&-); says what pvx-hv's fd 1 is after 1 s
+#              (/dev/null: a file opened later must not take it)
 #   sigint     SIGINT 3 s after the start
 # Prints pvx-hv's stderr and "run-as: MODE: status N"; exits with
 # pvx-hv's status. A pvx-hv that hangs is killed after 60 s (status 137).
@@ -27,8 +28,12 @@ closed)
 	head -c 4096 "$t/fifo" > /dev/null &
 	timeout -s KILL 60 "$hv" "$@" > "$t/fifo"
 	rc=$? ;;
-fd-closed)
-	timeout -s KILL 60 "$hv" "$@" >&-
+fd-closed)	# (its own --timeout bounds it)
+	"$hv" "$@" >&- &
+	pid=$!
+	sleep 1
+	echo "run-as: fd-closed: fd 1 is $(readlink "/proc/$pid/fd/1" 2>/dev/null || echo gone)"
+	wait "$pid"
 	rc=$? ;;
 sigint)
 	"$hv" "$@" > /dev/null &
