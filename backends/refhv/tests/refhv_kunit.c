@@ -17,6 +17,8 @@
 #include <linux/gfp.h>
 #include <linux/hrtimer.h>
 #include <linux/kthread.h>
+#include <linux/limits.h>
+#include <linux/minmax.h>
 #include <linux/mm.h>
 #include <linux/preempt.h>
 #include <linux/sched/clock.h>
@@ -654,22 +656,26 @@ static s64 pvx_refhv_timer_lateness(struct kunit *test, void (*wait)(u8 *ptr, u8
 /*
  * A pv spinlock waiter whose caller had interrupts on is woken by an
  * interrupt, as kvm_wait()'s safe_halt() is: a local timer is taken
- * about as late as while spinning, not when the wait's REFHV_WAIT_NS
- * deadline ends a sleep with interrupts masked (half of it is the
- * margin: timers are late by milliseconds under nested TCG).
+ * within half the wait's REFHV_WAIT_NS of its time, not when that
+ * deadline ends a sleep with interrupts masked.  The best of a few tries
+ * counts, as timers are late by milliseconds under nested TCG; the same
+ * timer while spinning is printed beside it.
  */
 static void pvx_refhv_wait_irq_on(struct kunit *test)
 {
 	const struct pvx_op_impl *wait = pvx_usable_op(PVX_OP_wait);
-	s64 spin, waiting;
+	s64 spin = S64_MAX, waiting = S64_MAX;
+	int i;
 
 	if (!IS_ENABLED(CONFIG_PARAVIRT_SPINLOCKS) || !wait)
 		kunit_skip(test, "no pv spinlock wait");
-	spin = pvx_refhv_timer_lateness(test, NULL);
-	waiting = pvx_refhv_timer_lateness(test, wait->fn.wait);
-	kunit_info(test, "a timer taken %lld us late spinning, %lld us late in a wait\n",
+	for (i = 0; i < 5; i++) {
+		spin = min(spin, pvx_refhv_timer_lateness(test, NULL));
+		waiting = min(waiting, pvx_refhv_timer_lateness(test, wait->fn.wait));
+	}
+	kunit_info(test, "a timer taken %lld us late spinning, %lld us late in a wait (best of 5)\n",
 		   spin / (s64)NSEC_PER_USEC, waiting / (s64)NSEC_PER_USEC);
-	KUNIT_EXPECT_LT(test, waiting, spin + (s64)REFHV_WAIT_NS / 2);
+	KUNIT_EXPECT_LT(test, waiting, (s64)REFHV_WAIT_NS / 2);
 }
 
 /*
