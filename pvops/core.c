@@ -458,6 +458,19 @@ static void pvx_do_shutdown(enum pvx_shutdown_reason why, int code)
 static int pvx_power_off(struct sys_off_data *data)
 {
 	pvx_do_shutdown(PVX_SHUTDOWN_POWEROFF, 0);
+	return NOTIFY_DONE;	/* still here: the next handler tries (ACPI S5, ...) */
+}
+
+/*
+ * The last power-off handler, reached only when the host's shutdown and
+ * every other handler returned: halt, as a machine that cannot power off
+ * does, rather than return to reboot(2), whose caller (init) would then
+ * exit and panic.
+ */
+static int pvx_power_off_halt(struct sys_off_data *data)
+{
+	pr_err("the host did not power off; halting\n");
+	machine_halt();
 	return NOTIFY_DONE;
 }
 
@@ -509,6 +522,8 @@ static void __init pvx_install_shutdown(void)
 {
 	register_sys_off_handler(SYS_OFF_MODE_POWER_OFF, SYS_OFF_PRIO_FIRMWARE,
 				 pvx_power_off, NULL);
+	register_sys_off_handler(SYS_OFF_MODE_POWER_OFF, SYS_OFF_PRIO_LOW,
+				 pvx_power_off_halt, NULL);
 	pvx_native_restart = machine_ops.restart;
 	machine_ops.restart = pvx_restart;
 	atomic_notifier_chain_register(&panic_notifier_list, &pvx_panic_nb);

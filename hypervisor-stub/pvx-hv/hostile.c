@@ -9,6 +9,7 @@
  *   register-error  register_shared_page fails with -PVX_EINVAL
  *   time-odd        the shared page's time record version stays odd
  *   page-unfilled   register_shared_page succeeds, the page stays empty
+ *   shutdown-returns  shutdown(POWEROFF) returns 0 and the VM runs on
  *
  * and two hosts of other versions, for the version-skew tests:
  *
@@ -35,6 +36,7 @@ static const char *const hostile_names[] = {
 	[HOSTILE_REGISTER_ERROR] = "register-error",
 	[HOSTILE_TIME_ODD] = "time-odd",
 	[HOSTILE_PAGE_UNFILLED] = "page-unfilled",
+	[HOSTILE_SHUTDOWN_RETURNS] = "shutdown-returns",
 	[HOSTILE_FUTURE_MINOR] = "future-minor",
 	[HOSTILE_OTHER_MAJOR] = "other-major",
 };
@@ -82,6 +84,11 @@ bool hostile_before(struct vm *vm, struct pvxhv_regs *r)
 
 	if (vm->hostile == HOSTILE_OTHER_MAJOR && r->rax == PVX_HC_negotiate) {
 		r->rax = (uint64_t)-PVX_EPROTONOSUPPORT;
+		return true;
+	}
+	if (vm->hostile == HOSTILE_SHUTDOWN_RETURNS && r->rax == PVX_HC_shutdown &&
+	    r->rbx == PVX_SHUTDOWN_POWEROFF) {
+		r->rax = 0;
 		return true;
 	}
 	if (r->rax != PVX_HC_register_shared_page ||

@@ -238,6 +238,7 @@ $(for m in "${hostile_modes[@]}"; do
 	echo "hostile-$m --personality pvx --hostile $m --cpus 1 --stats --timeout 600 $initrd_arg --cmdline '$cmdline' \$HV/bzImage"
 done)
 kvm2 --personality kvm --cpus 2 --stats --timeout 600 $initrd_arg --cmdline '$cmdline' \$HV/bzImage
+hostile-shutdown-returns --personality pvx --hostile shutdown-returns --cpus 1 --stats --timeout 60 $initrd_arg --cmdline '$pvx_cmdline pvx_poweroff=1' \$HV/bzImage
 qemu-kvm2 @qemu-kvm.sh 2 512M 300 \$HV/bzImage \$HV/initrd '$cmdline'
 pvx-panic --personality pvx --cpus 1 --stats --timeout 300 $initrd_arg --cmdline '$pvx_cmdline rdinit=/nonexistent panic=0' \$HV/bzImage
 pvx-panic-restart --personality pvx --cpus 1 --stats --timeout 300 $initrd_arg --cmdline '$pvx_cmdline rdinit=/nonexistent panic=1' \$HV/bzImage
@@ -514,6 +515,16 @@ expect_case watchdog 71 "watchdog: guest still running after 3 s"
 expect_case pvx-exit 42 "hypercall +9 +shutdown +1"
 # set_timer: a host timer that injects the vector.
 expect_case pvx-timer 43 "set_timer expiries injected +1$"
+# A host whose shutdown(POWEROFF) returns: the guest, with no other way to
+# power off (no ACPI here), halts and says so, rather than returning to
+# init, which would exit and panic; the watchdog then ends it.
+if [ "$kernel" != - ]; then
+	expect_case hostile-shutdown-returns 71 "the host did not power off; halting"
+	check hostile-shutdown-returns no_panic "$(grep -qE 'Attempted to kill init|Kernel panic' \
+		"$out/hostile-shutdown-returns.log" || echo yes)" \
+		"$(grep -m1 -oE 'Attempted to kill init.*|Kernel panic.*' "$out/hostile-shutdown-returns.log" ||
+		   echo 'no panic'), $(grep -m1 -o 'PVX-RESULT: .*' "$out/hostile-shutdown-returns.log")"
+fi
 # A stdout nobody reads: the watchdog still ends it, and the output it
 # could not write is counted. A stdout that goes away: the guest runs on
 # to its own status. SIGINT: 128 + 2, as a shell reports a signal.
