@@ -203,6 +203,8 @@ static bool timespec_before(const struct timespec *a, const struct timespec *b)
  */
 static void wait_and_stop(struct vm *vm, unsigned int timeout)
 {
+	/* --reinstance's period (options.c allows it only with a libpvxhv) */
+	const unsigned int every = vm->reinstance_s;
 	sigset_t set;
 	struct timespec start, end, next, now, left;
 
@@ -210,9 +212,10 @@ static void wait_and_stop(struct vm *vm, unsigned int timeout)
 	sigaddset(&set, SIG_DONE);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
+
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	end = timespec_after(&start, timeout);
-	next = timespec_after(&start, vm->reinstance_s);
+	next = timespec_after(&start, every);
 	while (!atomic_load(&vm->done)) {
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if (timeout && !timespec_before(&now, &end)) {
@@ -220,24 +223,24 @@ static void wait_and_stop(struct vm *vm, unsigned int timeout)
 			vm_finish(vm, HV_ETIMEOUT);
 			break;
 		}
-		if (vm->hv && vm->reinstance_s && !timespec_before(&now, &next)) {
+		if (every && !timespec_before(&now, &next)) {
 			int err = vm_pause(vm) ? hypercall_reinstance(vm) : 0;
 
 			if (err)	/* done before they resume: no vCPU runs on */
 				vm_finish(vm, err);
 			vm_resume(vm);
-			next = timespec_after(&now, vm->reinstance_s);
+			next = timespec_after(&now, every);
 			continue;
 		}
-		struct timespec until = vm->hv && vm->reinstance_s &&
-					(!timeout || timespec_before(&next, &end)) ? next : end;
+		struct timespec until = every && (!timeout || timespec_before(&next, &end)) ?
+					next : end;
 
 		left.tv_sec = until.tv_sec - now.tv_sec;
 		left.tv_nsec = until.tv_nsec - now.tv_nsec;
 		if (left.tv_nsec < 0)
 			left.tv_sec--, left.tv_nsec += 1000000000;
 		int sig = sigtimedwait(&set, NULL,
-				       timeout || (vm->hv && vm->reinstance_s) ? &left : NULL);
+				       timeout || every ? &left : NULL);
 
 		if (sig == SIGINT || sig == SIGTERM) {
 			PVX_HV_LOG("stopped by signal %d (%s)", sig, strsignal(sig));

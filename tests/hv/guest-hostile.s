@@ -78,10 +78,6 @@ start_aps:
 	ap_trampoline
 
 ap_entry:
-	mov $0x10, %ax
-	mov %ax, %ds
-	mov %ax, %es
-	mov %ax, %ss
 	mov $1, %eax
 	cpuid
 	shr $24, %ebx			# APIC id

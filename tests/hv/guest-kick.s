@@ -61,10 +61,6 @@ fail:	ud2				# triple fault
 # The AP: its local APIC stays disabled and nothing is routed to it, so
 # with interrupts on nothing but a kick ends its block.
 ap_entry:
-	mov $0x10, %ax
-	mov %ax, %ds
-	mov %ax, %es
-	mov %ax, %ss
 	mov $STACKS - 0x1000, %esp
 	movl $1, started
 	mov port, %edx
