@@ -88,6 +88,16 @@ $(HOST_OUT)/tsan-%: $(HOST_TESTS)/test-%.c $(HOST_LIB_SRCS) $(HOST_TEST_HDRS)
 	$(HOST_CLANG) $(HOST_CSTD) -O1 -g $(HOST_TSAN) -DPVXHV_TEST_HOOKS -pthread $(HOST_INC) \
 		-I$(HOST_SRC)/lib -o $@ $< $(HOST_LIB_SRCS)
 
+# pvx-hv's --hostile modes without KVM (tests/host/test-hostile.c): its
+# run-time sources and the library, with ioctl() wrapped (a fake TSC).
+HOSTILE_HV_SRCS	:= $(filter-out %/main.c %/options.c %/stats.c %/boot.c %/acpi.c %/kvmstats.c, \
+			$(wildcard $(HOST_SRC)/pvx-hv/*.c))
+$(HOST_OUT)/test-hostile: $(HOST_TESTS)/test-hostile.c $(HOSTILE_HV_SRCS) $(wildcard $(HOST_SRC)/pvx-hv/*.h) \
+		$(HOST_LIB_SRCS) $(HOST_TEST_HDRS)
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_CSTD) -D_GNU_SOURCE -O1 -g $(HOST_SAN) -DPVXHV_TEST_HOOKS -pthread $(HOST_INC) \
+		-I$(HOST_SRC)/lib -I$(HOST_SRC)/pvx-hv -Wl,--wrap=ioctl -o $@ $< $(HOSTILE_HV_SRCS) $(HOST_LIB_SRCS)
+
 $(HOST_OUT)/abi-gen: $(HOST_TESTS)/abi-gen.c $(HOST_TEST_HDRS)
 	@mkdir -p $(@D)
 	$(HOST_CC) $(HOST_CSTD) -O1 $(HOST_INC) -o $@ $<

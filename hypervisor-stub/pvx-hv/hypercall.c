@@ -166,6 +166,8 @@ static struct pvxhv *hv_create(struct vm *vm)
 
 	if (!vm->flush_tlb)
 		cfg.features &= ~PVX_FEATURE(FLUSH_TLB);
+	if (vm->hostile)
+		hostile_config(vm, &cfg);
 	hv = pvxhv_create(&cfg);
 	if (!hv)
 		PVX_HV_LOG("libpvxhv refused the configuration (%d vCPUs, ABI %u.%u, features %#llx, "
@@ -242,9 +244,16 @@ void hypercall_cpuid(struct vm *vm, struct kvm_cpuid2 *c,
 /* Before KVM_RUN: the library refreshes the vCPU's shared page; a deferred flush. */
 void hypercall_enter(struct vcpu *c)
 {
-	if (c->vm->hv &&
-	    pvxhv_vcpu_enter(c->vm->hv, c->id, steal_ns(c)) & PVXHV_ENTER_FLUSH_TLB)
+	struct vm *vm = c->vm;
+	uint64_t steal;
+
+	if (!vm->hv)
+		return;
+	steal = vm->hostile ? hostile_steal(c, steal_ns(c)) : steal_ns(c);
+	if (pvxhv_vcpu_enter(vm->hv, c->id, steal) & PVXHV_ENTER_FLUSH_TLB)
 		tlbflush_on_entry(c);
+	if (vm->hostile)
+		hostile_enter(c);
 }
 
 /* During or at the end of a block: a kick since the token ends it, and is consumed. */
@@ -270,9 +279,9 @@ void hypercall(struct vcpu *c)
 
 	c->st.hcalls[r.rax < STAT_HCALLS ? r.rax : STAT_HCALLS]++;
 	if (!c->vm->hostile || !hostile_before(c->vm, &r)) {
+		struct pvxhv_regs call = r;
+
 		pvxhv_hypercall(c->vm->hv, c->id, &r);
-		if (c->vm->hostile)
-			hostile_after(c->vm, k->rax, k->rbx, (int64_t)r.rax);
 		/* a multicall that succeeded ran all its calls (RCX <= 64) */
 		if (k->rax == PVX_HC_multicall && !r.rax && k->rcx) {
 			c->st.batches++;
@@ -281,6 +290,9 @@ void hypercall(struct vcpu *c)
 		/* FLUSH_TLB trusts KVM's record of a vCPU while its page is registered */
 		if (c->vm->flush_tlb && k->rax == PVX_HC_register_shared_page && !r.rax)
 			tlbflush_shared_page(c, k->rbx != PVX_GPA_NONE);
+		/* last: the bookkeeping above goes by what the library did */
+		if (c->vm->hostile)
+			hostile_after(c, &call, &r);
 	}
 	k->rax = r.rax;
 	c->run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,19 +38,14 @@ static const char usage_text[] =
 	"      --features LIST    offer only these PVX features, e.g. shared_page,console;\n"
 	"                         +f,-g: the default with f added and g taken away\n"
 	"                         (default: all but timer, which costs more than the LAPIC's)\n"
-	"      --hostile MODE     lie on purpose, for tests: abi-high, features-extra,\n"
-	"                         register-error, time-odd, page-unfilled,\n"
-	"                         shutdown-returns; or be a host\n"
-	"                         of another version: future-minor, other-major\n"
-	"                         (hostile.c)\n"
+	"      --hostile MODE     lie on purpose, for tests: one of the modes below\n"
 	"      --reinstance SECONDS  every SECONDS, save libpvxhv's state, destroy it,\n"
 	"                         and restore the state into a new instance (tests)\n"
 	"  -s, --stats            print VM exits, hypercalls and KVM's own counters\n"
 	"                         at exit (stderr)\n"
 	"  -k, --kvm PATH         KVM device (default /dev/kvm)\n"
 	"  -h, --help             this text\n"
-	"  -V, --version          pvx-hv's version, the PVX ABI and libpvxhv API it uses\n"
-	"exit status:\n";
+	"  -V, --version          pvx-hv's version, the PVX ABI and libpvxhv API it uses\n";
 
 #define STATUS_ROW(name, value, shown, what)	{ shown, what },
 static const struct { const char *shown, *what; } statuses[] = {
@@ -60,15 +56,33 @@ static const struct { const char *shown, *what; } statuses[] = {
 static void usage(FILE *f)
 {
 	fputs(usage_text, f);
+	fputs("hostile modes (hostile.c):\n", f);
+	for (int m = HOSTILE_NONE + 1; m < HOSTILE_COUNT; m++)
+		fprintf(f, "  %-24s %s\n", hostile_name(m), hostile_what(m));
+	fputs("exit status:\n", f);
 	for (size_t i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++)
 		if (statuses[i].shown)
 			fprintf(f, "  %-6s %s\n", statuses[i].shown, statuses[i].what);
 }
 
-static int usage_error(const char *fmt, const char *arg)
+static int __attribute__((format(printf, 1, 2))) usage_error(const char *fmt, ...)
 {
+	va_list ap;
+
+	va_start(ap, fmt);
 	fprintf(stderr, "pvx-hv: ");
-	fprintf(stderr, fmt, arg);
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, "\nTry 'pvx-hv --help'.\n");
+	va_end(ap);
+	return HV_EUSAGE;
+}
+
+/* "--hostile: 'x' is not a mode; modes: a, b, ..." */
+static int hostile_error(const char *arg)
+{
+	fprintf(stderr, "pvx-hv: --hostile: '%s' is not a mode; modes:", arg);
+	for (int m = HOSTILE_NONE + 1; m < HOSTILE_COUNT; m++)
+		fprintf(stderr, "%s %s", m > HOSTILE_NONE + 1 ? "," : "", hostile_name(m));
 	fprintf(stderr, "\nTry 'pvx-hv --help'.\n");
 	return HV_EUSAGE;
 }
@@ -233,7 +247,7 @@ int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'H':
 			if (hostile_parse(optarg, &o->hostile))
-				return usage_error("--hostile: '%s' is not a mode (see --help)", optarg);
+				return hostile_error(optarg);
 			break;
 		case 'R':
 			if (!parse_uint(optarg, 86400, &v) || !v)

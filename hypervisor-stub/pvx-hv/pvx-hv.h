@@ -170,6 +170,11 @@ struct vcpu {
 	atomic_bool st_live;		/* KVM keeps its steal-time record */
 	atomic_ulong flush_deferred;	/* flushes left to KVM (preempted) */
 	atomic_ulong flush_kicked;	/* flushes that made it leave KVM_RUN */
+
+	/* --hostile (hostile.c), on the vCPU's thread only */
+	bool hostile_paged;		/* a shared page is registered ... */
+	uint64_t hostile_page;		/* ... at this GPA */
+	uint64_t hostile_time;		/* the system_time last bent, as written */
 };
 
 #define OUTPUT_LINE	4096		/* the longest line a device hands over */
@@ -233,17 +238,57 @@ struct image {			/* a validated bzImage, as read from disk */
 #define MSR_IA32_TSC	0x10		/* the TSC, as KVM_GET/SET_MSRS see it */
 #define RFLAGS_IF	0x200		/* interrupts enabled */
 
+/*
+ * --hostile modes, one row each: X(ID, name, what it bends).  The enum,
+ * --help's table and the names --hostile takes come from here;
+ * Documentation/pvx-hv.rst has a copy of the table that make check-host
+ * compares with --help.  hostile.c says exactly when each bend happens.
+ */
+#define HOSTILE_MODES(X)							\
+	X(ABI_HIGH,		"abi-high",		"negotiate answers a version above the one offered") \
+	X(FEATURES_EXTRA,	"features-extra",	"negotiate grants a feature never offered (bit 63)") \
+	X(REGISTER_ERROR,	"register-error",	"register_shared_page fails with -PVX_EINVAL") \
+	X(TIME_ODD,		"time-odd",		"the time record's version stays odd") \
+	X(PAGE_UNFILLED,	"page-unfilled",	"register_shared_page succeeds, the page stays empty") \
+	X(SHUTDOWN_RETURNS,	"shutdown-returns",	"shutdown(POWEROFF) returns 0 and the VM runs on") \
+	X(FUTURE_MINOR,		"future-minor",		"a host of ABI 1.(latest+1) with a feature bit unknown") \
+	X(OTHER_MAJOR,		"other-major",		"a host of ABI 2.0: negotiate refuses major 1") \
+	X(CPUID_TRANSPORT,	"cpuid-transport",	"CPUID base+2 EAX: a transport no version defines") \
+	X(CPUID_PORT0,		"cpuid-port0",		"CPUID base+2 EBX: I/O port 0") \
+	X(CPUID_PORT_HIGH,	"cpuid-port-high",	"CPUID base+2 EBX: port 0xfffe (4 bytes past 0xffff)") \
+	X(CPUID_VERSION_GARBAGE, "cpuid-version-garbage", "CPUID base+1 EAX: version 0xffffffff") \
+	X(CPUID_NR_VCPUS0,	"cpuid-nr-vcpus0",	"CPUID base+1 EDX: 0 vCPUs served") \
+	X(CPUID_FEATURES_ALL,	"cpuid-features-all",	"CPUID base+1 EBX, ECX: all 64 feature bits set") \
+	X(CPUID_LEAVES_SHORT,	"cpuid-leaves-short",	"CPUID base+0 EAX: base+1, below the transport leaf") \
+	X(NEGOTIATE_SIZE,	"negotiate-size",	"negotiate writes back size 0") \
+	X(NEGOTIATE_SIZE_LARGE,	"negotiate-size-large",	"negotiate writes back a size above the guest's") \
+	X(NEGOTIATE_MAJOR_LOW,	"negotiate-major-low",	"negotiate answers version 0.1, a major below") \
+	X(NEGOTIATE_MAX_MULTICALL0, "negotiate-max-multicall0", "negotiate writes back max_multicall 0") \
+	X(NEGOTIATE_NR_VCPUS0,	"negotiate-nr-vcpus0",	"negotiate writes back nr_vcpus 0") \
+	X(NEGOTIATE_POSITIVE,	"negotiate-positive",	"negotiate succeeds but returns 1, not 0") \
+	X(RET_POSITIVE,		"ret-positive",		"every call but negotiate documented as 0 returns 7") \
+	X(RET_UNDOCUMENTED,	"ret-undocumented",	"every call but negotiate returns -9999 (served)") \
+	X(SET_TIMER_ERROR,	"set-timer-error",	"TIMER offered; every set_timer fails, -PVX_EINVAL") \
+	X(SEND_IPI_SHORT,	"send-ipi-short",	"send_ipi interrupts no vCPU and returns 0") \
+	X(CONSOLE_NO_PROGRESS,	"console-no-progress",	"console_write writes nothing and returns 0") \
+	X(CONSOLE_ERROR,	"console-error",	"console_write writes nothing, -PVX_EFAULT") \
+	X(TIME_MUL0,		"time-mul0",		"time record without a TSC scale (mul 0; valid)") \
+	X(TIME_SHIFT127,	"time-shift127",	"time record tsc_shift 127") \
+	X(TIME_BACKWARDS,	"time-backwards",	"system_time goes back 1 s, 2 s into the boot") \
+	X(TIME_JUMP,		"time-jump",		"system_time jumps ahead 1 h, 2 s into the boot") \
+	X(STEAL_BACKWARDS,	"steal-backwards",	"steal_ns goes back 1 s, 2 s into the boot") \
+	X(STEAL_ODD,		"steal-odd",		"steal_version stays odd") \
+	X(PREEMPTED_GARBAGE,	"preempted-garbage",	"preempted 0xff, on the running vCPU") \
+	X(SIZE_SHORT,		"size-short",		"the record's size 16: time and steal lie beyond") \
+	X(RECORD_RETIRED,	"record-retired",	"the record's flags cleared, 2 s into the boot")
+
+#define HOSTILE_ENUM(id, name, what)	HOSTILE_##id,
 enum hostile {
 	HOSTILE_NONE,
-	HOSTILE_ABI_HIGH,
-	HOSTILE_FEATURES_EXTRA,
-	HOSTILE_REGISTER_ERROR,
-	HOSTILE_TIME_ODD,
-	HOSTILE_PAGE_UNFILLED,
-	HOSTILE_SHUTDOWN_RETURNS,
-	HOSTILE_FUTURE_MINOR,
-	HOSTILE_OTHER_MAJOR,
+	HOSTILE_MODES(HOSTILE_ENUM)
+	HOSTILE_COUNT
 };
+#undef HOSTILE_ENUM
 
 struct vm {
 	int kvm;			/* /dev/kvm */
@@ -370,10 +415,16 @@ void tlbflush_many(struct vm *vm, const uint32_t *ids, uint32_t n);
 
 /* hostile.c: --hostile, a hypervisor that lies on purpose (tests) */
 struct pvxhv_regs;
+struct pvxhv_config;
 int hostile_parse(const char *s, enum hostile *mode);
-bool hostile_before(struct vm *vm, struct pvxhv_regs *r);
+const char *hostile_name(enum hostile mode);
+const char *hostile_what(enum hostile mode);
+void hostile_config(const struct vm *vm, struct pvxhv_config *cfg);
 void hostile_cpuid(struct vm *vm, uint32_t offset, uint32_t r[4]);
-void hostile_after(struct vm *vm, uint64_t nr, uint64_t gpa, int64_t ret);
+bool hostile_before(struct vm *vm, struct pvxhv_regs *r);
+void hostile_after(struct vcpu *c, const struct pvxhv_regs *call, struct pvxhv_regs *r);
+uint64_t hostile_steal(struct vcpu *c, uint64_t steal_ns);
+void hostile_enter(struct vcpu *c);
 
 /* boot.c: the bzImage, the boot protocol, the MP table */
 int image_load_file(struct image *img, const char *path);

@@ -188,6 +188,46 @@ if step build.tsan-threads mk "$out/tsan-threads"; then
 		TSAN_OPTIONS="halt_on_error=1 exitcode=66 second_deadlock_stack=1"
 fi
 
+# pvx-hv's --hostile modes: each bend, without a guest or KVM (ASan+UBSan);
+# the binary takes every mode --help lists and refuses another, naming
+# them all; Documentation/pvx-hv.rst's copy of the list is --help's.
+if step build.test-hostile mk "$out/test-hostile"; then
+	run_cases hostile "$out/test-hostile"
+fi
+hv_bin=$top/build/hv/pvx-hv
+hostile_names() { "$hv_bin" --help | sed -n '/^hostile modes/,/^exit status:$/{s/^  \([a-z0-9-]*\) .*/\1/p}'; }
+hostile_parse_all() {
+	local m msg n=0
+	for m in $(hostile_names); do
+		msg=$("$hv_bin" --hostile "$m" 2>&1)
+		[ $? = 64 ] && [ "$(head -1 <<<"$msg")" = "pvx-hv: no kernel image given" ] ||
+			{ echo "--hostile $m: $msg"; return 1; }
+		n=$((n + 1))
+	done
+	echo "$n modes"
+	[ "$n" -ge 30 ]
+}
+hostile_refused() {
+	local m msg
+	msg=$("$hv_bin" --hostile bogus /nonexistent 2>&1)
+	[ $? = 64 ] || { echo "status $?: $msg"; return 1; }
+	grep -q "^pvx-hv: --hostile: 'bogus' is not a mode; modes: abi-high, " <<<"$msg" || { echo "$msg"; return 1; }
+	for m in $(hostile_names); do
+		grep -qE "[ ,]$m(,|\$)" <<<"$(head -1 <<<"$msg")" || { echo "$m not named: $msg"; return 1; }
+	done
+}
+hostile_doc() {
+	local help doc
+	help=$("$hv_bin" --help | sed -n '/^hostile modes/,/^exit status:$/{/^  /p}')
+	doc=$(sed -n '/compares with this copy of the modes::$/,/^[^ ]/{/^  /p}' "$top/Documentation/pvx-hv.rst")
+	[ -n "$help" ] && [ "$help" = "$doc" ] || { diff <(echo "$doc") <(echo "$help"); return 1; }
+}
+if step build.pvx-hv mk pvx-hv; then
+	step hostile.every_mode_parses hostile_parse_all
+	step hostile.unknown_mode_refused hostile_refused
+	step hostile.doc_lists_modes hostile_doc
+fi
+
 # 6. Install with pkg-config, link statically and dynamically, run.
 install_smoke() {
 	local p=$log/prefix
