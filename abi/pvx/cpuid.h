@@ -15,6 +15,11 @@
  *           EBX = I/O port for PVX_TRANSPORT_IOPORT, 0 otherwise
  *           ECX, EDX = 0 (reserved)
  *
+ * A guest MUST treat these as "no PVX" (and run native): a highest leaf
+ * below base + PVX_CPUID_LEAF_TRANSPORT, a version of another major, a
+ * transport it does not know, and for PVX_TRANSPORT_IOPORT a port outside
+ * PVX_IOPORT_MIN..PVX_IOPORT_MAX.  A host MUST NOT publish them.
+ *
  * A hypervisor may expose other signatures (e.g. KVM's) at other bases in
  * the same range; the scan finds PVX wherever it is.
  */
@@ -51,6 +56,13 @@
  * PVX_TRANSPORT_VMCALL:  "vmcall" (Intel VMX).
  * PVX_TRANSPORT_VMMCALL: "vmmcall" (AMD SVM).
  */
+/*
+ * The usable I/O ports: not port 0, and not a port whose 4 bytes
+ * (port..port+3, the outl) run past 0xffff.
+ */
+#define PVX_IOPORT_MIN			0x0001u
+#define PVX_IOPORT_MAX			0xfffcu
+
 enum pvx_transport {
 	PVX_TRANSPORT_NONE	= 0,
 	PVX_TRANSPORT_IOPORT	= 1,

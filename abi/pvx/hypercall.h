@@ -15,7 +15,10 @@
  *	RSI	argument 2
  *	RDI	argument 3
  *	R8	argument 4
- *	RAX	result: >= 0 success, < 0 a negated PVX_E* code
+ *	RAX	result: < 0 a negated PVX_E* code; >= 0 success, but only
+ *		a value the call's "returns" allows: a call documented as
+ *		returning 0 that returns anything else (a positive value
+ *		too) has failed, a protocol error, as a negative result
  *
  * RDX is not an argument: the I/O-port transport needs DX for the port.
  * Argument registers a hypercall does not use (those >= its argument count)

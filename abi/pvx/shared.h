@@ -23,9 +23,18 @@
  * d' = shift < 0 ? d >> -shift : d << shift (64 bits) and the product
  * d' * tsc_to_system_mul is a 64 x 32 -> 96-bit product (at least 96 bits,
  * e.g. unsigned __int128; pvclock's mul_u64_u32_shr), of which the result
- * keeps bits 95:32.  A 64-bit product would overflow within seconds.  If
- * tsc_to_system_mul is 0 the host has no TSC scale: time is system_time,
- * refreshed on every host entry.
+ * keeps bits 95:32.  A 64-bit product would overflow within seconds.
+ * tsc_shift MUST lie in PVX_TIME_SHIFT_MIN..PVX_TIME_SHIFT_MAX; a record
+ * with a shift outside is unusable and a guest MUST NOT use the time it
+ * gives.  tsc_to_system_mul 0 is valid: the host has no TSC scale, and the
+ * time is system_time, refreshed when the host enters the vCPU; it gives
+ * no TSC rate, so a guest that needs one MAY decline the time ops.
+ *
+ * size: a host MUST set it to at least the size of this struct in the
+ * version it negotiated; a guest MUST NOT read a field that lies, wholly or
+ * partly, beyond size.  flags: a bit the host clears after registration
+ * retires that part of the record; the guest MUST stop using it from its
+ * next read.  Documentation/abi/shared-page.rst has the whole set of rules.
  *
  * Steal time and the preempted flag are guarded by steal_version in the
  * same way.  preempted is non-zero while the vCPU is not running on a
@@ -36,6 +45,10 @@
 
 #include <linux/types.h>
 #include <pvx/version.h>
+
+/* The range of pvx_time_info.tsc_shift (pvclock's users shift either way). */
+#define PVX_TIME_SHIFT_MIN	(-32)
+#define PVX_TIME_SHIFT_MAX	32
 
 /* pvx_time_info.flags */
 #define PVX_TIME_TSC_STABLE	0x01	/* TSC is synchronised across vCPUs */

@@ -229,7 +229,7 @@ struct pvxhv_ops {
 struct pvxhv_config {
 	uint32_t nr_vcpus;		/* 1..PVX_MAX_VCPUS */
 	uint32_t transport;		/* enum pvx_transport */
-	uint16_t io_port;		/* PVX_TRANSPORT_IOPORT: the port */
+	uint16_t io_port;		/* PVX_TRANSPORT_IOPORT: the port, PVX_IOPORT_MIN..MAX */
 	uint32_t cpuid_base;		/* 0: 0x40000000 */
 	uint32_t abi_version;		/* serve this 1.x (0: the latest) */
 	uint64_t features;		/* features to offer; ~0: all possible */

@@ -320,6 +320,10 @@ static bool config_ok(const struct pvxhv_config *cfg)
 	default:
 		return false;
 	}
+	/* a port no guest may use (Documentation/abi/discovery.rst) */
+	if (cfg->transport == PVX_TRANSPORT_IOPORT &&
+	    (cfg->io_port < PVX_IOPORT_MIN || cfg->io_port > PVX_IOPORT_MAX))
+		return false;
 	if (cfg->cpuid_base && (cfg->cpuid_base < PVX_CPUID_SCAN_FIRST ||
 				cfg->cpuid_base > PVX_CPUID_SCAN_LAST ||
 				cfg->cpuid_base % PVX_CPUID_SCAN_STEP))

@@ -79,6 +79,7 @@ static void test_create_rejects_bad_config(void)
 	struct pvxhv_config c;
 	struct pvxhv_ops ops;
 	struct pvxhv_mem_region wrap;
+	struct pvxhv *hv;
 
 	up_raw(&o);
 	c = vm.cfg;
@@ -89,6 +90,15 @@ static void test_create_rejects_bad_config(void)
 	c = vm.cfg;
 	c.transport = 7;
 	EXPECT(!pvxhv_create(&c));
+	c = vm.cfg;
+	c.io_port = 0;			/* no guest may use these ports */
+	EXPECT(!pvxhv_create(&c));
+	c.io_port = PVX_IOPORT_MAX + 1;
+	EXPECT(!pvxhv_create(&c));
+	c.io_port = PVX_IOPORT_MAX;
+	hv = pvxhv_create(&c);
+	EXPECT(hv);
+	pvxhv_destroy(hv);
 	c = vm.cfg;
 	c.cpuid_base = 0x40000080;
 	EXPECT(!pvxhv_create(&c));
