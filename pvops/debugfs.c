@@ -2,21 +2,14 @@
 /*
  * pvx debugfs: /sys/kernel/debug/pvx/
  *
- *   status  the boot line, then abi_headers=<the ABI these headers describe>
- *   ops     one line per op: name, boot step, pv or native
+ *   status  the boot line as of now, then abi_headers=<the ABI these
+ *           headers describe>
+ *   ops     one line per op: name, its mainline hook, pv or native
  */
 #include <linux/debugfs.h>
 #include <linux/init.h>
 #include <linux/seq_file.h>
 #include <asm/pvx.h>
-
-static const char *const pvx_step_names[PVX_NR_STEPS] = {
-	[PVX_STEP_PLATFORM]	= "platform",
-	[PVX_STEP_APIC]		= "apic",
-	[PVX_STEP_SMP]		= "smp",
-	[PVX_STEP_CONSOLE]	= "console",
-	[PVX_STEP_LATE]		= "late",
-};
 
 static int pvx_status_show(struct seq_file *m, void *unused)
 {
@@ -30,9 +23,8 @@ static int pvx_ops_show(struct seq_file *m, void *unused)
 	unsigned int op;
 
 	for (op = 0; op < PVX_NR_OPS; op++)
-		seq_printf(m, "%s step=%s %s\n", pvx_op_name(op),
-			   pvx_step_names[pvx_op_step(op)],
-			   pvx_active_op(op) ? "pv" : "native");
+		seq_printf(m, "%-20s %-44s %s\n", pvx_op_name(op), pvx_op_hook(op),
+			   pvx_op_is_pv(op) ? "pv" : "native");
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(pvx_ops);

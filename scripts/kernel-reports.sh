@@ -11,6 +11,6 @@
 reports='WARNING:|BUG:|Oops|UBSAN:|KFENCE:|KASAN:|INFO: (lockdep is turned off|task .* blocked)'
 reports+='|possible (circular|recursive) locking|inconsistent lock state|DEBUG_LOCKS_WARN_ON'
 reports+='|suspicious RCU usage|sleeping function called from invalid context'
-reports+='|using smp_processor_id\(\) in preemptible'
+reports+='|using smp_processor_id\(\) in preemptible|rcu: INFO: .*stall'
 grep -aE "$reports" "$1"
 [ $? -le 1 ] || exit 2

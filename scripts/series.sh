@@ -47,7 +47,9 @@ for msg in "$series"/[0-9][0-9]-*.msg; do
 		cp "$top/$src" "$work/$dst"
 	done
 	if [ -f "$series/$id.diff" ]; then
-		git -C "$work" apply --whitespace=error-all "$series/$id.diff"
+		# the MAINTAINERS entry names whoever sends the series
+		sed "s|@AUTHOR@|$signoff|" "$series/$id.diff" |
+			git -C "$work" apply --whitespace=error-all -
 	fi
 	git -C "$work" add -f -A .
 	if git -C "$work" diff --cached --quiet; then

@@ -1,42 +1,57 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * refhv: the pvx backend for hypervisors that speak the PVX ABI
+ * refhv: Linux as a guest of a hypervisor that speaks the PVX ABI
  * (include/uapi/pvx/, Documentation/virt/pvx/abi/), such as pvx-hv.
  *
- * Detection scans the CPUID hypervisor range for the PVX signature; the
- * transport named there (port I/O, vmcall or vmmcall) becomes the target
- * of one static call, so no hypercall branches on it.  Negotiation offers
- * ABI 1.1 and falls back to what the host accepts (1.0).  Each vCPU
- * registers a shared page, a pvclock-layout time record plus steal time
- * and the preempted flag; the host's answers are checked, with bounded
- * retries, and any surprise leaves the ops it affects native.
+ * Shaped like arch/x86/kernel/kvm.c: one x86 hypervisor entry whose
+ * detect() only reads the PVX CPUID leaves; init_platform negotiates (or
+ * takes what earlycon=pvx negotiated) and installs each op whose feature
+ * the host granted, by direct assignment to mainline's hook; the APIC,
+ * SMP, console, cpuhp and late hooks install the rest.  Every op the host
+ * did not grant, or whose answer failed a check, stays native.
+ *
+ * The transport named by CPUID (port I/O, vmcall or vmmcall) becomes the
+ * target of one static call, so no hypercall branches on it.  Each vCPU
+ * registers a shared page: a pvclock-layout time record, steal time and
+ * the preempted flag.  The host's answers are checked, with bounded
+ * retries, and a surprise leaves the ops it affects native, with one
+ * message.
  *
  * Ops: sched_clock, a clocksource and the TSC frequency from the time
- * record; steal clock and vcpu_is_preempted from the shared page; pv
- * spinlocks on block/kick_vcpu; a per-CPU clockevent on set_timer;
- * remote TLB flushes on flush_tlb, which leave a preempted vCPU's flush
- * to the host; multi-target IPIs on send_ipi (ABI 1.1); the pvx console on
- * console_write; shutdown; a call-function IPI to a busy but preempted
- * vCPU yields, the yield batched with the IPI in one multicall.  HLT stays
- * native: under pvx-hv it is handled inside KVM, where a PVX hypercall
- * exits to userspace.
+ * record; the steal clock and vcpu_is_preempted from the shared page; a
+ * per-CPU clockevent on set_timer; remote TLB flushes on flush_tlb, which
+ * leave a preempted vCPU's flush to the host; multi-target IPIs on
+ * send_ipi (ABI 1.1); a call-function IPI to a busy but preempted vCPU
+ * batched with a sched_yield in one multicall; pv spinlocks on block and
+ * kick_vcpu; the pvx console on console_write; shutdown, reboot and
+ * crash.  HLT stays native: under pvx-hv it is handled inside KVM, where
+ * a PVX hypercall exits to userspace.
  */
 #define pr_fmt(fmt) "pvx: refhv: " fmt
 
 #include <linux/clockchips.h>
 #include <linux/clocksource.h>
+#include <linux/console.h>
 #include <linux/cpu.h>
+#include <linux/cpuhotplug.h>
 #include <linux/gfp.h>
 #include <linux/init.h>
 #include <linux/kernel.h>
+#include <linux/notifier.h>
+#include <linux/panic.h>
+#include <linux/panic_notifier.h>
 #include <linux/percpu.h>
+#include <linux/reboot.h>
 #include <linux/sched.h>
 #include <linux/sched/clock.h>
+#include <linux/serial_core.h>
 #include <linux/spinlock.h>
 #include <linux/static_call.h>
 #include <pvx/abi.h>
 #include <asm/apic.h>
+#include <asm/cmdline.h>
 #include <asm/hardirq.h>
+#include <asm/hypervisor.h>
 #include <asm/idtentry.h>
 #include <asm/irq_regs.h>
 #include <asm/irq_vectors.h>
@@ -45,13 +60,19 @@
 #include <asm/processor.h>
 #include <asm/pvclock.h>
 #include <asm/pvx.h>
+#include <asm/reboot.h>
+#include <asm/setup.h>
+#include <asm/smp.h>
+#include <asm/tlb.h>
 #include <asm/tlbflush.h>
 #include <asm/tsc.h>
-
-#include "refhv.h"
+#include <asm/x86_init.h>
+#ifdef CONFIG_PARAVIRT_SPINLOCKS
+#include <asm/qspinlock.h>
+#endif
 
 #define REFHV_ABI	PVX_ABI_VERSION(PVX_ABI_VERSION_MAJOR, PVX_ABI_VERSION_MINOR)
-#define REFHV_TIME	(PVX_FEATURE(SHARED_PAGE))
+#define REFHV_PAGES	(PVX_FEATURE(SHARED_PAGE))
 #define REFHV_STEAL	(PVX_FEATURE(SHARED_PAGE) | PVX_FEATURE(STEAL_TIME))
 #define REFHV_CONSOLE	(PVX_FEATURE(CONSOLE))
 #define REFHV_IPI	(PVX_FEATURE(SHARED_PAGE) | PVX_FEATURE(PV_IPI))
@@ -62,11 +83,24 @@
 			 REFHV_FLUSH | REFHV_YIELD)
 /* How often a reader retries a record the host is updating. */
 #define REFHV_RETRIES	1000
+/* The longest a pv spinlock waiter sleeps without a kick or an interrupt. */
+#define REFHV_WAIT_NS	(10 * NSEC_PER_MSEC)
+/* How often console_write may make no progress before the console is given up. */
+#define REFHV_CONSOLE_STALLS	3
 
 static u16 refhv_port __ro_after_init;
 static u32 refhv_base __ro_after_init;
 static u32 refhv_transport __ro_after_init;
-static bool refhv_pages __ro_after_init;	/* the host keeps shared pages */
+/* What the host granted and refhv set up: ops test it with refhv_has(). */
+static u64 refhv_features __ro_after_init;
+static u32 refhv_nr_vcpus __ro_after_init = PVX_MAX_VCPUS;
+/* The boot CPU's time record has a usable scale: the time ops may go in. */
+static bool refhv_time __ro_after_init;
+
+static bool refhv_has(u64 features)
+{
+	return (refhv_features & features) == features;
+}
 
 /*
  * One hypercall: nr in RAX, arguments in RBX, RCX and RSI, the unused
@@ -100,24 +134,8 @@ static long refhv_hc_vmmcall(u64 nr, u64 a0, u64 a1, u64 a2)
 	return REFHV_HYPERCALL("vmmcall", 0UL, nr, a0, a1, a2);
 }
 
-/* The transport, chosen once at detection. */
+/* The transport, chosen once at negotiation. */
 DEFINE_STATIC_CALL(refhv_hc, refhv_hc_ioport);
-
-/**
- * refhv_hypercall() - make a PVX hypercall on the transport refhv chose
- * @nr: hypercall number (RAX)
- * @a0: argument 0 (RBX)
- * @a1: argument 1 (RCX)
- * @a2: argument 2 (RSI); the other argument registers are zero
- *
- * For the pvx_refhv KUnit suite, which puts every hypercall to the host.
- *
- * Return: the host's result: >= 0, or a negated PVX_E* code.
- */
-long refhv_hypercall(u64 nr, u64 a0, u64 a1, u64 a2)
-{
-	return static_call(refhv_hc)(nr, a0, a1, a2);
-}
 
 static const char *const refhv_transport_names[] = {
 	[PVX_TRANSPORT_IOPORT]	= "ioport",
@@ -125,7 +143,12 @@ static const char *const refhv_transport_names[] = {
 	[PVX_TRANSPORT_VMMCALL]	= "vmmcall",
 };
 
-static u32 refhv_detect(void)
+/*
+ * The PVX leaves: the signature, a version of our major, and a transport
+ * that can work (a port in PVX_IOPORT_MIN..PVX_IOPORT_MAX).
+ * Only CPUID: nothing is asked of the host yet.
+ */
+static u32 __init refhv_find_leaves(void)
 {
 	u32 base, eax, ebx, ecx, edx, version;
 
@@ -150,8 +173,8 @@ static u32 refhv_detect(void)
 	}
 	cpuid(base + PVX_CPUID_LEAF_TRANSPORT, &eax, &ebx, &ecx, &edx);
 	if (eax < PVX_TRANSPORT_IOPORT || eax > PVX_TRANSPORT_VMMCALL || ecx || edx ||
-	    (eax == PVX_TRANSPORT_IOPORT ? !ebx || ebx > 0xffff : ebx)) {
-		pr_info("unknown transport %u (%#x %#x %#x); running native\n",
+	    (eax == PVX_TRANSPORT_IOPORT ? ebx < PVX_IOPORT_MIN || ebx > PVX_IOPORT_MAX : ebx)) {
+		pr_info("unusable transport %u (%#x %#x %#x); running native\n",
 			eax, ebx, ecx, edx);
 		return 0;
 	}
@@ -162,117 +185,293 @@ static u32 refhv_detect(void)
 	return PVX_CPUID_SCAN_LAST + PVX_CPUID_SCAN_STEP;
 }
 
-/* The boot CPU's page; the others are allocated as they come online. */
-static struct pvx_vcpu_shared refhv_boot_page __page_aligned_bss;
-static DEFINE_PER_CPU(struct pvx_vcpu_shared *, refhv_shared);
-/* The CPUs whose page, and so whose vCPU id, the host has filled. */
-static struct cpumask refhv_registered;
-static struct pvx_negotiate refhv_negotiate __aligned(32);
-/* What every CPU's page must hold: the time, and steal time if granted. */
-static u32 refhv_page_flags __ro_after_init = PVX_VCPU_TIME_VALID;
-
-/*
- * Register @s as the calling vCPU's page and check what the host wrote;
- * only then is it this CPU's record.  On failure the host is told to
- * forget it.
- */
-static int refhv_register(struct pvx_vcpu_shared *s)
+/* Once, whether earlycon=pvx or the hypervisor table asks first. */
+static u32 __init refhv_detect(void)
 {
-	unsigned int i;
-	u32 v;
-	long ret;
+	static u32 prio __initdata = U32_MAX;
 
-	ret = static_call(refhv_hc)(PVX_HC_register_shared_page, __pa(s), 0, 0);
-	if (ret)
-		return ret < 0 ? ret : -EPROTO;
-	for (i = 0; i < REFHV_RETRIES; i++) {
-		v = READ_ONCE(s->time.version);
-		if (!(v & 1))
-			break;
-		cpu_relax();
-	}
-	if (i == REFHV_RETRIES ||
-	    (READ_ONCE(s->flags) & refhv_page_flags) != refhv_page_flags) {
-		static_call(refhv_hc)(PVX_HC_register_shared_page, PVX_GPA_NONE, 0, 0);
-		return -EPROTO;
-	}
-	this_cpu_write(refhv_shared, s);
-	cpumask_set_cpu(smp_processor_id(), &refhv_registered);
-	return 0;
+	if (prio == U32_MAX)
+		prio = refhv_find_leaves();
+	return prio;
 }
 
-/* Negotiate; the core checks the answer before refhv_setup() acts on it. */
-static int refhv_init(struct pvx_negotiated *neg)
+/* pvx_abi=M.m: the highest version refhv offers; REFHV_ABI without it. */
+static u32 __init refhv_abi_offer(void)
 {
-	struct pvx_negotiate *n = &refhv_negotiate;
-	long ret;
+	unsigned int major, minor;
+	char arg[16];
 
+	if (cmdline_find_option(boot_command_line, "pvx_abi", arg, sizeof(arg)) < 0)
+		return REFHV_ABI;
+	if (sscanf(arg, "%u.%u", &major, &minor) != 2 || major > 0xffff || minor > 0xffff) {
+		pr_warn("pvx_abi=%s is not <major>.<minor>; ignored\n", arg);
+		return REFHV_ABI;
+	}
+	return min_t(u32, REFHV_ABI, PVX_ABI_VERSION(major, minor));
+}
+
+/* Read by refhv_abi_offer() from the command line, which earlycon=pvx needs early. */
+static int __init refhv_abi_param(char *arg)
+{
+	return 0;
+}
+early_param("pvx_abi", refhv_abi_param);
+
+/*
+ * The host's answer is not trusted: another major, a version above the
+ * one offered, a feature never asked for or one the answered version does
+ * not define is refused.  Return 0 or -EPROTO, having said why.
+ */
+static int refhv_check_answer(u32 offered, u32 abi, u64 features)
+{
+	if (abi >> 16 != offered >> 16) {
+		pr_err("host answered ABI %u.%u, not of major %u; running native\n",
+		       abi >> 16, abi & 0xffff, offered >> 16);
+	} else if (abi > offered) {
+		pr_err("host answered ABI %u.%u, above the %u.%u offered; running native\n",
+		       abi >> 16, abi & 0xffff, offered >> 16, offered & 0xffff);
+	} else if (features & ~REFHV_WANTED) {
+		pr_err("host granted features %#llx never offered; running native\n",
+		       features & ~REFHV_WANTED);
+	} else if (features & ~pvx_features_known_in(abi)) {
+		pr_err("host granted features %#llx that ABI %u.%u does not define; running native\n",
+		       features & ~pvx_features_known_in(abi), abi >> 16, abi & 0xffff);
+	} else {
+		return 0;
+	}
+	return -EPROTO;
+}
+
+static struct pvx_negotiate refhv_negotiation __aligned(32);
+
+/*
+ * Negotiate, once: from init_platform, or earlier from earlycon=pvx.
+ * Return 0 (refhv_features holds the grant) or a negative errno.
+ */
+static int __init refhv_negotiate(void)
+{
+	static int ret __initdata = 1;
+	struct pvx_negotiate *n = &refhv_negotiation;
+	u32 offer = refhv_abi_offer();
+	long r;
+
+	if (ret <= 0)
+		return ret;
 	if (refhv_transport == PVX_TRANSPORT_VMCALL)
 		static_call_update(refhv_hc, refhv_hc_vmcall);
 	else if (refhv_transport == PVX_TRANSPORT_VMMCALL)
 		static_call_update(refhv_hc, refhv_hc_vmmcall);
 	n->size = sizeof(*n);
-	n->version = neg->abi;	/* REFHV_ABI, or less with pvx_abi= */
+	n->version = offer;
 	n->features = REFHV_WANTED;
-	ret = static_call(refhv_hc)(PVX_HC_negotiate, __pa(n), 0, 0);
+	r = static_call(refhv_hc)(PVX_HC_negotiate, __pa(n), 0, 0);
+	if (r) {
+		ret = r < 0 ? r : -EPROTO;
+		pr_err("negotiate failed (%d); running native\n", ret);
+		return ret;
+	}
+	ret = refhv_check_answer(offer, n->version, n->features);
+	if (ret)
+		return ret;
+	refhv_features = n->features;
+	if (n->version >= PVX_ABI_VERSION(1, 1)) {
+		if (n->max_multicall < 2 && refhv_has(PVX_FEATURE(MULTICALL))) {
+			pr_warn("host takes multicalls of %u entries; no yield with IPIs\n",
+				n->max_multicall);
+			refhv_features &= ~PVX_FEATURE(MULTICALL);
+		}
+		refhv_nr_vcpus = min_t(u32, n->nr_vcpus, PVX_MAX_VCPUS);
+	}
+	pvx_negotiated.abi = n->version;
+	pvx_negotiated.features = refhv_features;
+	pvx_negotiated.transport = refhv_transport_names[refhv_transport];
+	return 0;
+}
+
+/* The pvclock record in a shared page. */
+static __always_inline struct pvclock_vcpu_time_info *refhv_time_info(struct pvx_vcpu_shared *s)
+{
+	return (struct pvclock_vcpu_time_info *)&s->time;
+}
+
+/*
+ * The boot CPU's page; the others are allocated as they come online.
+ * Until then a CPU reads the boot CPU's time record.
+ */
+static struct pvx_vcpu_shared refhv_boot_page __page_aligned_bss;
+static DEFINE_PER_CPU(struct pvx_vcpu_shared *, refhv_shared) = &refhv_boot_page;
+/*
+ * The CPUs whose page the host has filled, and each one's vCPU id as it
+ * was then: a host that changes it later cannot make refhv index past
+ * its own bitmaps.
+ */
+static struct cpumask refhv_registered;
+static DEFINE_PER_CPU(u32, refhv_vcpu_id);
+/* What every CPU's page must hold: the time, and steal time if granted. */
+static u32 refhv_page_flags __ro_after_init = PVX_VCPU_TIME_VALID;
+
+/* A time scale the ABI allows, with a rate: mul 0 gives no TSC rate. */
+static bool refhv_time_scale_ok(struct pvx_vcpu_shared *s)
+{
+	s8 shift = READ_ONCE(s->time.tsc_shift);
+
+	return READ_ONCE(s->time.tsc_to_system_mul) &&
+	       shift >= PVX_TIME_SHIFT_MIN && shift <= PVX_TIME_SHIFT_MAX;
+}
+
+/*
+ * Register @s as the calling vCPU's page and check what the host wrote:
+ * a stable time record, the flags refhv needs, a size that covers every
+ * field refhv reads, a vCPU id the host serves.  Only then is it this
+ * CPU's record; on failure the host is told to forget it.
+ */
+static int refhv_register(struct pvx_vcpu_shared *s)
+{
+	unsigned int i;
+	long ret;
+	u32 id;
+
+	ret = static_call(refhv_hc)(PVX_HC_register_shared_page, __pa(s), 0, 0);
 	if (ret)
 		return ret < 0 ? ret : -EPROTO;
-	neg->abi = n->version;
-	neg->features = n->features;
-	neg->transport = refhv_transport_names[refhv_transport];
+	for (i = 0; i < REFHV_RETRIES; i++) {
+		if (!(READ_ONCE(s->time.version) & 1))
+			break;
+		cpu_relax();
+	}
+	id = READ_ONCE(s->vcpu_id);
+	if (i == REFHV_RETRIES || READ_ONCE(s->size) < sizeof(*s) || id >= refhv_nr_vcpus ||
+	    (READ_ONCE(s->flags) & refhv_page_flags) != refhv_page_flags ||
+	    (refhv_time && !refhv_time_scale_ok(s))) {
+		static_call(refhv_hc)(PVX_HC_register_shared_page, PVX_GPA_NONE, 0, 0);
+		return -EPROTO;
+	}
+	this_cpu_write(refhv_shared, s);
+	this_cpu_write(refhv_vcpu_id, id);
+	cpumask_set_cpu(smp_processor_id(), &refhv_registered);
 	return 0;
 }
 
 /*
- * The boot CPU's page, and the timer's vector, once the core accepted the
- * answer.  Still before setup_per_cpu_areas(): every CPU starts out with
- * the boot CPU's record, until its own page is registered.  __ref: only
- * init_hypervisor_platform() (or earlycon=pvx) calls it.
+ * A CPU's own shared page: the page @cpu registered (it may have
+ * unregistered it since, going offline), NULL if none.  A CPU with none
+ * reads the boot CPU's time record, but has no vCPU id, steal time or
+ * preempted flag of its own.
  */
-static void __ref refhv_setup(struct pvx_negotiated *neg)
-{
-	int ret;
-
-	if (!(neg->features & PVX_FEATURE(SHARED_PAGE)))
-		return;
-	if (neg->features & PVX_FEATURE(STEAL_TIME))
-		refhv_page_flags |= PVX_VCPU_STEAL_VALID;
-	per_cpu(refhv_shared, 0) = &refhv_boot_page;
-	ret = refhv_register(&refhv_boot_page);
-	refhv_pages = !ret;
-	if (ret) {
-		pr_warn("shared page refused (%d); clock and steal time stay native\n",
-			ret);
-		neg->features &= ~REFHV_STEAL;
-	}
-	/* before init_IRQ() fills the free system vectors and seals the IDT */
-	if ((neg->features & REFHV_TIMER) == REFHV_TIMER)
-		sysvec_install(HYPERVISOR_CALLBACK_VECTOR, sysvec_pvx_refhv_timer);
-}
-
-/**
- * refhv_shared_page() - a CPU's own shared page
- * @cpu: the CPU
- *
- * Return: the page @cpu registered (it may have unregistered it since,
- * going offline), NULL if none: a CPU that has not registered one reads
- * the boot CPU's time record, but has no vCPU id, steal time or preempted
- * flag of its own.
- */
-struct pvx_vcpu_shared *refhv_shared_page(unsigned int cpu)
+static struct pvx_vcpu_shared *refhv_shared_page(unsigned int cpu)
 {
 	struct pvx_vcpu_shared *s = per_cpu(refhv_shared, cpu);
 
-	if (!refhv_pages || (cpu && s == &refhv_boot_page))
+	if (!refhv_has(REFHV_PAGES) || (cpu && s == &refhv_boot_page))
 		return NULL;
 	return s;
 }
 
-/* The calling CPU's time: its time record's clock (block and set_timer's). */
-static noinstr u64 refhv_sched_clock(void)
+/*
+ * The boot CPU's page, before setup_per_cpu_areas(): every CPU starts out
+ * with it.  Take back what a refused page or a time record without a
+ * usable scale cannot give.
+ */
+static void __init refhv_boot_page_init(void)
 {
-	return pvclock_clocksource_read_nowd(refhv_time(this_cpu_read(refhv_shared)));
+	int ret;
+
+	if (!refhv_has(REFHV_PAGES))
+		return;
+	if (refhv_has(REFHV_STEAL))
+		refhv_page_flags |= PVX_VCPU_STEAL_VALID;
+	ret = refhv_register(&refhv_boot_page);
+	if (ret) {
+		pr_warn("shared page refused (%d); clock and steal time stay native\n", ret);
+		refhv_features &= ~REFHV_STEAL;
+		return;
+	}
+	refhv_time = refhv_time_scale_ok(&refhv_boot_page);
+	if (!refhv_time)
+		pr_warn("time record without a usable scale (mul %u, shift %d); time ops stay native\n",
+			READ_ONCE(refhv_boot_page.time.tsc_to_system_mul),
+			READ_ONCE(refhv_boot_page.time.tsc_shift));
 }
+
+/*
+ * The clock: sched_clock, a clocksource and the TSC frequency from the
+ * calling CPU's time record, as kvmclock does.  sched_clock starts where
+ * the old one was, so time does not jump.
+ */
+static u64 refhv_sched_clock_offset __ro_after_init;
+
+static noinstr u64 refhv_clock_now(void)
+{
+	return pvclock_clocksource_read_nowd(refhv_time_info(this_cpu_read(refhv_shared)));
+}
+
+static noinstr u64 refhv_sched_clock_read(void)
+{
+	return refhv_clock_now() - refhv_sched_clock_offset;
+}
+
+static u64 refhv_clock_read(struct clocksource *cs)
+{
+	u64 ret;
+
+	preempt_disable_notrace();
+	ret = pvclock_clocksource_read(refhv_time_info(this_cpu_read(refhv_shared)));
+	preempt_enable_notrace();
+	return ret;
+}
+
+static struct clocksource refhv_clocksource = {
+	.name	= "pvx",
+	.read	= refhv_clock_read,
+	.rating	= 400,
+	.mask	= CLOCKSOURCE_MASK(64),
+	.flags	= CLOCK_SOURCE_IS_CONTINUOUS,
+	.id	= CSID_X86_PVX_CLK,
+};
+
+/* The TSC frequency from the time record's scale (refhv_time: it has one). */
+static unsigned long refhv_tsc_khz(void)
+{
+	return pvclock_tsc_khz(refhv_time_info(&refhv_boot_page));
+}
+
+static void __init refhv_clock_init(void)
+{
+	refhv_sched_clock_offset = refhv_clock_now() - sched_clock();
+	paravirt_set_sched_clock(refhv_sched_clock_read);
+	clocksource_register_hz(&refhv_clocksource, NSEC_PER_SEC);
+	x86_platform.calibrate_tsc = refhv_tsc_khz;
+	x86_platform.calibrate_cpu = refhv_tsc_khz;
+}
+
+/* 0 until @cpu has a page of its own: never another vCPU's, larger, steal. */
+static u64 refhv_steal_clock(int cpu)
+{
+	struct pvx_vcpu_shared *s = refhv_shared_page(cpu);
+	unsigned int i;
+	u32 v;
+	u64 steal = 0;
+
+	for (i = 0; s && i < REFHV_RETRIES; i++) {
+		v = READ_ONCE(s->steal_version);
+		virt_rmb();	/* the version before the value, as pvclock does */
+		steal = READ_ONCE(s->steal_ns);
+		virt_rmb();	/* the value before the version's re-check */
+		if (!(v & 1) && v == READ_ONCE(s->steal_version))
+			break;
+	}
+	return steal;
+}
+
+__visible bool refhv_vcpu_is_preempted(long cpu);
+__visible bool refhv_vcpu_is_preempted(long cpu)
+{
+	struct pvx_vcpu_shared *s = refhv_shared_page(cpu);
+
+	return s && READ_ONCE(s->preempted);
+}
+
+PV_CALLEE_SAVE_REGS_THUNK(refhv_vcpu_is_preempted);
 
 /*
  * The clockevent: set_timer arms the calling vCPU's one-shot timer at a
@@ -280,10 +479,12 @@ static noinstr u64 refhv_sched_clock(void)
  * HYPERVISOR_CALLBACK_VECTOR at it.  Programmed in nanoseconds.
  */
 static DEFINE_PER_CPU(struct clock_event_device, refhv_clockevent);
+/* set_timer answered the probe: the clockevent is in use. */
+static bool refhv_timer __ro_after_init;
 
 static int refhv_timer_next(unsigned long delta, struct clock_event_device *evt)
 {
-	if (static_call(refhv_hc)(PVX_HC_set_timer, refhv_sched_clock() + delta,
+	if (static_call(refhv_hc)(PVX_HC_set_timer, refhv_clock_now() + delta,
 				  HYPERVISOR_CALLBACK_VECTOR, 0))
 		return -ETIME;
 	return 0;
@@ -348,153 +549,26 @@ static void __init refhv_setup_percpu_clockev(void)
 	refhv_timer_register();
 }
 
-/* On @cpu: its own page (kept across offline), registered. */
-static int refhv_cpu_online(unsigned int cpu)
-{
-	struct pvx_vcpu_shared *s = refhv_shared_page(cpu);
-	bool fresh = !s;
-
-	if (!refhv_pages)
-		return 0;
-	if (fresh) {
-		s = (void *)get_zeroed_page(GFP_KERNEL);
-		if (!s)
-			return -ENOMEM;
-	}
-	if (refhv_register(s)) {
-		pr_warn_once("CPU %u: shared page refused\n", cpu);
-		if (fresh)
-			free_page((unsigned long)s);
-		return 0;
-	}
-	if (pvx_active_op(PVX_OP_setup_percpu_clockev))
-		refhv_timer_register();
-	return 0;
-}
-
-static void refhv_cpu_offline(void)
-{
-	if (!refhv_pages)
-		return;
-	cpumask_clear_cpu(smp_processor_id(), &refhv_registered);
-	/*
-	 * The timer stays armed: the tick runs on until the CPU dies (or the
-	 * kernel restarts), and one last expiry is harmless to a dead CPU.
-	 */
-	static_call(refhv_hc)(PVX_HC_register_shared_page, PVX_GPA_NONE, 0, 0);
-}
-
-static u64 refhv_clock_read(struct clocksource *cs)
-{
-	u64 ret;
-
-	preempt_disable_notrace();
-	ret = pvclock_clocksource_read(refhv_time(this_cpu_read(refhv_shared)));
-	preempt_enable_notrace();
-	return ret;
-}
-
-static struct clocksource refhv_clocksource = {
-	.name	= "pvx",
-	.read	= refhv_clock_read,
-	.rating	= 400,
-	.mask	= CLOCKSOURCE_MASK(64),
-	.flags	= CLOCK_SOURCE_IS_CONTINUOUS,
-};
-
-/* The TSC frequency from the time record, if the host gave it a scale. */
-static unsigned long refhv_tsc_khz(void)
-{
-	if (!READ_ONCE(refhv_boot_page.time.tsc_to_system_mul))
-		return native_calibrate_tsc();
-	return pvclock_tsc_khz(refhv_time(&refhv_boot_page));
-}
-
-/* 0 until @cpu has a page of its own: never another vCPU's, larger, steal. */
-static u64 refhv_steal_clock(int cpu)
-{
-	struct pvx_vcpu_shared *s = refhv_shared_page(cpu);
-	unsigned int i;
-	u32 v;
-	u64 steal = 0;
-
-	for (i = 0; s && i < REFHV_RETRIES; i++) {
-		v = READ_ONCE(s->steal_version);
-		virt_rmb();	/* the version before the value, as pvclock does */
-		steal = READ_ONCE(s->steal_ns);
-		virt_rmb();	/* the value before the version's re-check */
-		if (!(v & 1) && v == READ_ONCE(s->steal_version))
-			break;
-	}
-	return steal;
-}
-
-__visible bool refhv_vcpu_is_preempted(long cpu);
-__visible bool refhv_vcpu_is_preempted(long cpu)
-{
-	struct pvx_vcpu_shared *s = refhv_shared_page(cpu);
-
-	return s && READ_ONCE(s->preempted);
-}
-
-PV_CALLEE_SAVE_REGS_THUNK(refhv_vcpu_is_preempted);
-
-#ifdef CONFIG_PARAVIRT_SPINLOCKS
 /*
- * block with interrupts enabled on the way in, as native_safe_halt()'s
- * "sti; hlt": sti's shadow covers the hypercall instruction, so an
- * interrupt that comes after the caller's check is taken only once the
- * host saw the block, which the interrupt then ends.  Returns with
- * interrupts enabled.
+ * The timer, if set_timer takes a deadline and a cancel: a host that
+ * fails either leaves the LAPIC timer in charge.  Before init_IRQ() fills
+ * the free system vectors and seals the IDT.
  */
-static void refhv_safe_block(u64 deadline)
+static void __init refhv_timer_init(void)
 {
-	trace_hardirqs_on();
-	if (refhv_transport == PVX_TRANSPORT_VMCALL)
-		REFHV_HYPERCALL("sti; vmcall", 0UL, PVX_HC_block, deadline, 0, 0);
-	else if (refhv_transport == PVX_TRANSPORT_VMMCALL)
-		REFHV_HYPERCALL("sti; vmmcall", 0UL, PVX_HC_block, deadline, 0, 0);
-	else
-		REFHV_HYPERCALL("sti; outl %%eax, %%dx", (u64)refhv_port, PVX_HC_block,
-				deadline, 0, 0);
-}
+	long arm, cancel;
 
-/*
- * Like kvm_wait(): sleep only while *ptr still holds val, with
- * interrupts as the caller had them: masked, only a kick or the deadline
- * ends the sleep; enabled, an interrupt does too (refhv_safe_block()).
- * The deadline bounds the sleep should a kick go astray; the slow path
- * checks again.
- */
-static void refhv_wait(u8 *ptr, u8 val)
-{
-	u64 deadline;
-
-	if (in_nmi())
-		return;
-	if (irqs_disabled()) {
-		if (READ_ONCE(*ptr) == val)
-			static_call(refhv_hc)(PVX_HC_block,
-					      refhv_sched_clock() + REFHV_WAIT_NS, 0, 0);
+	arm = static_call(refhv_hc)(PVX_HC_set_timer, refhv_clock_now() + NSEC_PER_SEC,
+				    HYPERVISOR_CALLBACK_VECTOR, 0);
+	cancel = static_call(refhv_hc)(PVX_HC_set_timer, 0, 0, 0);
+	if (arm || cancel) {
+		pr_warn("set_timer refused (%ld, %ld); the LAPIC timer stays\n", arm, cancel);
 		return;
 	}
-	local_irq_disable();
-	deadline = refhv_sched_clock() + REFHV_WAIT_NS;
-	if (READ_ONCE(*ptr) == val)
-		refhv_safe_block(deadline);
-	else
-		local_irq_enable();
+	refhv_timer = true;
+	sysvec_install(HYPERVISOR_CALLBACK_VECTOR, sysvec_pvx_refhv_timer);
+	x86_init.timers.setup_percpu_clockev = refhv_setup_percpu_clockev;
 }
-
-/* A CPU with no page yet has no vCPU id: its wait ends at REFHV_WAIT_NS. */
-static void refhv_kick(int cpu)
-{
-	struct pvx_vcpu_shared *s = refhv_shared_page(cpu);
-
-	if (s)
-		static_call(refhv_hc)(PVX_HC_kick_vcpu, s->vcpu_id, 0, 0);
-}
-#endif
 
 /* send_ipi then sched_yield, in one exit; a page never splits the pair. */
 struct refhv_ipi_yield {
@@ -518,13 +592,14 @@ static long refhv_send_ipi_yield(u64 bits, u32 first, int vector)
 	b->e[1] = (struct pvx_multicall_entry) { .nr = PVX_HC_sched_yield };
 	ret = static_call(refhv_hc)(PVX_HC_multicall, slow_virt_to_phys(b),
 				    ARRAY_SIZE(b->e), 0);
-	return ret < 0 ? ret : READ_ONCE(b->e[0].result);
+	return ret ? (ret < 0 ? ret : -PVX_EINVAL) : READ_ONCE(b->e[0].result);
 }
 
 /*
  * One send_ipi: @bits names vCPUs @first.. of the CPUs in @mask but @self;
- * with @yield, batched with a sched_yield.  Should the host refuse it,
- * those CPUs get the IPI natively.
+ * with @yield, batched with a sched_yield.  send_ipi answers how many
+ * vCPUs it reached: should that not be every one named, those CPUs get
+ * the IPI natively (a second one is harmless, a lost one is not).
  */
 static void refhv_send_ipi_window(const struct cpumask *mask, int self, u64 bits,
 				  u32 first, int vector, bool yield)
@@ -537,11 +612,12 @@ static void refhv_send_ipi_window(const struct cpumask *mask, int self, u64 bits
 		ret = refhv_send_ipi_yield(bits, first, vector);
 	else
 		ret = static_call(refhv_hc)(PVX_HC_send_ipi, bits, first, vector);
-	if (ret >= 0)
+	if (ret == hweight64(bits))
 		return;
-	pr_warn_once("send_ipi refused (%ld); sending those IPIs natively\n", ret);
+	pr_warn_once("send_ipi answered %ld for %u vCPUs; sending those IPIs natively\n",
+		     ret, (unsigned int)hweight64(bits));
 	for_each_cpu_and(cpu, mask, &refhv_registered) {
-		id = per_cpu(refhv_shared, cpu)->vcpu_id - first;
+		id = per_cpu(refhv_vcpu_id, cpu) - first;
 		if (cpu != self && id < 64 && (bits & BIT_ULL(id)))
 			__apic_send_IPI(cpu, vector);
 	}
@@ -569,7 +645,7 @@ static void refhv_send_ipi(const struct cpumask *mask, int self, int vector,
 			__apic_send_IPI(cpu, vector);
 			continue;
 		}
-		id = per_cpu(refhv_shared, cpu)->vcpu_id;
+		id = per_cpu(refhv_vcpu_id, cpu);
 		if (bits && (id < first || id - first >= 64)) {
 			refhv_send_ipi_window(mask, self, bits, first, vector, false);
 			bits = 0;
@@ -593,6 +669,13 @@ static void refhv_send_ipi_allbutself(int vector)
 	preempt_disable();
 	refhv_send_ipi(cpu_online_mask, smp_processor_id(), vector, false);
 	preempt_enable();
+}
+
+/* x86_platform.apic_post_init: once the APIC driver is chosen, as kvm_apic_init(). */
+static void __init refhv_apic_init(void)
+{
+	apic_update_callback(send_IPI_mask, refhv_send_ipi_mask);
+	apic_update_callback(send_IPI_allbutself, refhv_send_ipi_allbutself);
 }
 
 #ifdef CONFIG_SMP
@@ -652,9 +735,7 @@ static void refhv_flush_tlb_multi(const struct cpumask *cpus,
 			continue;
 		if (!cpumask_test_cpu(cpu, &refhv_registered))
 			goto native;
-		id = per_cpu(refhv_shared, cpu)->vcpu_id;
-		if (id >= PVX_MAX_VCPUS)
-			goto native;
+		id = per_cpu(refhv_vcpu_id, cpu);
 		map->bits[id / 64] |= BIT_ULL(id % 64);
 		nbits = max(nbits, id + 1);
 	}
@@ -672,20 +753,107 @@ native:
 	native_flush_tlb_multi(cpus, info);
 }
 
+#ifdef CONFIG_PARAVIRT_SPINLOCKS
+/*
+ * block with interrupts enabled on the way in, as native_safe_halt()'s
+ * "sti; hlt": sti's shadow covers the hypercall instruction, so an
+ * interrupt that comes after the caller's check is taken only once the
+ * host saw the block, which the interrupt then ends.  Returns with
+ * interrupts enabled.
+ */
+static void refhv_safe_block(u64 deadline)
+{
+	trace_hardirqs_on();
+	if (refhv_transport == PVX_TRANSPORT_VMCALL)
+		REFHV_HYPERCALL("sti; vmcall", 0UL, PVX_HC_block, deadline, 0, 0);
+	else if (refhv_transport == PVX_TRANSPORT_VMMCALL)
+		REFHV_HYPERCALL("sti; vmmcall", 0UL, PVX_HC_block, deadline, 0, 0);
+	else
+		REFHV_HYPERCALL("sti; outl %%eax, %%dx", (u64)refhv_port, PVX_HC_block,
+				deadline, 0, 0);
+}
+
+/*
+ * Like kvm_wait(): sleep only while *ptr still holds val, with
+ * interrupts as the caller had them: masked, only a kick or the deadline
+ * ends the sleep; enabled, an interrupt does too (refhv_safe_block()).
+ * The deadline bounds the sleep should a kick go astray; the slow path
+ * checks again.
+ */
+static void refhv_wait(u8 *ptr, u8 val)
+{
+	u64 deadline;
+
+	if (in_nmi())
+		return;
+	if (irqs_disabled()) {
+		if (READ_ONCE(*ptr) == val)
+			static_call(refhv_hc)(PVX_HC_block,
+					      refhv_clock_now() + REFHV_WAIT_NS, 0, 0);
+		return;
+	}
+	local_irq_disable();
+	deadline = refhv_clock_now() + REFHV_WAIT_NS;
+	if (READ_ONCE(*ptr) == val)
+		refhv_safe_block(deadline);
+	else
+		local_irq_enable();
+}
+
+/* A CPU with no page yet has no vCPU id: its wait ends at REFHV_WAIT_NS. */
+static void refhv_kick(int cpu)
+{
+	if (cpumask_test_cpu(cpu, &refhv_registered))
+		static_call(refhv_hc)(PVX_HC_kick_vcpu, per_cpu(refhv_vcpu_id, cpu), 0, 0);
+}
+
+/*
+ * As kvm_spinlock_init(), from smp_prepare_boot_cpu, before
+ * alternative_instructions() lets paravirt_set_cap() decide PVUNLOCK.
+ * wait's deadline is on the time record's clock.  With a host that can
+ * wait and kick, the test-and-set virt_spin_lock() is never wanted, pv
+ * spinlocks or not (nopvspin, a single CPU: native qspinlock).
+ */
+static void __init refhv_spinlock_init(void)
+{
+	if (!refhv_time)
+		return;
+	static_branch_disable(&virt_spin_lock_key);
+	if (nopvspin || num_possible_cpus() == 1) {
+		pr_info("PV spinlocks disabled (%s)\n", nopvspin ? "nopvspin" : "single CPU");
+		return;
+	}
+	__pv_init_lock_hash();
+	pv_ops.lock.queued_spin_lock_slowpath = __pv_queued_spin_lock_slowpath;
+	pv_ops.lock.queued_spin_unlock = PV_CALLEE_SAVE(__pv_queued_spin_unlock);
+	pv_ops.lock.wait = refhv_wait;
+	pv_ops.lock.kick = refhv_kick;
+}
+#else
+static void __init refhv_spinlock_init(void)
+{
+}
+#endif
+
 /* console_write takes guest-physical bytes within one page: a bounce page. */
 static u8 refhv_console_page[PVX_PAGE_SIZE] __page_aligned_bss;
 static DEFINE_RAW_SPINLOCK(refhv_console_lock);
+/* console_write made no progress REFHV_CONSOLE_STALLS times, or failed. */
+static bool refhv_console_gone;
 
 /*
- * The host may take fewer bytes than offered: the rest goes again.  In an
- * oops the lock is only tried, as serial8250_console_write() does: its
- * holder may be a CPU that will never release it.
+ * The host may take fewer bytes than offered: the rest goes again.  A
+ * host that fails, or takes nothing REFHV_CONSOLE_STALLS times in a row,
+ * loses the console: its text is dropped from then on, said once on the
+ * other consoles.  In an oops the lock is only tried, as
+ * serial8250_console_write() does: its holder may be a CPU that will
+ * never release it.
  */
-static void refhv_console_write(const char *s, unsigned int n)
+static void refhv_console_write(struct console *con, const char *s, unsigned int n)
 {
+	unsigned int len, stalls = 0;
 	unsigned long flags;
-	unsigned int len;
-	long ret;
+	long ret = 0;
 
 	if (oops_in_progress) {
 		if (!raw_spin_trylock_irqsave(&refhv_console_lock, flags))
@@ -693,55 +861,294 @@ static void refhv_console_write(const char *s, unsigned int n)
 	} else {
 		raw_spin_lock_irqsave(&refhv_console_lock, flags);
 	}
-	while (n) {
+	while (n && !refhv_console_gone) {
 		len = min(n, PVX_PAGE_SIZE);
 		memcpy(refhv_console_page, s, len);
 		ret = static_call(refhv_hc)(PVX_HC_console_write,
 					    __pa(refhv_console_page), len, 0);
-		if (ret <= 0 || ret > len)
-			break;
-		s += ret;
-		n -= ret;
+		if (ret < 0 || ret > len || (!ret && ++stalls == REFHV_CONSOLE_STALLS))
+			refhv_console_gone = true;
+		s += ret > 0 && ret <= len ? ret : 0;
+		n -= ret > 0 && ret <= len ? ret : 0;
 	}
 	raw_spin_unlock_irqrestore(&refhv_console_lock, flags);
+	if (n)
+		pr_warn_once("console_write answered %ld; the pvx console is dropped\n", ret);
 }
+
+static struct console refhv_console = {
+	.name	= "pvx",
+	.write	= refhv_console_write,
+	.flags	= CON_PRINTBUFFER | CON_ANYTIME,
+	.index	= -1,
+};
+
+#ifdef CONFIG_SERIAL_EARLYCON
+/*
+ * earlycon=pvx: negotiate early, as the console needs (nothing else: the
+ * pages, the timer's vector and the ops wait for init_platform, should
+ * this entry win detection).  Not with nopv.
+ */
+static int __init refhv_earlycon_setup(struct earlycon_device *dev, const char *opt)
+{
+	if (cmdline_find_option_bool(boot_command_line, "nopv") || !refhv_detect() ||
+	    refhv_negotiate() || !refhv_has(REFHV_CONSOLE))
+		return -ENODEV;
+	dev->con->write = refhv_console_write;
+	return 0;
+}
+
+EARLYCON_DECLARE(pvx, refhv_earlycon_setup);
+#endif
+
+static int __init refhv_console_init(void)
+{
+	if (x86_hyper_type == X86_HYPER_PVX && refhv_has(REFHV_CONSOLE))
+		register_console(&refhv_console);
+	return 0;
+}
+console_initcall(refhv_console_init);
 
 static void refhv_shutdown(enum pvx_shutdown_reason why, int code)
 {
 	static_call(refhv_hc)(PVX_HC_shutdown, why, code, 0);
 }
 
-static const struct pvx_op_impl refhv_ops[] = {
-	PVX_OP_IMPL(sched_clock, REFHV_TIME, refhv_sched_clock),
-	PVX_OP_IMPL(clocksource, REFHV_TIME, &refhv_clocksource),
-	PVX_OP_IMPL(tsc_khz, REFHV_TIME, refhv_tsc_khz),
-	PVX_OP_IMPL(steal_clock, REFHV_STEAL, refhv_steal_clock),
-	PVX_OP_IMPL(setup_percpu_clockev, REFHV_TIMER, refhv_setup_percpu_clockev),
-	PVX_OP_IMPL(flush_tlb_multi, REFHV_FLUSH, refhv_flush_tlb_multi),
-	PVX_OP_IMPL(send_ipi_mask, REFHV_IPI, refhv_send_ipi_mask),
-	PVX_OP_IMPL(send_ipi_allbutself, REFHV_IPI, refhv_send_ipi_allbutself),
-#ifdef CONFIG_SMP
-	PVX_OP_IMPL(send_call_func_ipi, REFHV_YIELD, refhv_send_call_func_ipi),
-#endif
-	PVX_OP_IMPL(console_write, REFHV_CONSOLE, refhv_console_write),
-	PVX_OP_IMPL(shutdown, 0, refhv_shutdown),
-#ifdef CONFIG_PARAVIRT_SPINLOCKS
-	PVX_OP_IMPL(wait, REFHV_TIME, refhv_wait),	/* its deadline is on our clock */
-	PVX_OP_IMPL(kick, REFHV_TIME, refhv_kick),
-	PVX_OP_IMPL(vcpu_is_preempted, REFHV_STEAL,
-		    PV_CALLEE_SAVE(refhv_vcpu_is_preempted)),
-#endif
+/* Power-off through the host; should it return, the next handler tries (ACPI S5, ...). */
+static int refhv_power_off(struct sys_off_data *data)
+{
+	refhv_shutdown(PVX_SHUTDOWN_POWEROFF, 0);
+	return NOTIFY_DONE;
+}
+
+/*
+ * The last power-off handler, reached only when the host's shutdown and
+ * every other handler returned: halt, as a machine that cannot power off
+ * does, rather than return to reboot(2), whose caller (init) would then
+ * exit and panic.
+ */
+static int refhv_power_off_halt(struct sys_off_data *data)
+{
+	pr_err("the host did not power off; halting\n");
+	machine_halt();
+	return NOTIFY_DONE;
+}
+
+static void (*refhv_native_restart)(char *cmd) __ro_after_init;
+
+static void refhv_restart(char *cmd)
+{
+	refhv_shutdown(PVX_SHUTDOWN_REBOOT, 0);
+	refhv_native_restart(cmd);
+}
+
+static long (*refhv_next_blink)(int state);
+
+/*
+ * The end of a panic that halts: panic() calls panic_blink from its last
+ * loop, after the "end Kernel panic" line and the last console flush,
+ * when it would halt for ever (panic=0).  Only there is the host told of
+ * the crash, once: by then kmsg_dump (pstore) ran and the console is
+ * flushed.  A panic with a timeout (panic=N) restarts as it says, and a
+ * crash kernel runs before panic() gets here.
+ */
+static long refhv_panic_blink(int state)
+{
+	static bool told;
+
+	if (!panic_timeout && !told) {
+		told = true;
+		refhv_shutdown(PVX_SHUTDOWN_CRASH, 0);
+	}
+	return refhv_next_blink ? refhv_next_blink(state) : 0;
+}
+
+/* Last in the chain: put refhv_panic_blink() in front of any other blink. */
+static int refhv_panic(struct notifier_block *nb, unsigned long event, void *p)
+{
+	if (panic_blink != refhv_panic_blink) {
+		refhv_next_blink = panic_blink;
+		panic_blink = refhv_panic_blink;
+	}
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block refhv_panic_nb = {
+	.notifier_call	= refhv_panic,
+	.priority	= INT_MIN,	/* after everyone else has reported */
 };
 
-const struct pvx_backend pvx_refhv_backend = {
-	.name		= "refhv",
-	.detect		= refhv_detect,
-	.init		= refhv_init,
-	.setup		= refhv_setup,
-	.abi_max	= REFHV_ABI,
-	.features	= REFHV_WANTED,
-	.ops		= refhv_ops,
-	.nr_ops		= ARRAY_SIZE(refhv_ops),
-	.cpu_online	= refhv_cpu_online,
-	.cpu_offline	= refhv_cpu_offline,
+/* On @cpu: its own page (kept across offline), registered; then its timer. */
+static int refhv_cpu_online(unsigned int cpu)
+{
+	struct pvx_vcpu_shared *s = refhv_shared_page(cpu);
+	bool fresh = !s;
+
+	if (fresh) {
+		s = (void *)get_zeroed_page(GFP_KERNEL);
+		if (!s)
+			return -ENOMEM;
+	}
+	if (refhv_register(s)) {
+		pr_warn_once("CPU %u: shared page refused\n", cpu);
+		if (fresh)
+			free_page((unsigned long)s);
+		return 0;
+	}
+	if (refhv_timer)
+		refhv_timer_register();
+	return 0;
+}
+
+/* The host must stop writing the calling CPU's page. */
+static void refhv_cpu_offline(void)
+{
+	cpumask_clear_cpu(smp_processor_id(), &refhv_registered);
+	/*
+	 * The timer stays armed: the tick runs on until the CPU dies (or the
+	 * kernel restarts), and one last expiry is harmless to a dead CPU.
+	 */
+	static_call(refhv_hc)(PVX_HC_register_shared_page, PVX_GPA_NONE, 0, 0);
+}
+
+static int refhv_cpu_down_prepare(unsigned int cpu)
+{
+	unsigned long flags;
+
+	local_irq_save(flags);
+	refhv_cpu_offline();
+	local_irq_restore(flags);
+	return 0;
+}
+
+static void refhv_cpu_offline_ipi(void *unused)
+{
+	refhv_cpu_offline();
+}
+
+/* Reboot and kexec: the host must stop writing memory the next kernel owns. */
+static int refhv_reboot_notify(struct notifier_block *nb, unsigned long code, void *unused)
+{
+	if (code == SYS_RESTART)
+		on_each_cpu(refhv_cpu_offline_ipi, NULL, 1);
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block refhv_reboot_nb = {
+	.notifier_call = refhv_reboot_notify,
 };
+
+#ifdef CONFIG_CRASH_DUMP
+static void refhv_crash_shutdown(struct pt_regs *regs)
+{
+	refhv_cpu_offline();
+	native_machine_crash_shutdown(regs);
+}
+#endif
+
+#ifdef CONFIG_SMP
+/* As kvm_smp_prepare_boot_cpu(). */
+static void __init refhv_smp_prepare_boot_cpu(void)
+{
+	native_smp_prepare_boot_cpu();
+	refhv_spinlock_init();
+}
+#endif
+
+/*
+ * init_platform: negotiate (unless earlycon=pvx did), register the boot
+ * CPU's page, and install each op the host granted.
+ */
+static void __init refhv_init_platform(void)
+{
+	if (refhv_negotiate())
+		return;
+	refhv_boot_page_init();
+	if (refhv_time) {
+		refhv_clock_init();
+		if (refhv_has(REFHV_TIMER))
+			refhv_timer_init();
+	}
+	if (refhv_has(REFHV_STEAL)) {
+		static_call_update(pv_steal_clock, refhv_steal_clock);
+#ifdef CONFIG_PARAVIRT_SPINLOCKS
+		pv_ops.lock.vcpu_is_preempted = PV_CALLEE_SAVE(refhv_vcpu_is_preempted);
+#endif
+	}
+	if (refhv_has(REFHV_FLUSH)) {
+		/*
+		 * A flush that skips CPUs (preempted vCPUs) no longer holds off
+		 * page-table freeing the way an IPI to every CPU does, which
+		 * GUP-fast relies on: free page tables after RCU, as kvm.c does.
+		 */
+		pv_ops.mmu.flush_tlb_multi = refhv_flush_tlb_multi;
+		pv_ops.mmu.tlb_remove_table = tlb_remove_table;
+	}
+	if (refhv_has(REFHV_IPI))
+		x86_platform.apic_post_init = refhv_apic_init;
+#ifdef CONFIG_SMP
+	if (refhv_has(REFHV_YIELD))
+		smp_ops.send_call_func_ipi = refhv_send_call_func_ipi;
+	smp_ops.smp_prepare_boot_cpu = refhv_smp_prepare_boot_cpu;
+#endif
+	pvx_negotiated.features = refhv_features;
+}
+
+/* guest_late_init: cpuhp, reboot and crash, as kvm_guest_init(). */
+static void __init refhv_guest_init(void)
+{
+	if (!refhv_has(REFHV_PAGES))
+		return;
+	if (cpuhp_setup_state_nocalls(CPUHP_AP_ONLINE_DYN, "x86/pvx:online",
+				      refhv_cpu_online, refhv_cpu_down_prepare) < 0)
+		pr_err("failed to install cpu hotplug callbacks\n");
+	register_reboot_notifier(&refhv_reboot_nb);
+#ifdef CONFIG_CRASH_DUMP
+	machine_ops.crash_shutdown = refhv_crash_shutdown;
+#endif
+}
+
+static bool refhv_steal_acc __ro_after_init = true;
+
+static int __init refhv_parse_no_stealacc(char *arg)
+{
+	refhv_steal_acc = false;
+	return 0;
+}
+early_param("no-steal-acc", refhv_parse_no_stealacc);
+
+/*
+ * Once memory can be allocated (the sys-off handlers) and jump labels
+ * can be changed (steal time), as kvm.c's activate_jump_labels().
+ */
+static int __init refhv_late_init(void)
+{
+	if (x86_hyper_type != X86_HYPER_PVX || !pvx_negotiated.abi)
+		return 0;
+	if (refhv_has(REFHV_STEAL)) {
+		static_key_slow_inc(&paravirt_steal_enabled);
+		if (refhv_steal_acc)
+			static_key_slow_inc(&paravirt_steal_rq_enabled);
+	}
+	register_sys_off_handler(SYS_OFF_MODE_POWER_OFF, SYS_OFF_PRIO_FIRMWARE,
+				 refhv_power_off, NULL);
+	register_sys_off_handler(SYS_OFF_MODE_POWER_OFF, SYS_OFF_PRIO_LOW,
+				 refhv_power_off_halt, NULL);
+	refhv_native_restart = machine_ops.restart;
+	machine_ops.restart = refhv_restart;
+	atomic_notifier_chain_register(&panic_notifier_list, &refhv_panic_nb);
+	return 0;
+}
+arch_initcall(refhv_late_init);
+
+const __initconst struct hypervisor_x86 x86_hyper_pvx = {
+	.name			= "PVX",
+	.detect			= refhv_detect,
+	.type			= X86_HYPER_PVX,
+	.init.init_platform	= refhv_init_platform,
+	.init.guest_late_init	= refhv_guest_init,
+};
+
+#ifdef CONFIG_PVX_REFHV_KUNIT_TEST
+#include "tests/refhv_kunit.c"
+#endif

@@ -4,7 +4,10 @@
  * on, with valid and hostile arguments; each must give the result the
  * ABI documents (include/uapi/pvx/hypercall.h).  The host is the unit
  * under test here as much as refhv: a host that mishandles a hostile
- * argument fails a case.  Skipped unless refhv is the active backend.
+ * argument fails a case.  Skipped unless refhv won detection.
+ *
+ * The suite is #included at the end of refhv.c, as ext4's mballoc-test.c
+ * is, so it reaches refhv's internals without refhv exporting any.
  *
  * Nothing here may end the guest or lose its clock: shutdown is put only
  * out-of-domain arguments, and the one valid re-registration puts the
@@ -30,14 +33,12 @@
 #include <asm/pvx.h>
 #include <asm/qspinlock.h>
 
-#include "../refhv.h"
-
-#define HC3(nr, a0, a1, a2)	refhv_hypercall(PVX_HC_##nr, a0, a1, a2)
+#define HC3(nr, a0, a1, a2)	static_call(refhv_hc)(PVX_HC_##nr, a0, a1, a2)
 #define HC(nr, a0, a1)		HC3(nr, a0, a1, 0)
 
 static int pvx_refhv_test_init(struct kunit *test)
 {
-	if (pvx_active_backend() != &pvx_refhv_backend)
+	if (x86_hyper_type != X86_HYPER_PVX || !pvx_negotiated.abi)
 		kunit_skip(test, "refhv is not the active backend");
 	return 0;
 }
@@ -45,7 +46,7 @@ static int pvx_refhv_test_init(struct kunit *test)
 /* A hypercall newer than the negotiated version: ENOSYS, else its feature. */
 static long pvx_refhv_unusable(u32 since, u64 feature)
 {
-	const struct pvx_negotiated *neg = pvx_active_negotiated();
+	const struct pvx_negotiated *neg = &pvx_negotiated;
 
 	if (neg->abi < since)
 		return -PVX_ENOSYS;
@@ -59,17 +60,17 @@ static void pvx_refhv_negotiate_again(struct kunit *test)
 
 	KUNIT_ASSERT_NOT_NULL(test, n);
 	n->size = sizeof(*n);
-	n->version = pvx_active_negotiated()->abi;
+	n->version = pvx_negotiated.abi;
 	KUNIT_EXPECT_EQ(test, HC(negotiate, __pa(n), 0), -PVX_EALREADY);
 }
 
 /* All 64 bits of RAX name the call. */
 static void pvx_refhv_unknown_number(struct kunit *test)
 {
-	KUNIT_EXPECT_EQ(test, refhv_hypercall(0xffff, 0, 0, 0), -PVX_ENOSYS);
-	KUNIT_EXPECT_EQ(test, refhv_hypercall(BIT_ULL(32) | PVX_HC_sched_yield, 0, 0, 0),
+	KUNIT_EXPECT_EQ(test, static_call(refhv_hc)(0xffff, 0, 0, 0), -PVX_ENOSYS);
+	KUNIT_EXPECT_EQ(test, static_call(refhv_hc)(BIT_ULL(32) | PVX_HC_sched_yield, 0, 0, 0),
 			-PVX_ENOSYS);
-	KUNIT_EXPECT_EQ(test, refhv_hypercall(~0ULL, 0, 0, 0), -PVX_ENOSYS);
+	KUNIT_EXPECT_EQ(test, static_call(refhv_hc)(~0ULL, 0, 0, 0), -PVX_ENOSYS);
 }
 
 /* An argument register a call does not use must be zero. */
@@ -114,11 +115,11 @@ static void pvx_refhv_block(struct kunit *test)
 		 * A deadline 1 ms ahead: 0 at the deadline, or ETIMEDOUT if
 		 * the host saw it pass first (a vCPU preempted on the way).
 		 */
-		now = pvclock_clocksource_read_nowd(refhv_time(s));
+		now = pvclock_clocksource_read_nowd(refhv_time_info(s));
 		ret = HC(block, now + NSEC_PER_MSEC, 0);
 		if (ret)
 			KUNIT_EXPECT_EQ(test, ret, -PVX_ETIMEDOUT);
-		KUNIT_EXPECT_GE(test, pvclock_clocksource_read_nowd(refhv_time(s)),
+		KUNIT_EXPECT_GE(test, pvclock_clocksource_read_nowd(refhv_time_info(s)),
 				ret ? now + NSEC_PER_MSEC : now);
 	}
 	local_irq_restore(flags);
@@ -191,7 +192,7 @@ static void pvx_refhv_blocker_wait(struct kunit *test, struct pvx_refhv_blocker 
 {
 	wait_for_completion(&b->done);
 	KUNIT_EXPECT_EQ(test, b->ret, 0);
-	KUNIT_EXPECT_LT(test, pvclock_clocksource_read_nowd(refhv_time(s)), b->deadline);
+	KUNIT_EXPECT_LT(test, pvclock_clocksource_read_nowd(refhv_time_info(s)), b->deadline);
 }
 
 /*
@@ -224,7 +225,8 @@ static void pvx_refhv_block_preempted(struct kunit *test)
 		migrate_enable();
 		kunit_skip(test, "no other CPU with steal time and the preempted flag");
 	}
-	if (!pvx_refhv_blocker_start(test, b, cpu, pvclock_clocksource_read_nowd(refhv_time(s)) +
+	if (!pvx_refhv_blocker_start(test, b, cpu,
+				     pvclock_clocksource_read_nowd(refhv_time_info(s)) +
 				     2 * NSEC_PER_SEC)) {
 		migrate_enable();
 		return;
@@ -270,7 +272,7 @@ static void pvx_refhv_call_func_preempted(struct kunit *test)
 	u64 deadline;
 	bool seen = true;
 
-	if (!pvx_active_op(PVX_OP_send_call_func_ipi))
+	if (smp_ops.send_call_func_ipi != refhv_send_call_func_ipi)
 		kunit_skip(test, "no pv call-function IPI");
 	b = kunit_kcalloc(test, 2, sizeof(*b), GFP_KERNEL);
 	mask = kunit_kzalloc(test, cpumask_size(), GFP_KERNEL);
@@ -289,7 +291,7 @@ static void pvx_refhv_call_func_preempted(struct kunit *test)
 		migrate_enable();
 		kunit_skip(test, "fewer than two other CPUs with a shared page");
 	}
-	deadline = pvclock_clocksource_read_nowd(refhv_time(s[0])) + 3 * NSEC_PER_SEC;
+	deadline = pvclock_clocksource_read_nowd(refhv_time_info(s[0])) + 3 * NSEC_PER_SEC;
 	for (i = 0; i < 2; i++) {
 		if (!pvx_refhv_blocker_start(test, &b[i], cpu[i], deadline)) {
 			n = i;
@@ -305,7 +307,7 @@ static void pvx_refhv_call_func_preempted(struct kunit *test)
 	}
 	KUNIT_EXPECT_TRUE(test, seen);
 	KUNIT_EXPECT_EQ(test, atomic_read(&calls), 2 * round);
-	KUNIT_EXPECT_LT(test, pvclock_clocksource_read_nowd(refhv_time(s[0])), deadline);
+	KUNIT_EXPECT_LT(test, pvclock_clocksource_read_nowd(refhv_time_info(s[0])), deadline);
 stop:
 	for (i = 0; i < n; i++)
 		pvx_refhv_blocker_stop(test, &b[i], s[i]);
@@ -448,7 +450,7 @@ static void pvx_refhv_console_write(struct kunit *test)
 	static const char msg[] = "pvx_refhv: console_write from KUnit\n";
 	char *buf;
 
-	if (!(pvx_active_negotiated()->features & PVX_FEATURE(CONSOLE))) {
+	if (!(pvx_negotiated.features & PVX_FEATURE(CONSOLE))) {
 		KUNIT_EXPECT_EQ(test, HC(console_write, 0, 0), -PVX_EOPNOTSUPP);
 		return;
 	}
@@ -526,8 +528,8 @@ static void pvx_refhv_set_timer(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, HC3(set_timer, 1, HYPERVISOR_CALLBACK_VECTOR, 1), -PVX_EINVAL);
 	local_irq_save(flags);
 	s = refhv_shared_page(smp_processor_id());
-	if (s && pvx_active_op(PVX_OP_setup_percpu_clockev)) {
-		now = pvclock_clocksource_read_nowd(refhv_time(s));
+	if (s && refhv_timer) {
+		now = pvclock_clocksource_read_nowd(refhv_time_info(s));
 		KUNIT_EXPECT_EQ(test, HC(set_timer, now + NSEC_PER_MSEC,
 					 HYPERVISOR_CALLBACK_VECTOR), 0);
 	}
@@ -606,11 +608,12 @@ static void pvx_refhv_not_negotiated(struct kunit *test)
 	for (i = 0; i < ARRAY_SIZE(calls); i++) {
 		want = pvx_refhv_unusable(calls[i].since, calls[i].feature);
 		if (want)
-			KUNIT_EXPECT_EQ_MSG(test, refhv_hypercall(calls[i].nr, 0, 0, 0), want,
+			KUNIT_EXPECT_EQ_MSG(test, static_call(refhv_hc)(calls[i].nr, 0, 0, 0), want,
 					    "hypercall %llu", calls[i].nr);
 	}
 }
 
+#ifdef CONFIG_PARAVIRT_SPINLOCKS
 struct pvx_refhv_wait_timer {
 	struct hrtimer timer;
 	u64 fired;			/* local_clock() in the handler, 0: not yet */
@@ -664,15 +667,14 @@ static s64 pvx_refhv_timer_lateness(struct kunit *test, void (*wait)(u8 *ptr, u8
  */
 static void pvx_refhv_wait_irq_on(struct kunit *test)
 {
-	const struct pvx_op_impl *wait = pvx_usable_op(PVX_OP_wait);
 	s64 spin = S64_MAX, waiting = S64_MAX;
 	int i;
 
-	if (!IS_ENABLED(CONFIG_PARAVIRT_SPINLOCKS) || !wait)
+	if (!refhv_time)
 		kunit_skip(test, "no pv spinlock wait");
 	for (i = 0; i < 5; i++) {
 		spin = min(spin, pvx_refhv_timer_lateness(test, NULL));
-		waiting = min(waiting, pvx_refhv_timer_lateness(test, wait->fn.wait));
+		waiting = min(waiting, pvx_refhv_timer_lateness(test, refhv_wait));
 	}
 	kunit_info(test, "a timer taken %lld us late spinning, %lld us late in a wait (best of 5)\n",
 		   spin / (s64)NSEC_PER_USEC, waiting / (s64)NSEC_PER_USEC);
@@ -686,10 +688,83 @@ static void pvx_refhv_wait_irq_on(struct kunit *test)
  */
 static void pvx_refhv_virt_spin_lock_off(struct kunit *test)
 {
-	if (!IS_ENABLED(CONFIG_PARAVIRT_SPINLOCKS) || !pvx_usable_op(PVX_OP_wait) ||
-	    !pvx_usable_op(PVX_OP_kick))
+	if (!refhv_time)
 		kunit_skip(test, "no pv spinlock wait and kick");
 	KUNIT_EXPECT_FALSE(test, static_key_enabled(&virt_spin_lock_key));
+}
+#endif
+
+/* The host's negotiate answer: what refhv_check_answer() takes and refuses. */
+static void pvx_refhv_answer_ok(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, refhv_check_answer(PVX_ABI_VERSION(1, 1), PVX_ABI_VERSION(1, 1),
+						 PVX_FEATURE(PV_IPI)), 0);
+	KUNIT_EXPECT_EQ(test, refhv_check_answer(PVX_ABI_VERSION(1, 1), PVX_ABI_VERSION(1, 0),
+						 REFHV_WANTED & ~PVX_FEATURE(PV_IPI)), 0);
+}
+
+static void pvx_refhv_answer_above_offered(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, refhv_check_answer(PVX_ABI_VERSION(1, 0), PVX_ABI_VERSION(1, 1), 0),
+			-EPROTO);
+}
+
+/* Below the version asked for, but of another major: refused too. */
+static void pvx_refhv_answer_other_major(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, refhv_check_answer(PVX_ABI_VERSION(1, 1), PVX_ABI_VERSION(0, 5), 0),
+			-EPROTO);
+	KUNIT_EXPECT_EQ(test, refhv_check_answer(PVX_ABI_VERSION(1, 1), PVX_ABI_VERSION(2, 0), 0),
+			-EPROTO);
+}
+
+static void pvx_refhv_answer_feature_not_offered(struct kunit *test)
+{
+	u64 never = ~REFHV_WANTED & pvx_features_known_in(REFHV_ABI);
+
+	KUNIT_EXPECT_EQ(test, refhv_check_answer(REFHV_ABI, REFHV_ABI, BIT_ULL(63)), -EPROTO);
+	if (never)
+		KUNIT_EXPECT_EQ(test, refhv_check_answer(REFHV_ABI, REFHV_ABI, never), -EPROTO);
+}
+
+/* A feature newer than the version agreed on, though asked for: refused. */
+static void pvx_refhv_answer_feature_too_new(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, refhv_check_answer(PVX_ABI_VERSION(1, 1), PVX_ABI_VERSION(1, 0),
+						 PVX_FEATURE(PV_IPI)), -EPROTO);
+}
+
+/*
+ * Every op the host granted is in its mainline hook, by refhv's own
+ * function, and no other: what the pvx report reads back.
+ */
+static void pvx_refhv_ops_follow_grant(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, static_call_query(pv_sched_clock) == refhv_sched_clock_read,
+			refhv_time);
+	KUNIT_EXPECT_EQ(test, x86_platform.calibrate_tsc == refhv_tsc_khz, refhv_time);
+	KUNIT_EXPECT_EQ(test, static_call_query(pv_steal_clock) == refhv_steal_clock,
+			refhv_has(REFHV_STEAL));
+	KUNIT_EXPECT_EQ(test, pv_ops.mmu.flush_tlb_multi == refhv_flush_tlb_multi,
+			refhv_has(REFHV_FLUSH));
+	/* init data by now: as the report read them at late_initcall */
+	KUNIT_EXPECT_EQ(test, pvx_op_is_pv(PVX_OP_send_ipi_mask), refhv_has(REFHV_IPI));
+	KUNIT_EXPECT_EQ(test, pvx_op_is_pv(PVX_OP_send_ipi_allbutself), refhv_has(REFHV_IPI));
+	KUNIT_EXPECT_EQ(test, pvx_op_is_pv(PVX_OP_setup_percpu_clockev), refhv_timer);
+	KUNIT_EXPECT_EQ(test, pvx_op_is_pv(PVX_OP_clocksource), refhv_time);
+	if (strstr(saved_command_line, "console=pvx"))
+		KUNIT_EXPECT_EQ(test, pvx_op_is_pv(PVX_OP_console_write),
+				refhv_has(REFHV_CONSOLE));
+#ifdef CONFIG_SMP
+	KUNIT_EXPECT_EQ(test, smp_ops.send_call_func_ipi == refhv_send_call_func_ipi,
+			refhv_has(REFHV_YIELD));
+#endif
+#ifdef CONFIG_PARAVIRT_SPINLOCKS
+	KUNIT_EXPECT_EQ(test, pv_ops.lock.wait == refhv_wait,
+			refhv_time && !nopvspin && num_possible_cpus() > 1);
+	KUNIT_EXPECT_EQ(test, !pv_is_native_vcpu_is_preempted(), refhv_has(REFHV_STEAL));
+#endif
+	KUNIT_EXPECT_EQ(test, pvx_negotiated.features, refhv_features);
 }
 
 static struct kunit_case pvx_refhv_cases[] = {
@@ -709,8 +784,16 @@ static struct kunit_case pvx_refhv_cases[] = {
 	KUNIT_CASE(pvx_refhv_set_timer),
 	KUNIT_CASE(pvx_refhv_flush_tlb),
 	KUNIT_CASE(pvx_refhv_not_negotiated),
+#ifdef CONFIG_PARAVIRT_SPINLOCKS
 	KUNIT_CASE(pvx_refhv_virt_spin_lock_off),
 	KUNIT_CASE(pvx_refhv_wait_irq_on),
+#endif
+	KUNIT_CASE(pvx_refhv_answer_ok),
+	KUNIT_CASE(pvx_refhv_answer_above_offered),
+	KUNIT_CASE(pvx_refhv_answer_other_major),
+	KUNIT_CASE(pvx_refhv_answer_feature_not_offered),
+	KUNIT_CASE(pvx_refhv_answer_feature_too_new),
+	KUNIT_CASE(pvx_refhv_ops_follow_grant),
 	{}
 };
 
@@ -721,6 +804,3 @@ static struct kunit_suite pvx_refhv_suite = {
 };
 
 kunit_test_suites(&pvx_refhv_suite);
-
-MODULE_DESCRIPTION("KUnit tests for the pvx refhv backend");
-MODULE_LICENSE("GPL");
