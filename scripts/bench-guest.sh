@@ -19,12 +19,12 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 ksrc=$top/build/guest-src
 out=$top/build/bench
 export CCACHE_DIR=${CCACHE_DIR:-$top/build/ccache}
-[ -f "$ksrc/arch/x86/pvx/core.c" ] || "$top/scripts/guest-build.sh"
+[ -f "$ksrc/arch/x86/pvx/report.c" ] || "$top/scripts/guest-build.sh"
 [ -f "$top/build/guest/initrd.cpio" ] || "$top/scripts/guest-build.sh"
 mkdir -p "$out"
 
 frag() {	# $1: configuration name
-	local drop='KUNIT|PVX_FAKE_BACKEND|PVX_KUNIT_TEST'
+	local drop='KUNIT|PVX_KUNIT_TEST|PVX_REFHV_KUNIT_TEST'
 	case $1 in
 	nopvx) drop="$drop|PVX" ;;
 	noxxl) drop="$drop|XEN|XEN_PV|PARAVIRT_XXL" ;;

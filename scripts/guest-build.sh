@@ -53,7 +53,7 @@ rm -f "$out/stamp"
 
 if [ -n "${KDIR:-}" ]; then
 	ksrc=$(realpath "$KDIR")
-	[ -f "$ksrc/arch/x86/pvx/core.c" ] ||
+	[ -f "$ksrc/arch/x86/pvx/report.c" ] ||
 		{ echo "guest: $ksrc has no pvx (apply build/series or run scripts/jury-rig.sh)" >&2; exit 1; }
 else
 	if [ -z "${AUTHOR:-}" ] && ! git -C "$top" config user.email >/dev/null; then

@@ -39,7 +39,7 @@ done
 variant() {	# $1: name, $2: CC, $3: config line to add
 	local vobj=$obj-$1 t0=$SECONDS
 	mkdir -p "$vobj"
-	{ grep -vE '^CONFIG_(PVX|PVX_REFHV|PVX_FAKE_BACKEND|PVX_KUNIT_TEST)=' "$top/tests/guest/guest.config"
+	{ grep -vE '^CONFIG_(PVX|PVX_REFHV|PVX_KUNIT_TEST|PVX_REFHV_KUNIT_TEST)=' "$top/tests/guest/guest.config"
 	  [ "$1" = clang ] && grep -E '^CONFIG_PVX' "$top/tests/guest/guest.config"
 	  echo "$3"; } > "$vobj/frag.config"
 	if make -s -C "$work" O="$vobj" ARCH=x86_64 CC="$2" tinyconfig >/dev/null &&
