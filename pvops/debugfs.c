@@ -2,8 +2,8 @@
 /*
  * pvx debugfs: /sys/kernel/debug/pvx/
  *
- *   status  the boot line as of now, then abi_headers=<the ABI these
- *           headers describe>
+ *   status  the boot line (the report read at late_initcall), then
+ *           abi_headers=<the ABI these headers describe>
  *   ops     one line per op: name, its mainline hook, pv or native
  */
 #include <linux/debugfs.h>

@@ -16,7 +16,7 @@
 	X(sched_clock,		"the pv_sched_clock static call")	\
 	X(clocksource,		"the clocksource timekeeping runs on")	\
 	X(tsc_khz,		"x86_platform.calibrate_tsc")		\
-	X(steal_clock,		"pv_steal_clock, paravirt_steal_enabled") \
+	X(steal_clock,		"paravirt_steal_enabled (pv_steal_clock)") \
 	X(setup_percpu_clockev,	"x86_init.timers.setup_percpu_clockev")	\
 	X(safe_halt,		"pv_ops.irq.safe_halt")			\
 	X(halt,			"pv_ops.irq.halt")			\

@@ -27,7 +27,7 @@
 # ROUNDS=N (default 1) boots (a), (b) and (c) N times each, interleaved,
 # as a, b, c, a, b, c, ...: the tables then show each figure's median,
 # and the goals each ratio's median and range over the N paired rounds
-# (one run's ratio can be far from the next here: see design.rst).
+# (one run's ratio can be far from the next here: see measurements.rst).
 # About 25 minutes here per round, most of it 1 MiB through the 8250
 # (L1_TIMEOUT, default 3600 s a round, bounds the L1 run).  ROUNDS=3
 # with CONSOLE_KB=64: about 17 minutes.

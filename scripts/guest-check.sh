@@ -41,7 +41,7 @@ done
 # objtool runs on every object of the build; it must say nothing about pvx.
 # (The bzImage is already built: a fresh build of pvx's objects and
 # vmlinux gives their warnings again.)
-rm -f "$obj"/arch/x86/pvx/*.o "$obj"/arch/x86/pvx/tests/*.o
+rm -f "$obj"/arch/x86/pvx/*.o "$obj"/arch/x86/pvx/tests/*.o "$obj"/arch/x86/pvx/refhv/*.o
 make -C "$ksrc" O="$obj" ARCH=x86_64 CC="ccache gcc" -j"$(nproc)" vmlinux \
 	> "$logs/objtool.log" 2>&1
 rc=$?
@@ -62,15 +62,17 @@ if [ -z "${KDIR:-}" ]; then
 fi
 
 # --- sparse and kernel-doc on the pvx code ------------------------------------
-make -C "$ksrc" O="$obj" ARCH=x86_64 CC="ccache gcc" C=2 arch/x86/pvx/ \
-	> "$logs/sparse.log" 2>&1
+# arch/x86/Kbuild names each directory: make C=2 takes each.
+make -C "$ksrc" O="$obj" ARCH=x86_64 CC="ccache gcc" C=2 arch/x86/pvx/ arch/x86/pvx/tests/ \
+	arch/x86/pvx/refhv/ > "$logs/sparse.log" 2>&1
 rc=$?
 checked=$(grep -c '^ *CHECK ' "$logs/sparse.log")
 grep -E 'pvx' "$logs/sparse.log" | grep -E 'warning|error' > "$logs/sparse-pvx.log"
 [ $rc -eq 0 ] && [ "$checked" -gt 0 ] && [ ! -s "$logs/sparse-pvx.log" ]
-ok $? sparse "make C=2 arch/x86/pvx/: $checked files checked, $(wc -l < "$logs/sparse-pvx.log") warnings"
+ok $? sparse "make C=2 arch/x86/pvx/ and below: $checked files checked, $(wc -l < "$logs/sparse-pvx.log") warnings"
 
-kfiles=$(cd "$ksrc" && ls arch/x86/pvx/*.c arch/x86/pvx/tests/*.[ch] arch/x86/include/asm/pvx*.h)
+kfiles=$(cd "$ksrc" && ls arch/x86/pvx/*.c arch/x86/pvx/tests/*.c arch/x86/pvx/refhv/*.c \
+	arch/x86/pvx/refhv/tests/*.c arch/x86/include/asm/pvx*.h)
 (cd "$ksrc" && scripts/kernel-doc -none -Wall $kfiles) > "$logs/kernel-doc.log" 2>&1
 ok $(( $(grep -c 'warning' "$logs/kernel-doc.log") > 0 )) kernel_doc "$(grep -c warning "$logs/kernel-doc.log") warnings"
 # Every function the API header declares is documented where it is defined.

@@ -47,6 +47,7 @@
 #include <linux/serial_core.h>
 #include <linux/spinlock.h>
 #include <linux/static_call.h>
+#include <linux/syscore_ops.h>
 #include <pvx/abi.h>
 #include <asm/apic.h>
 #include <asm/cmdline.h>
@@ -220,26 +221,19 @@ early_param("pvx_abi", refhv_abi_param);
 /*
  * The host's answer is not trusted: another major, a version above the
  * one offered, a feature never asked for or one the answered version does
- * not define is refused.  Return 0 or -EPROTO, having said why.
+ * not define is refused.  Return NULL, or what is wrong with it.
  */
-static int refhv_check_answer(u32 offered, u32 abi, u64 features)
+static const char *refhv_check_answer(u32 offered, u32 abi, u64 features)
 {
-	if (abi >> 16 != offered >> 16) {
-		pr_err("host answered ABI %u.%u, not of major %u; running native\n",
-		       abi >> 16, abi & 0xffff, offered >> 16);
-	} else if (abi > offered) {
-		pr_err("host answered ABI %u.%u, above the %u.%u offered; running native\n",
-		       abi >> 16, abi & 0xffff, offered >> 16, offered & 0xffff);
-	} else if (features & ~REFHV_WANTED) {
-		pr_err("host granted features %#llx never offered; running native\n",
-		       features & ~REFHV_WANTED);
-	} else if (features & ~pvx_features_known_in(abi)) {
-		pr_err("host granted features %#llx that ABI %u.%u does not define; running native\n",
-		       features & ~pvx_features_known_in(abi), abi >> 16, abi & 0xffff);
-	} else {
-		return 0;
-	}
-	return -EPROTO;
+	if (abi >> 16 != offered >> 16)
+		return "not of the major offered";
+	if (abi > offered)
+		return "above the version offered";
+	if (features & ~REFHV_WANTED)
+		return "a feature never offered";
+	if (features & ~pvx_features_known_in(abi))
+		return "a feature that version does not define";
+	return NULL;
 }
 
 static struct pvx_negotiate refhv_negotiation __aligned(32);
@@ -253,6 +247,7 @@ static int __init refhv_negotiate(void)
 	static int ret __initdata = 1;
 	struct pvx_negotiate *n = &refhv_negotiation;
 	u32 offer = refhv_abi_offer();
+	const char *why;
 	long r;
 
 	if (ret <= 0)
@@ -270,9 +265,14 @@ static int __init refhv_negotiate(void)
 		pr_err("negotiate failed (%d); running native\n", ret);
 		return ret;
 	}
-	ret = refhv_check_answer(offer, n->version, n->features);
-	if (ret)
+	why = refhv_check_answer(offer, n->version, n->features);
+	if (why) {
+		pr_err("host answered ABI %u.%u, features %#llx to %u.%u: %s; running native\n",
+		       n->version >> 16, n->version & 0xffff, n->features,
+		       offer >> 16, offer & 0xffff, why);
+		ret = -EPROTO;
 		return ret;
+	}
 	refhv_features = n->features;
 	if (n->version >= PVX_ABI_VERSION(1, 1)) {
 		if (n->max_multicall < 2 && refhv_has(PVX_FEATURE(MULTICALL))) {
@@ -444,15 +444,26 @@ static void __init refhv_clock_init(void)
 	x86_platform.calibrate_cpu = refhv_tsc_khz;
 }
 
-/* 0 until @cpu has a page of its own: never another vCPU's, larger, steal. */
+/* The steal time last returned for each CPU: it never goes back. */
+static DEFINE_PER_CPU(u64, refhv_steal_last);
+
+/*
+ * 0 until @cpu has a page of its own: never another vCPU's, larger,
+ * steal.  Then the record's steal time, read under its version; a record
+ * the host retired (STEAL_VALID cleared), a version that stays odd, or a
+ * value below the last one leaves the last value: steal stops, it never
+ * runs backwards (the scheduler would take that as a huge delta).
+ */
 static u64 refhv_steal_clock(int cpu)
 {
 	struct pvx_vcpu_shared *s = refhv_shared_page(cpu);
+	u64 steal, last = per_cpu(refhv_steal_last, cpu);
 	unsigned int i;
 	u32 v;
-	u64 steal = 0;
 
-	for (i = 0; s && i < REFHV_RETRIES; i++) {
+	if (!s || !(READ_ONCE(s->flags) & PVX_VCPU_STEAL_VALID))
+		return last;
+	for (i = 0; i < REFHV_RETRIES; i++) {
 		v = READ_ONCE(s->steal_version);
 		virt_rmb();	/* the version before the value, as pvclock does */
 		steal = READ_ONCE(s->steal_ns);
@@ -460,15 +471,22 @@ static u64 refhv_steal_clock(int cpu)
 		if (!(v & 1) && v == READ_ONCE(s->steal_version))
 			break;
 	}
+	if (i == REFHV_RETRIES || steal < last) {
+		printk_deferred_once(KERN_WARNING pr_fmt("steal time %s; it stops there\n"),
+				     i == REFHV_RETRIES ? "stays mid-update" : "went back");
+		return last;
+	}
+	per_cpu(refhv_steal_last, cpu) = steal;
 	return steal;
 }
 
+/* Only a hint: a retired record says no vCPU is preempted. */
 __visible bool refhv_vcpu_is_preempted(long cpu);
 __visible bool refhv_vcpu_is_preempted(long cpu)
 {
 	struct pvx_vcpu_shared *s = refhv_shared_page(cpu);
 
-	return s && READ_ONCE(s->preempted);
+	return s && (READ_ONCE(s->flags) & PVX_VCPU_STEAL_VALID) && READ_ONCE(s->preempted);
 }
 
 PV_CALLEE_SAVE_REGS_THUNK(refhv_vcpu_is_preempted);
@@ -1038,6 +1056,47 @@ static struct notifier_block refhv_reboot_nb = {
 	.notifier_call = refhv_reboot_notify,
 };
 
+/*
+ * Suspend, hibernation and kexec jump (syscore, on the boot CPU alone):
+ * the host stops writing the boot CPU's page, as across a reboot.
+ */
+static int refhv_suspend(void *data)
+{
+	refhv_cpu_offline();
+	return 0;
+}
+
+/*
+ * The page again, before timekeeping resumes (restore_processor_state(),
+ * as kvmclock's restore_sched_clock_state); pvclock forgets the last value
+ * it returned, which belongs to the time before.  A host that refuses the
+ * page now leaves a clock that no longer moves: said, as nothing else
+ * can be done this late.
+ */
+static void refhv_restore_sched_clock_state(void)
+{
+	if (cpumask_test_cpu(smp_processor_id(), &refhv_registered))
+		return;
+	if (refhv_register(this_cpu_read(refhv_shared)))
+		pr_err("shared page refused on resume; the clock stops\n");
+	pvclock_resume();
+}
+
+/* For the paths that do not restore the processor state. */
+static void refhv_resume(void *data)
+{
+	refhv_restore_sched_clock_state();
+}
+
+static const struct syscore_ops refhv_syscore_ops = {
+	.suspend	= refhv_suspend,
+	.resume		= refhv_resume,
+};
+
+static struct syscore refhv_syscore = {
+	.ops	= &refhv_syscore_ops,
+};
+
 #ifdef CONFIG_CRASH_DUMP
 static void refhv_crash_shutdown(struct pt_regs *regs)
 {
@@ -1094,7 +1153,7 @@ static void __init refhv_init_platform(void)
 	pvx_negotiated.features = refhv_features;
 }
 
-/* guest_late_init: cpuhp, reboot and crash, as kvm_guest_init(). */
+/* guest_late_init: cpuhp, reboot, crash and suspend, as kvm_guest_init(). */
 static void __init refhv_guest_init(void)
 {
 	if (!refhv_has(REFHV_PAGES))
@@ -1106,6 +1165,8 @@ static void __init refhv_guest_init(void)
 #ifdef CONFIG_CRASH_DUMP
 	machine_ops.crash_shutdown = refhv_crash_shutdown;
 #endif
+	register_syscore(&refhv_syscore);
+	x86_platform.restore_sched_clock_state = refhv_restore_sched_clock_state;
 }
 
 static bool refhv_steal_acc __ro_after_init = true;

@@ -21,7 +21,8 @@
 /*
  * Offered by default: all but TIMER.  Its set_timer and its expiry are
  * two exits to this process per timer event, where KVM handles the LAPIC
- * timer itself; measured no cheaper (Documentation/virt/pvx/design.rst).
+ * timer itself; measured no cheaper
+ * (Documentation/virt/pvx/measurements.rst).
  */
 #define PVX_HV_FEATURES	(~PVX_FEATURE(TIMER))
 #define DEFAULT_TIMEOUT	600

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * KUnit suite ops_conformance: what the privileged ops must do, whichever
- * backend provides them (mainline native, kvm.c, Xen, a pvx backend).
+ * hypervisor entry provides them (none, kvm.c, Xen, refhv).
  * It runs unchanged in every boot of the same kernel.
  */
 #include <kunit/test.h>

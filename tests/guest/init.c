@@ -9,6 +9,10 @@
  *   pvx_expect_pv=<ops>    the pv= list the boot line must show
  *   pvx_expect_steal=1     some CPU time must have been stolen (overcommit)
  *   pvx_poweroff=1         power off at the end instead of rebooting
+ *   pvx_hibernate=1        first a hibernation cycle up to the core
+ *                          (pm_test=core: syscore suspend and resume, a 5 s
+ *                          wait between), after which the clock moved by
+ *                          about that
  *   pvx_bench=1            instead of the checks, time boot-to-init and a
  *                          privileged-op-heavy loop (make bench-guest, under
  *                          QEMU -icount: 1 ns is one instruction)
@@ -21,6 +25,7 @@
  *   pvx_bench_only=<name>  with pvx_bench=hv: run that workload alone
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <fcntl.h>
 #include <linux/futex.h>
 #include <pthread.h>
@@ -185,6 +190,37 @@ static unsigned long long now_ns(clockid_t clk)
 
 	clock_gettime(clk, &ts);
 	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+static int write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY), ret = -1;
+
+	if (fd >= 0) {
+		ret = write(fd, text, strlen(text)) == (ssize_t)strlen(text) ? 0 : -1;
+		close(fd);
+	}
+	return ret;
+}
+
+/*
+ * Hibernation as far as the core: processes frozen, secondary CPUs down,
+ * syscore suspend, pm_test's 5 s wait, syscore resume.  The clock moves
+ * by the wait, neither frozen nor jumping.
+ */
+static void check_hibernate(void)
+{
+	unsigned long long t0 = now_ns(CLOCK_MONOTONIC), ms;
+	int ret;
+
+	ret = write_file("/sys/power/pm_test", "core");
+	if (!ret)
+		ret = write_file("/sys/power/state", "disk");
+	ms = (now_ns(CLOCK_MONOTONIC) - t0) / 1000000;
+	check(!ret, "hibernate_core", "pm_test=core, state=disk: %s",
+	      ret ? strerror(errno) : "suspended and resumed");
+	check(!ret && ms >= 5000 && ms < 60000, "hibernate_clock",
+	      "%llu ms across the cycle (5000 of pm_test's wait)", ms);
 }
 
 /*
@@ -513,6 +549,8 @@ int main(void)
 		else if (strcmp(what, "boot"))
 			bench_loop();
 	} else {
+		if (param("pvx_hibernate"))
+			check_hibernate();
 		check_boot_line();
 		if (param("pvx_expect_steal"))
 			check_steal();
