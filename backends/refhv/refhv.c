@@ -273,6 +273,7 @@ static int __init refhv_negotiate(void)
 		ret = -EPROTO;
 		return ret;
 	}
+	ret = 0;
 	refhv_features = n->features;
 	if (n->version >= PVX_ABI_VERSION(1, 1)) {
 		if (n->max_multicall < 2 && refhv_has(PVX_FEATURE(MULTICALL))) {

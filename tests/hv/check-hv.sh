@@ -250,7 +250,11 @@ $(for m in "${bent_modes[@]}"; do
 	c="$cmdline kunit.enable=0"
 	# the pvx console first, then the serial one, which stays /dev/console
 	[ "${m#console-}" = "$m" ] || c="earlycon=pvx console=pvx0 $c"
-	echo "bent-$m --personality pvx --hostile $m --cpus 2 --stats --timeout 300 $initrd_arg --cmdline '$c' \$HV/bzImage"
+	# 2 vCPUs where the bent answer is about other vCPUs (IPIs, yield,
+	# steal and preempted, vCPU ids), else 1: the L1 VM has one CPU
+	cpus=1
+	case $m in send-ipi-short|steal-*|preempted-*|ret-*|negotiate-*) cpus=2 ;; esac
+	echo "bent-$m --personality pvx --hostile $m --cpus $cpus --stats --timeout 300 $initrd_arg --cmdline '$c' \$HV/bzImage"
 done)
 kvm2 --personality kvm --cpus 2 --stats --timeout 600 $initrd_arg --cmdline '$cmdline' \$HV/bzImage
 hostile-shutdown-returns --personality pvx --hostile shutdown-returns --cpus 1 --stats --timeout 60 $initrd_arg --cmdline '$pvx_cmdline pvx_poweroff=1' \$HV/bzImage
