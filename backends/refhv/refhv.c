@@ -920,9 +920,11 @@ static int __init refhv_earlycon_setup(struct earlycon_device *dev, const char *
 EARLYCON_DECLARE(pvx, refhv_earlycon_setup);
 #endif
 
+/* Not once earlycon=pvx found the host's console_write unusable. */
 static int __init refhv_console_init(void)
 {
-	if (x86_hyper_type == X86_HYPER_PVX && refhv_has(REFHV_CONSOLE))
+	if (x86_hyper_type == X86_HYPER_PVX && refhv_has(REFHV_CONSOLE) &&
+	    !READ_ONCE(refhv_console_gone))
 		register_console(&refhv_console);
 	return 0;
 }
