@@ -23,7 +23,7 @@ HOST_INC	:= -I$(TOP)/abi -I$(HOST_SRC)/include
 HOST_LIB_SRCS	:= $(wildcard $(HOST_SRC)/lib/*.c)
 HOST_LIB_HDRS	:= $(wildcard $(HOST_SRC)/lib/*.h $(HOST_SRC)/include/*.h $(TOP)/abi/pvx/*.h)
 HOST_LIB_OBJS	:= $(patsubst $(HOST_SRC)/lib/%.c,$(HOST_OUT)/lib/%.o,$(HOST_LIB_SRCS))
-PVXHV_SOVER	:= 3
+PVXHV_SOVER	:= 4
 # The package version follows the ABI it serves (read from the header, not repeated).
 PVXHV_VERSION	:= $(shell sed -n 's/^\#define PVX_ABI_VERSION_MAJOR[[:space:]]*//p' $(TOP)/abi/pvx/version.h).$(shell \
 			sed -n 's/^\#define PVX_ABI_VERSION_MINOR[[:space:]]*//p' $(TOP)/abi/pvx/version.h).0

@@ -44,6 +44,7 @@
 #define PVX_CONSOLE_MAX		PVX_PAGE_SIZE	/* bytes per console_write */
 #define PVX_GPA_NONE		(~(__u64)0)	/* "no page": unregisters */
 #define PVX_VECTOR_MIN		32u		/* lowest injectable vector */
+#define PVX_TIME_RECORD_ALIGN	64u		/* set_time_record's record */
 
 /*
  * List entries carry full identifiers (PVX_EINVAL, not EINVAL): an entry
@@ -104,7 +105,19 @@ enum pvx_error {
 	__PVX_ITEM(X, 1, 0, PVX_FEATURE_BIT_MULTICALL,   5, \
 		"multicall: several hypercalls in one exit.") \
 	__PVX_ITEM(X, 1, 1, PVX_FEATURE_BIT_PV_IPI,      6, \
-		"send_ipi: interrupts to up to 64 vCPUs in one hypercall.")
+		"send_ipi: interrupts to up to 64 vCPUs in one hypercall.") \
+	__PVX_ITEM(X, 1, 2, PVX_FEATURE_BIT_STABLE_TIME, 7, \
+		"set_time_record, and PVX_TIME_TSC_STABLE is set only while one (ns, TSC) " \
+			"pair serves every vCPU: the guest may read the time from user mode.") \
+	__PVX_ITEM(X, 1, 2, PVX_FEATURE_BIT_STEAL_RECORD, 8, \
+		"The steal record (struct pvx_steal_time): steal, preempted and " \
+			"the flush request, without a hypercall.") \
+	__PVX_ITEM(X, 1, 2, PVX_FEATURE_BIT_PV_EOI,      9, \
+		"The PV EOI word: the host says when an EOI may be skipped.") \
+	__PVX_ITEM(X, 1, 2, PVX_FEATURE_BIT_WALL_CLOCK, 10, \
+		"The wall clock record (struct pvx_wall_clock).") \
+	__PVX_ITEM(X, 1, 2, PVX_FEATURE_BIT_SOFT_RESET, 11, \
+		"soft_reset: a kexec or kdump kernel negotiates again.")
 
 #define __PVX_FEATURE_ENUM(since, name, bit, doc)	name = bit,
 enum pvx_feature_bit {
@@ -249,7 +262,24 @@ static __inline__ __u64 pvx_features_known_in(__u32 version)
 		"0: a0 is 0 (no vCPU is addressed, a1 is not looked at); " \
 		"ESRCH: a1 is not below the number of vCPUs; " \
 		"ESRCH: a set bit names a vCPU that does not exist", \
-		"Inject a vector into up to 64 vCPUs.")
+		"Inject a vector into up to 64 vCPUs.") \
+	__PVX_ITEM(X, 1, 2, set_time_record, 11, 1, PVX_FEATURE(STABLE_TIME), 0, \
+		"a0: GPA of the calling vCPU's struct pvx_time_info, " \
+			"PVX_TIME_RECORD_ALIGN-aligned, " \
+			"or PVX_GPA_NONE to go back to the shared page's", \
+		"0", \
+		"EINVAL: the calling vCPU has no registered shared page; " \
+		"0: a0 is PVX_GPA_NONE (the time record is the shared page's again); " \
+		"EINVAL: a0 is not PVX_TIME_RECORD_ALIGN-aligned; " \
+		"GUEST: the record (PVX_TIME_RECORD_ALIGN bytes)", \
+		"Keep the calling vCPU's time record at a0 (e.g. a page the vDSO maps); " \
+			"the host fills it at once.") \
+	__PVX_ITEM(X, 1, 2, soft_reset, 12, 0, PVX_FEATURE(SOFT_RESET), 0, \
+		"none", \
+		"0; afterwards only negotiate succeeds, as after a reset", \
+		"", \
+		"Forget the negotiation and every vCPU's records, so that a kexec or kdump " \
+			"kernel can negotiate again.")
 
 #define __PVX_HC_ENUM(since, name, nr, ...)	PVX_HC_##name = nr,
 enum pvx_hypercall {

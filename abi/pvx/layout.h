@@ -26,7 +26,9 @@
 	__PVX_ITEM(S, 1, 0, pvx_negotiate,       8) \
 	__PVX_ITEM(S, 1, 0, pvx_multicall_entry, 8) \
 	__PVX_ITEM(S, 1, 0, pvx_time_info,       8) \
-	__PVX_ITEM(S, 1, 0, pvx_vcpu_shared,     8)
+	__PVX_ITEM(S, 1, 0, pvx_vcpu_shared,     8) \
+	__PVX_ITEM(S, 1, 2, pvx_steal_time,      8) \
+	__PVX_ITEM(S, 1, 2, pvx_wall_clock,      4)
 
 #define PVX_LAYOUT_pvx_negotiate(F) \
 	__PVX_FIELD(F, 1, 0, pvx_negotiate, size,           0, 4) \
@@ -60,7 +62,25 @@
 	__PVX_FIELD(F, 1, 0, pvx_vcpu_shared, steal_version, 48,  4) \
 	__PVX_FIELD(F, 1, 0, pvx_vcpu_shared, preempted,     52,  1) \
 	__PVX_FIELD(F, 1, 0, pvx_vcpu_shared, pad1,          53,  3) \
-	__PVX_FIELD(F, 1, 0, pvx_vcpu_shared, steal_ns,      56,  8)
+	__PVX_FIELD(F, 1, 0, pvx_vcpu_shared, steal_ns,      56,  8) \
+	__PVX_FIELD(F, 1, 2, pvx_vcpu_shared, steal,         64, 64) \
+	__PVX_FIELD(F, 1, 2, pvx_vcpu_shared, eoi,          128,  4) \
+	__PVX_FIELD(F, 1, 2, pvx_vcpu_shared, pad2,         132,  4) \
+	__PVX_FIELD(F, 1, 2, pvx_vcpu_shared, wall_clock,   136, 12) \
+	__PVX_FIELD(F, 1, 2, pvx_vcpu_shared, pad3,         148,  4)
+
+#define PVX_LAYOUT_pvx_steal_time(F) \
+	__PVX_FIELD(F, 1, 2, pvx_steal_time, steal,      0,  8) \
+	__PVX_FIELD(F, 1, 2, pvx_steal_time, version,    8,  4) \
+	__PVX_FIELD(F, 1, 2, pvx_steal_time, flags,     12,  4) \
+	__PVX_FIELD(F, 1, 2, pvx_steal_time, preempted, 16,  1) \
+	__PVX_FIELD(F, 1, 2, pvx_steal_time, pad0,      17,  3) \
+	__PVX_FIELD(F, 1, 2, pvx_steal_time, pad,       20, 44)
+
+#define PVX_LAYOUT_pvx_wall_clock(F) \
+	__PVX_FIELD(F, 1, 2, pvx_wall_clock, version, 0, 4) \
+	__PVX_FIELD(F, 1, 2, pvx_wall_clock, sec,     4, 4) \
+	__PVX_FIELD(F, 1, 2, pvx_wall_clock, nsec,    8, 4)
 
 /*
  * The compile-time checks, generated from the lists above.  A list expands

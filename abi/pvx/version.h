@@ -27,7 +27,7 @@
 
 /* The newest interface these headers describe. */
 #define PVX_ABI_VERSION_MAJOR		1
-#define PVX_ABI_VERSION_MINOR		1
+#define PVX_ABI_VERSION_MINOR		2
 #define PVX_ABI_VERSION_LATEST \
 	PVX_ABI_VERSION(PVX_ABI_VERSION_MAJOR, PVX_ABI_VERSION_MINOR)
 
@@ -58,6 +58,11 @@
 #define __PVX_IF_1_1(...)		__VA_ARGS__
 #else
 #define __PVX_IF_1_1(...)
+#endif
+#if PVX_INTERFACE_HAS(1, 2)
+#define __PVX_IF_1_2(...)		__VA_ARGS__
+#else
+#define __PVX_IF_1_2(...)
 #endif
 
 /*

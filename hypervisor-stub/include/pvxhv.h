@@ -53,6 +53,14 @@
  * any-time call, and ops->block may call pvxhv_kicked() for its vCPU.  A
  * callback must not make a vCPU call for the vCPU whose call is running
  * it (that breaks the one-thread-per-vCPU rule), nor reset or destroy.
+ *
+ * The soft_reset hypercall (PVX 1.2) is a vCPU call that acts on every
+ * vCPU: it waits until the calls of other vCPUs that change what it
+ * forgets have returned from these callbacks, so guest_ram, read_guest,
+ * write_guest, clock_ns, guest_tsc, set_timer and records must not wait
+ * for another vCPU's thread; and it cancels other vCPUs' timers
+ * (ops->set_timer) and tells ops->records about other vCPUs from the
+ * thread of the vCPU that called it.
  */
 #ifndef PVXHV_H
 #define PVXHV_H
@@ -75,7 +83,26 @@ extern "C" {
  *    pvxhv_restore()
  *    (Documentation/abi/implementers.rst: "Migrating from API 2 to 3").
  */
-#define PVXHV_API_VERSION	3
+/*
+ * 4: PVX 1.2.  pvxhv_vcpu_delegate() and PVXHV_RECORD(), ops->records,
+ *    ops->realtime_ns (WALL_CLOCK), pvxhv_vcpu_enter()'s flush also from
+ *    the steal record's request, a save blob that holds set_time_record
+ *    (Documentation/abi/implementers.rst: "Migrating from API 3 to 4").
+ */
+#define PVXHV_API_VERSION	4
+
+/*
+ * The records of a vCPU (PVX 1.2) that the VMM's kernel may keep instead
+ * of the library: with KVM, the MSR that points KVM at each.
+ */
+enum pvxhv_record {
+	PVXHV_RECORD_TIME,		/* struct pvx_time_info: MSR_KVM_SYSTEM_TIME_NEW */
+	PVXHV_RECORD_STEAL,		/* struct pvx_steal_time: MSR_KVM_STEAL_TIME */
+	PVXHV_RECORD_EOI,		/* pvx_vcpu_shared.eoi: MSR_KVM_PV_EOI_EN */
+	PVXHV_RECORD_WALL_CLOCK,	/* struct pvx_wall_clock: MSR_KVM_WALL_CLOCK_NEW */
+	PVXHV_NR_RECORDS
+};
+#define PVXHV_RECORD(name)	(1u << PVXHV_RECORD_##name)
 
 /* A result the caller must not drop (pvxhv_vcpu_enter's deferred flush). */
 #if defined(__GNUC__) || defined(__clang__)
@@ -201,7 +228,11 @@ struct pvxhv_ops {
 	void (*yield)(void *opaque, uint32_t vcpu);
 	/* Optional (TIMER, PV_IPI): make vector pending on vcpu and kick it. */
 	void (*inject)(void *opaque, uint32_t vcpu, uint8_t vector);
-	/* Optional (TIMER): arm vcpu's one-shot timer; 0 cancels. */
+	/*
+	 * Optional (TIMER): arm vcpu's one-shot timer; 0 cancels.  On vcpu's
+	 * own thread, but for soft_reset, which cancels every armed timer
+	 * from its caller's thread.
+	 */
 	void (*set_timer)(void *opaque, uint32_t vcpu, uint64_t deadline_ns);
 	/*
 	 * Optional (FLUSH_TLB): when this returns, vcpu must not execute guest
@@ -224,6 +255,33 @@ struct pvxhv_ops {
 	void (*console)(void *opaque, uint32_t vcpu, const char *buf, size_t len);
 	/* Required: the guest asked to stop; reason is PVX_SHUTDOWN_*. */
 	void (*shutdown)(void *opaque, uint32_t vcpu, uint32_t reason, uint32_t code);
+	/*
+	 * Optional (WALL_CLOCK): the wall-clock time now, ns since 1970 UTC,
+	 * as the guest should see it.  The library writes the wall clock
+	 * record from it and ops->clock_ns at each registration.
+	 */
+	uint64_t (*realtime_ns)(void *opaque);
+	/*
+	 * Required with pvxhv_vcpu_delegate(): vcpu's delegated records moved.
+	 * gpa[r] is where the VMM's kernel must keep record r from now on,
+	 * or PVX_GPA_NONE: it must stop keeping it (for KVM, write the MSR
+	 * with its enable bit clear) before vcpu next runs guest code and,
+	 * if vcpu is not the caller's vCPU, before this returns.  gpa[r] is
+	 * PVX_GPA_NONE for every record not delegated.  Called from the vCPU
+	 * call that moved them: a registration, an unregistration or a
+	 * set_time_record of vcpu (on its thread), and soft_reset, once for
+	 * every vCPU that had records (on the caller's thread); and from the
+	 * life-cycle calls that move them: pvxhv_vcpu_delegate(),
+	 * pvxhv_reset(), pvxhv_set_regions() (a page that left RAM) and
+	 * pvxhv_restore() (where the restored pages put them).  At every
+	 * successful registration, the same page again too (a guest
+	 * registers a CPU's page after bringing it up, and the INIT on the
+	 * way may have cleared the kernel's records: KVM clears these MSRs);
+	 * otherwise only when something changed since the last call for
+	 * vcpu.  Records that were not negotiated, or whose page is gone,
+	 * are PVX_GPA_NONE.
+	 */
+	void (*records)(void *opaque, uint32_t vcpu, const uint64_t gpa[PVXHV_NR_RECORDS]);
 };
 
 struct pvxhv_config {
@@ -246,9 +304,10 @@ struct pvxhv;
 struct pvxhv *pvxhv_create(const struct pvxhv_config *cfg);
 void pvxhv_destroy(struct pvxhv *hv);
 /*
- * Guest reset: forget negotiation, shared pages (without writing to them:
- * guest memory is being reset), armed timers, pending kicks and deferred
- * flushes.  See the threading rules above.
+ * Guest reset: forget negotiation, shared pages and moved time records
+ * (without writing to them: guest memory is being reset), armed timers,
+ * pending kicks and deferred flushes, and tell ops->records that no
+ * delegated record is anywhere.  See the threading rules above.
  */
 void pvxhv_reset(struct pvxhv *hv);
 /*
@@ -277,9 +336,14 @@ bool pvxhv_cpuid(const struct pvxhv *hv, uint32_t leaf, uint32_t out[4]);
 int64_t pvxhv_hypercall(struct pvxhv *hv, uint32_t vcpu, struct pvxhv_regs *regs);
 
 /*
- * vcpu is about to run guest code: refresh its shared page (time, steal
- * time = steal_ns total, preempted = 0).  Returns PVXHV_ENTER_* flags the
- * VMM must honour, or a negative PVX error for a bad vcpu.
+ * vcpu is about to run guest code: refresh the records of its shared page
+ * the library keeps (time, steal time = steal_ns total, preempted = 0).
+ * Returns PVXHV_ENTER_* flags the VMM must honour, or a negative PVX
+ * error for a bad vcpu.  A steal record the library keeps (STEAL_RECORD)
+ * has its preempted byte exchanged for 0 here, atomically, and a flush
+ * request the guest set in it (PVX_STEAL_FLUSH_TLB) is reported as
+ * PVXHV_ENTER_FLUSH_TLB.  That exchange needs guest RAM in regions:
+ * accessor mode does not offer STEAL_RECORD.
  *
  * PVXHV_ENTER_FLUSH_TLB reports a flush the library deferred because vcpu
  * was preempted (pvxhv_vcpu_preempt()); a flush done through
@@ -289,6 +353,30 @@ int64_t pvxhv_hypercall(struct pvxhv *hv, uint32_t vcpu, struct pvxhv_regs *regs
  */
 #define PVXHV_ENTER_FLUSH_TLB	0x1	/* flush the vCPU's TLB before running */
 PVXHV_MUST_CHECK int pvxhv_vcpu_enter(struct pvxhv *hv, uint32_t vcpu, uint64_t steal_ns);
+/*
+ * Records a VMM's kernel keeps for vcpu: a mask of PVXHV_RECORD().  The
+ * library then never writes them (and sets the page's PVX_VCPU_* flag
+ * for them all the same, since the kernel keeps them), and tells
+ * ops->records where they are.  0, the default, means the library keeps
+ * every record itself.  A life-cycle call (pvxhv_reset()'s rules).
+ * Returns 0, -PVX_ESRCH for a bad vcpu, -PVX_EINVAL for unknown bits or
+ * a mask other than 0 without ops->records.  The delegation is
+ * configuration: pvxhv_reset(), soft_reset and pvxhv_restore() keep it,
+ * pvxhv_save() does not save it.
+ *
+ * What a delegated record's keeper must do (KVM does all of it):
+ *   TIME	pvclock: version odd-even around each update, PVX_TIME_TSC_STABLE
+ *		only with one master (ns, TSC) pair for the whole VM; its
+ *		clock is guest time, so ops->clock_ns must read it too;
+ *   STEAL	steal and version as pvclock's seqlock, PVX_STEAL_PREEMPTED
+ *		while the vCPU is out of guest mode preempted, and a flush of
+ *		its TLB before it runs if the guest set PVX_STEAL_FLUSH_TLB
+ *		(exchanging preempted for 0);
+ *   EOI	PVX_EOI_SKIP set only for an interrupt whose EOI may be skipped;
+ *   WALL_CLOCK	the wall clock at the time record's clock 0.
+ */
+int pvxhv_vcpu_delegate(struct pvxhv *hv, uint32_t vcpu, uint32_t records);
+
 /* vcpu stopped running (descheduled, blocked): set its preempted flag. */
 int pvxhv_vcpu_preempt(struct pvxhv *hv, uint32_t vcpu);
 /* The timer armed through ops->set_timer for vcpu expired: inject it. */
@@ -322,10 +410,12 @@ const char *pvxhv_error_name(int64_t err);
  * Save and restore, for snapshots and live migration (Documentation/abi/
  * implementers.rst, "Save and restore").  The state is what the guest set
  * up through the ABI: negotiation (version, features) and, per vCPU, its
- * shared page (gpa, seqlock versions, steal time), pending kicks, armed
- * timer's vector, deferred TLB flush and preempted flag.  Not the config,
- * not host pointers, not the timers' deadlines (the VMM's: it saves them
- * and re-arms them).  The blob is versioned and checksummed, fixed-width
+ * shared page (gpa, seqlock versions, steal time, the steal record's
+ * preempted mark), its moved time record (set_time_record), pending
+ * kicks, armed timer's vector, deferred TLB flush and preempted flag.
+ * Not the config (the delegation included), not host pointers, not the
+ * timers' deadlines (the VMM's: it saves them and re-arms them).  The
+ * blob is versioned and checksummed, fixed-width
  * little-endian fields; a library reads the blobs of older libraries of
  * the same ABI major.  Both are life-cycle calls with pvxhv_reset()'s
  * rules (vCPUs paused, not from a callback); pvxhv_kick() and
@@ -348,11 +438,13 @@ const char *pvxhv_error_name(int64_t err);
  *			checksum mismatch, or fields no library saves
  *	-ERANGE		saved with another nr_vcpus
  *	-EOPNOTSUPP	a negotiated version or feature hv does not offer
- *	-EFAULT		a shared page that is not a page of hv's guest RAM
+ *	-EFAULT		a shared page that is not a page of hv's guest RAM, or a
+ *			moved time record that is not hv's guest RAM
  *	-ENOMEM		no memory for the temporary copy
  * It writes nothing to guest memory: each shared page is rewritten at its
  * vCPU's next pvxhv_vcpu_enter(), the time record from this host's
- * ops->clock_ns, which must continue the source's guest time.
+ * ops->clock_ns, which must continue the source's guest time.  Then it
+ * tells ops->records where the records hv delegates are.
  */
 int64_t pvxhv_save(const struct pvxhv *hv, void *buf, size_t len);
 int pvxhv_restore(struct pvxhv *hv, const void *buf, size_t len);

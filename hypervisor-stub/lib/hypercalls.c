@@ -10,20 +10,6 @@
 
 #include "internal.h"
 
-/* sizeof(struct pvx_negotiate) in version, from its field list. */
-static uint32_t negotiate_size_in(uint32_t version)
-{
-	uint32_t size = 0;
-
-#define FIELD_END(since, s, f, off, sz) \
-	if (PVX_ABI_MAJOR(since) == PVX_ABI_MAJOR(version) && (since) <= version && \
-	    (off) + (sz) > size) \
-		size = (off) + (sz);
-	PVX_LAYOUT_pvx_negotiate(FIELD_END)
-#undef FIELD_END
-	return size;
-}
-
 static bool vector_ok(uint64_t vector)
 {
 	return vector >= PVX_VECTOR_MIN && vector <= 255;
@@ -102,23 +88,19 @@ static bool page_taken(const struct pvxhv *hv, uint32_t vcpu, uint64_t gpa)
 /*
  * The old page's record is invalidated while this vCPU still owns it
  * (claimed under reg_lock), so no other vCPU can have registered it and
- * be writing it; the writes themselves run under no lock.
+ * be writing it; the writes themselves run under no lock.  With vcpu held.
  */
-int64_t hc_register_shared_page(struct pvxhv *hv, uint32_t vcpu, const uint64_t *args)
+static int64_t register_page(struct pvxhv *hv, uint32_t vcpu, uint64_t gpa)
 {
-	const uint64_t gpa = args[0];
 	struct pvxhv_vcpu *v = &hv->vcpus[vcpu];
 	const uint64_t old = v->shared_gpa;
-	int ret;
 
+	v->pair_stale = true;
 	if (gpa != PVX_GPA_NONE) {
-		ret = check_guest_struct(hv, gpa, PVX_PAGE_SIZE, PVX_PAGE_SIZE);
-		if (ret)
-			return ret;
 		if (gpa == old) {		/* the same page again: refill it */
-			v->pair_stale = true;
-			v->shadow_valid = false;
+			v->stale = STALE_ALL;
 			shared_page_refresh(hv, vcpu);
+			records_tell(hv, vcpu, true);
 			return 0;
 		}
 		hv_lock(&hv->reg_lock);
@@ -129,15 +111,35 @@ int64_t hc_register_shared_page(struct pvxhv *hv, uint32_t vcpu, const uint64_t 
 		v->shared_claim = gpa;
 		hv_unlock(&hv->reg_lock);
 	}
-	if (old != PVX_GPA_NONE && negotiated(hv))
+	if (old != PVX_GPA_NONE)
 		shared_page_invalidate(hv, vcpu);
 	hv_lock(&hv->reg_lock);
 	shared_page_attach(hv, vcpu, gpa);
 	v->shared_claim = PVX_GPA_NONE;
 	hv_unlock(&hv->reg_lock);
-	v->pair_stale = true;
+	v->steal_marked = false;	/* not in this page */
 	shared_page_refresh(hv, vcpu);
+	records_tell(hv, vcpu, true);
 	return 0;
+}
+
+/*
+ * A soft_reset that came between the checks and the hold makes the call
+ * one that came after it: EPERM, as the common checks would say now.
+ */
+int64_t hc_register_shared_page(struct pvxhv *hv, uint32_t vcpu, const uint64_t *args)
+{
+	const uint64_t gpa = args[0];
+	int64_t ret;
+
+	if (gpa != PVX_GPA_NONE) {
+		ret = check_guest_struct(hv, gpa, PVX_PAGE_SIZE, PVX_PAGE_SIZE);
+		if (ret)
+			return ret;
+	}
+	ret = vcpu_hold(hv, vcpu) ? register_page(hv, vcpu, gpa) : -PVX_EPERM;
+	vcpu_release(hv, vcpu);
+	return ret;
 }
 
 int64_t hc_sched_yield(struct pvxhv *hv, uint32_t vcpu, const uint64_t *args)
@@ -170,7 +172,9 @@ int64_t hc_block(struct pvxhv *hv, uint32_t vcpu, const uint64_t *args)
 		return 0;
 	}
 	atomic_store(&v->preempted, 1);
-	shared_page_set_preempted(hv, vcpu, true);
+	if (vcpu_hold(hv, vcpu))
+		shared_page_preempted(hv, vcpu);
+	vcpu_release(hv, vcpu);		/* a soft_reset on another vCPU need not wait */
 	OP(hv, block)(hv->opaque, vcpu, deadline, k, !(args[HC_ARG_RFLAGS] & RFLAGS_IF));
 	return 0;
 }
@@ -190,7 +194,6 @@ int64_t hc_flush_tlb(struct pvxhv *hv, uint32_t vcpu, const uint64_t *args)
 	uint32_t words, deferred = 0, running[PVX_MAX_VCPUS], nr_running = 0;
 	int ret;
 
-	(void)vcpu;
 	if (!nbits)
 		return -PVX_EINVAL;
 	if (nbits > PVX_MAX_VCPUS)
@@ -213,6 +216,11 @@ int64_t hc_flush_tlb(struct pvxhv *hv, uint32_t vcpu, const uint64_t *args)
 		if (hv->nr_vcpus - w * 64 < 64 && (mask[w] >> (hv->nr_vcpus - w * 64)))
 			return -PVX_ESRCH;
 	}
+	/* Deferred flushes are what soft_reset forgets; the flushes now are not. */
+	if (!vcpu_hold(hv, vcpu)) {
+		vcpu_release(hv, vcpu);
+		return -PVX_EPERM;
+	}
 	for (uint32_t w = 0; w < words; w++) {
 		for (uint64_t m = mask[w]; m; m &= m - 1) {
 			uint32_t t = w * 64 + (uint32_t)__builtin_ctzll(m);
@@ -223,6 +231,7 @@ int64_t hc_flush_tlb(struct pvxhv *hv, uint32_t vcpu, const uint64_t *args)
 				running[nr_running++] = t;
 		}
 	}
+	vcpu_release(hv, vcpu);
 	flush_now(hv, running, nr_running);
 	return deferred;
 }
@@ -246,21 +255,20 @@ int64_t hc_console_write(struct pvxhv *hv, uint32_t vcpu, const uint64_t *args)
 	return (int64_t)len;
 }
 
+/* Held: a timer armed before a soft_reset is one it cancels. */
 int64_t hc_set_timer(struct pvxhv *hv, uint32_t vcpu, const uint64_t *args)
 {
 	const uint64_t deadline = args[0], vector = args[1];
 
-	if (!deadline) {
-		if (vector)
-			return -PVX_EINVAL;
-		atomic_store(&hv->vcpus[vcpu].timer_vector, 0);
-		OP(hv, set_timer)(hv->opaque, vcpu, 0);
-		return 0;
-	}
-	if (!vector_ok(vector))
+	if (deadline ? !vector_ok(vector) : vector != 0)
 		return -PVX_EINVAL;
-	atomic_store(&hv->vcpus[vcpu].timer_vector, (unsigned int)vector);
+	if (!vcpu_hold(hv, vcpu)) {
+		vcpu_release(hv, vcpu);
+		return -PVX_EPERM;
+	}
+	atomic_store(&hv->vcpus[vcpu].timer_vector, deadline ? (unsigned int)vector : 0);
 	OP(hv, set_timer)(hv->opaque, vcpu, deadline);
+	vcpu_release(hv, vcpu);
 	return 0;
 }
 
@@ -338,4 +346,69 @@ int64_t hc_send_ipi(struct pvxhv *hv, uint32_t vcpu, const uint64_t *args)
 		sent++;
 	}
 	return sent;
+}
+
+/*
+ * The checks in the order of PVX_HYPERCALLS; the move writes the record
+ * at its new place at once, and ops->records hears of a delegated one.
+ */
+static int64_t move_time_record(struct pvxhv *hv, uint32_t vcpu, uint64_t gpa)
+{
+	int ret;
+
+	if (hv->vcpus[vcpu].shared_gpa == PVX_GPA_NONE)
+		return -PVX_EINVAL;
+	if (gpa != PVX_GPA_NONE) {
+		if (gpa % PVX_TIME_RECORD_ALIGN)
+			return -PVX_EINVAL;
+		ret = check_guest_struct(hv, gpa, PVX_TIME_RECORD_ALIGN, PVX_TIME_RECORD_ALIGN);
+		if (ret)
+			return ret;
+	}
+	time_record_attach(hv, vcpu, gpa);
+	hv->vcpus[vcpu].pair_stale = true;
+	shared_page_refresh(hv, vcpu);
+	records_tell(hv, vcpu, false);
+	return 0;
+}
+
+int64_t hc_set_time_record(struct pvxhv *hv, uint32_t vcpu, const uint64_t *args)
+{
+	int64_t ret = vcpu_hold(hv, vcpu) ? move_time_record(hv, vcpu, args[0]) : -PVX_EPERM;
+
+	vcpu_release(hv, vcpu);
+	return ret;
+}
+
+/*
+ * DONE -> BUSY, as negotiate moves NONE -> BUSY: a negotiate meanwhile is
+ * EALREADY, a second soft_reset EPERM (it comes after this one), and
+ * every other call that acts on what this forgets either finished before
+ * (vcpus_wait_released()) or finds the guest not negotiated.  Then the
+ * vCPUs' state is this call's alone until NONE is published.  What it
+ * forgets and keeps: Documentation/abi/hypercalls.rst.
+ */
+int64_t hc_soft_reset(struct pvxhv *hv, uint32_t vcpu, const uint64_t *args)
+{
+	unsigned int state = NEG_DONE;
+
+	(void)args;
+	if (!atomic_compare_exchange_strong(&hv->neg_state, &state, NEG_BUSY))
+		return -PVX_EPERM;
+	vcpus_wait_released(hv, vcpu);
+	hv_lock(&hv->reg_lock);
+	for (uint32_t i = 0; i < hv->nr_vcpus; i++)
+		records_forget(hv, i);
+	hv_unlock(&hv->reg_lock);
+	for (uint32_t i = 0; i < hv->nr_vcpus; i++) {
+		struct pvxhv_vcpu *v = &hv->vcpus[i];
+
+		records_tell(hv, i, false);
+		atomic_store(&v->flush_pending, 0);
+		atomic_store(&v->kicks_seen, atomic_load(&v->kicks));
+		if (atomic_exchange(&v->timer_vector, 0))
+			OP(hv, set_timer)(hv->opaque, i, 0);
+	}
+	atomic_store_explicit(&hv->neg_state, NEG_NONE, memory_order_release);
+	return 0;
 }

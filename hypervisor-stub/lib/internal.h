@@ -17,6 +17,7 @@
 #define PVXHV_EXPORT	__attribute__((visibility("default")))
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#define NSEC_PER_SEC	1000000000ull
 
 /*
  * Guest addresses.  A guest-physical address is carried as a pointer into
@@ -48,7 +49,9 @@ static inline uint64_t gpa_of(const void __guest *p)
 /*
  * Per-vCPU state, a cache line of its own (other vCPUs write kicks,
  * preempted and flush_pending).  Fields marked "own" are touched only by
- * that vCPU's calls (and by reset and set_regions, which run alone).
+ * that vCPU's calls (those soft_reset forgets only while the vCPU holds
+ * itself: vcpu_hold()), by the life-cycle calls, which run alone, and by
+ * soft_reset, once no other vCPU holds itself.
  */
 struct pvxhv_vcpu {
 	alignas(64)
@@ -57,6 +60,7 @@ struct pvxhv_vcpu {
 	atomic_ullong	kicks;		/* kicks recorded so far (pvxhv_kick) */
 	atomic_ullong	kicks_seen;	/* own: kicks consumed by blocks */
 	atomic_uint	timer_vector;	/* armed one-shot timer's vector, 0: none */
+	atomic_uint	held;		/* vcpu_hold(): a call works on state soft_reset forgets */
 	uint64_t	shared_gpa;	/* registered page or PVX_GPA_NONE: written by
 					   own calls under reg_lock (shared_page_attach()
 					   only), read by them freely and by other vCPUs
@@ -68,19 +72,39 @@ struct pvxhv_vcpu {
 	 * copy_to_guest().  Set with shared_gpa, by shared_page_attach().
 	 */
 	struct pvx_vcpu_shared *shared_host;
+	/* own: the steal record's preempted byte in host memory (region mode). */
+	uint8_t		*steal_preempted;
+	/* own: set_time_record's time record, PVX_GPA_NONE while in the page. */
+	uint64_t	time_gpa;
+	struct pvx_time_info *time_host;	/* own: as shared_host, for time_gpa */
 	/*
-	 * own: the record as last written to shared_gpa, its seqlock
-	 * versions the last values written (they continue on the next page);
-	 * a refresh writes only the fields that differ.  Not shadow_valid:
-	 * write every field (a new page, a failed write).
+	 * own: the records as last written (the time record wherever it is),
+	 * their seqlock versions the last values written (they continue on
+	 * the next page); a refresh writes only the fields that differ, and
+	 * every field of the parts in stale (STALE_*: a new page, a failed
+	 * write).
 	 */
 	struct pvx_vcpu_shared shadow;
-	bool		shadow_valid;
+	uint32_t	stale;
+	bool		steal_marked;	/* own: PVX_STEAL_PREEMPTED written since the last enter */
 	bool		pair_valid;	/* own: pair_ns/pair_tsc are a good reading */
 	bool		pair_stale;	/* own: read them again at the next refresh */
 	uint64_t	pair_ns;	/* own: the time record's clock ... */
 	uint64_t	pair_tsc;	/* own: ... and guest TSC, read together */
 	uint64_t	steal_ns;	/* own: from the last pvxhv_vcpu_enter() */
+	uint32_t	delegated;	/* PVXHV_RECORD() mask: pvxhv_vcpu_delegate() */
+	uint64_t	told[PVXHV_NR_RECORDS];	/* own: the GPAs ops->records last got */
+};
+
+/* Parts of the shared records (pvxhv_vcpu.stale). */
+enum {
+	STALE_TIME	= 0x01,		/* the time record, with the header in the page */
+	STALE_HEADER	= 0x02,		/* size, vcpu_id, flags */
+	STALE_STEAL	= 0x04,		/* 1.0: steal_version, steal_ns, preempted */
+	STALE_STEAL_REC	= 0x08,		/* 1.2: the steal record */
+	STALE_EOI	= 0x10,
+	STALE_WALL	= 0x20,
+	STALE_ALL	= 0x3f,
 };
 
 /* Negotiation states (neg_state). */
@@ -151,11 +175,53 @@ int check_guest_struct(const struct pvxhv *hv, uint64_t gpa, uint64_t len, uint6
 /* Whether [gpa, gpa+len) is guest RAM (no wrap). */
 bool guest_range_is_ram(const struct pvxhv *hv, uint64_t gpa, uint64_t len);
 
-/* The shared page. */
+/*
+ * The host address of [gpa, gpa + len) if it lies in one region and is
+ * aligned to align, else NULL (always in accessor mode).
+ */
+void *host_address(const struct pvxhv *hv, uint64_t gpa, uint64_t len, size_t align);
+
+/* sizeof(struct s) in ABI version, from its field list (<pvx/layout.h>). */
+#define LAYOUT_END_IN(since, s, f, off, sz)					\
+	if (PVX_ABI_MAJOR(since) == PVX_ABI_MAJOR(version) && (since) <= version &&	\
+	    (off) + (sz) > size)						\
+		size = (off) + (sz);
+static inline uint32_t negotiate_size_in(uint32_t version)
+{
+	uint32_t size = 0;
+
+	PVX_LAYOUT_pvx_negotiate(LAYOUT_END_IN)
+	return size;
+}
+
+static inline uint32_t shared_size_in(uint32_t version)
+{
+	uint32_t size = 0;
+
+	PVX_LAYOUT_pvx_vcpu_shared(LAYOUT_END_IN)
+	return size;
+}
+
+/*
+ * soft_reset against the other vCPUs' calls (records.c).  A vCPU call
+ * holds its vCPU while it changes what soft_reset forgets; vcpu_hold()
+ * returns whether the guest is negotiated, and a call that finds it is
+ * not acts as one that came after the reset.  Always vcpu_release().
+ */
+bool vcpu_hold(struct pvxhv *hv, uint32_t vcpu);
+void vcpu_release(struct pvxhv *hv, uint32_t vcpu);
+/* soft_reset: wait until no vCPU but vcpu holds itself. */
+void vcpus_wait_released(struct pvxhv *hv, uint32_t vcpu);
+
+/* The shared page and its records (records.c). */
 void shared_page_attach(struct pvxhv *hv, uint32_t vcpu, uint64_t gpa);
+void time_record_attach(struct pvxhv *hv, uint32_t vcpu, uint64_t gpa);
+void records_forget(struct pvxhv *hv, uint32_t vcpu);
 void shared_page_refresh(struct pvxhv *hv, uint32_t vcpu);
-void shared_page_set_preempted(struct pvxhv *hv, uint32_t vcpu, bool preempted);
+void shared_page_preempted(struct pvxhv *hv, uint32_t vcpu);
+int steal_record_take(struct pvxhv *hv, uint32_t vcpu);
 void shared_page_invalidate(struct pvxhv *hv, uint32_t vcpu);
+void records_tell(struct pvxhv *hv, uint32_t vcpu, bool always);
 
 /*
  * Deferred TLB flushes (pvxhv.c): defer target's flush (true), or false:
@@ -190,8 +256,11 @@ int64_t hv_dispatch(struct pvxhv *hv, uint32_t vcpu, uint64_t nr,
  * library takes of guest memory and every dispatch, to prove that no
  * guest byte is fetched twice for one decision.
  */
-/* Test points: between the two steps of each side of the flush protocol. */
-enum { PVXHV_TP_ENTER_STEP, PVXHV_TP_FLUSH_STEP };
+/*
+ * Test points: between the two steps of each side of the flush protocol,
+ * and of vcpu_hold() (soft_reset's other side).
+ */
+enum { PVXHV_TP_ENTER_STEP, PVXHV_TP_FLUSH_STEP, PVXHV_TP_HOLD_STEP };
 #ifdef PVXHV_TEST_HOOKS
 void pvxhv_test_fetch(void *opaque, uint64_t gpa, const void *copy, size_t len);
 void pvxhv_test_store(void *opaque, uint64_t gpa, const void *src, size_t len);

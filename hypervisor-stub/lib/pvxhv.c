@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * libpvxhv core: instance life cycle, CPUID leaves, guest memory access,
- * decode and dispatch, the shared page.
+ * decode and dispatch, vCPU state from the VMM.  The shared page's
+ * records: records.c.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -9,8 +10,6 @@
 #include <string.h>
 
 #include "internal.h"
-
-#define NSEC_PER_SEC	1000000000ull
 
 #ifdef PVXHV_TEST_HOOKS
 #include <stdio.h>
@@ -124,6 +123,13 @@ static void *region_span(const struct pvxhv *hv, uint64_t gpa, uint64_t len)
 	return (char *)r->hva + (gpa - r->gpa);
 }
 
+void *host_address(const struct pvxhv *hv, uint64_t gpa, uint64_t len, size_t align)
+{
+	void *p = hv->regions ? region_span(hv, gpa, len) : NULL;
+
+	return p && !((uintptr_t)p % align) ? p : NULL;
+}
+
 bool guest_range_is_ram(const struct pvxhv *hv, uint64_t gpa, uint64_t len)
 {
 	if (!len)
@@ -226,10 +232,12 @@ static void time_scale(uint64_t scaled_hz, uint64_t base_hz, int8_t *pshift, uin
 	*pmul = (uint32_t)((scaled64 << 32) / tps32);
 }
 
-static uint64_t possible_features(const struct pvxhv_ops *ops)
+static uint64_t possible_features(const struct pvxhv_config *cfg)
 {
+	const struct pvxhv_ops *ops = cfg->ops;
 	uint64_t f = PVX_FEATURE(SHARED_PAGE) | PVX_FEATURE(STEAL_TIME) |
-		     PVX_FEATURE(MULTICALL);
+		     PVX_FEATURE(MULTICALL) | PVX_FEATURE(STABLE_TIME) |
+		     PVX_FEATURE(PV_EOI) | PVX_FEATURE(SOFT_RESET);
 
 	if (ops->flush_tlb || ops->flush_tlb_many)
 		f |= PVX_FEATURE(FLUSH_TLB);
@@ -239,6 +247,11 @@ static uint64_t possible_features(const struct pvxhv_ops *ops)
 		f |= PVX_FEATURE(TIMER);
 	if (ops->inject)
 		f |= PVX_FEATURE(PV_IPI);
+	/* Its preempted byte is exchanged in place: guest RAM the library maps. */
+	if (cfg->nr_regions)
+		f |= PVX_FEATURE(STEAL_RECORD);
+	if (ops->realtime_ns)
+		f |= PVX_FEATURE(WALL_CLOCK);
 	return f;
 }
 
@@ -376,10 +389,13 @@ PVXHV_EXPORT struct pvxhv *pvxhv_create(const struct pvxhv_config *cfg)
 	hv->io_port = cfg->io_port;
 	hv->cpuid_base = cfg->cpuid_base ? cfg->cpuid_base : PVX_CPUID_SCAN_FIRST;
 	hv->version = cfg->abi_version ? cfg->abi_version : PVX_ABI_VERSION_LATEST;
-	hv->features = cfg->features & possible_features(cfg->ops) & pvx_features_known_in(hv->version);
+	hv->features = cfg->features & possible_features(cfg) & pvx_features_known_in(hv->version);
 	hv->tsc_khz = (hv->ops.guest_tsc) ? cfg->tsc_khz : 0;
 	if (hv->tsc_khz)
 		time_scale(NSEC_PER_SEC, hv->tsc_khz * 1000ull, &hv->tsc_shift, &hv->tsc_mul);
+	for (uint32_t i = 0; i < hv->nr_vcpus; i++)		/* ops->records told nothing yet */
+		for (int r = 0; r < PVXHV_NR_RECORDS; r++)
+			hv->vcpus[i].told[r] = PVX_GPA_NONE;
 	pvxhv_reset(hv);
 	return hv;
 }
@@ -398,6 +414,7 @@ PVXHV_EXPORT void pvxhv_destroy(struct pvxhv *hv)
  * may race: they only touch atomics (kicks, timer_vector, neg_state).
  * neg_version and neg_features are left alone: they are read only in
  * state DONE, which a racing pvxhv_negotiated() may still have seen.
+ * The delegation is configuration: it stays.
  */
 PVXHV_EXPORT void pvxhv_reset(struct pvxhv *hv)
 {
@@ -410,13 +427,13 @@ PVXHV_EXPORT void pvxhv_reset(struct pvxhv *hv)
 		atomic_store(&v->flush_pending, 0);
 		atomic_store(&v->kicks_seen, atomic_load(&v->kicks));	/* forget pending kicks */
 		atomic_store(&v->timer_vector, 0);
-		shared_page_attach(hv, i, PVX_GPA_NONE);
-		v->shared_claim = PVX_GPA_NONE;
-		memset(&v->shadow, 0, sizeof(v->shadow));	/* seqlocks from 0 */
+		records_forget(hv, i);
 		v->pair_valid = false;		/* the guest's TSC may be reset too */
 		v->steal_ns = 0;
 	}
 	hv_unlock(&hv->reg_lock);
+	for (uint32_t i = 0; i < hv->nr_vcpus; i++)
+		records_tell(hv, i, false);
 }
 
 /*
@@ -442,14 +459,24 @@ PVXHV_EXPORT int pvxhv_set_regions(struct pvxhv *hv, const struct pvxhv_mem_regi
 	free(old);
 	hv_lock(&hv->reg_lock);
 	for (uint32_t i = 0; i < hv->nr_vcpus; i++) {
-		uint64_t gpa = hv->vcpus[i].shared_gpa;
+		uint64_t gpa = hv->vcpus[i].shared_gpa, time = hv->vcpus[i].time_gpa;
 
-		/* Still RAM: written through the new map; else dropped, unwritten. */
+		if (gpa == PVX_GPA_NONE)
+			continue;
+		/*
+		 * Still RAM, with a moved time record that still is: written
+		 * through the new map; else dropped, both, unwritten.
+		 */
+		if (!guest_range_is_ram(hv, gpa, PVX_PAGE_SIZE) ||
+		    (time != PVX_GPA_NONE && !guest_range_is_ram(hv, time, PVX_TIME_RECORD_ALIGN)))
+			gpa = PVX_GPA_NONE;
+		shared_page_attach(hv, i, gpa);
 		if (gpa != PVX_GPA_NONE)
-			shared_page_attach(hv, i, guest_range_is_ram(hv, gpa, PVX_PAGE_SIZE) ?
-					   gpa : PVX_GPA_NONE);
+			time_record_attach(hv, i, time);
 	}
 	hv_unlock(&hv->reg_lock);
+	for (uint32_t i = 0; i < hv->nr_vcpus; i++)
+		records_tell(hv, i, false);
 	return 0;
 }
 
@@ -633,7 +660,11 @@ PVXHV_EXPORT int pvxhv_vcpu_enter(struct pvxhv *hv, uint32_t vcpu, uint64_t stea
 	if (publish_then_read(hv, PVXHV_TP_ENTER_STEP, vcpu,
 			      &v->preempted, 0, &v->flush_pending, true))
 		flags |= PVXHV_ENTER_FLUSH_TLB;
-	shared_page_refresh(hv, vcpu);
+	if (vcpu_hold(hv, vcpu)) {
+		flags |= steal_record_take(hv, vcpu);
+		shared_page_refresh(hv, vcpu);
+	}
+	vcpu_release(hv, vcpu);
 	return flags;
 }
 
@@ -642,7 +673,26 @@ PVXHV_EXPORT int pvxhv_vcpu_preempt(struct pvxhv *hv, uint32_t vcpu)
 	if (!hv || vcpu >= hv->nr_vcpus)
 		return -PVX_ESRCH;
 	atomic_store(&hv->vcpus[vcpu].preempted, 1);
-	shared_page_set_preempted(hv, vcpu, true);
+	if (vcpu_hold(hv, vcpu))
+		shared_page_preempted(hv, vcpu);
+	vcpu_release(hv, vcpu);
+	return 0;
+}
+
+/*
+ * A life-cycle call: no vCPU call runs.  The records it keeps now are
+ * written in full at vcpu's next refresh; ops->records hears where those
+ * it delegates now lie.
+ */
+PVXHV_EXPORT int pvxhv_vcpu_delegate(struct pvxhv *hv, uint32_t vcpu, uint32_t records)
+{
+	if (!hv || vcpu >= hv->nr_vcpus)
+		return -PVX_ESRCH;
+	if (records >> PVXHV_NR_RECORDS || (records && !hv->ops.records))
+		return -PVX_EINVAL;
+	hv->vcpus[vcpu].delegated = records;
+	hv->vcpus[vcpu].stale = STALE_ALL;
+	records_tell(hv, vcpu, false);
 	return 0;
 }
 
@@ -686,220 +736,4 @@ PVXHV_EXPORT bool pvxhv_kicked(struct pvxhv *hv, uint32_t vcpu, uint64_t token)
 		return false;
 	atomic_store(&hv->vcpus[vcpu].kicks_seen, k);	/* consumed by this block */
 	return true;
-}
-
-/* The shared page ---------------------------------------------------------- */
-
-/*
- * vcpu's record moves to gpa (PVX_GPA_NONE: none): where it lies in host
- * memory, and nothing of it written yet.  Region mode caches the host
- * address when the record lies in one region and is aligned for its
- * fields; otherwise (accessor mode included) every write goes through
- * copy_to_guest().  Calls no callback (reset runs it under reg_lock).
- */
-void shared_page_attach(struct pvxhv *hv, uint32_t vcpu, uint64_t gpa)
-{
-	struct pvxhv_vcpu *v = &hv->vcpus[vcpu];
-	const struct pvx_vcpu_shared *s = NULL;
-	const struct pvxhv_mem_region *r;
-
-	v->shared_gpa = gpa;
-	v->shadow_valid = false;
-	v->shared_host = NULL;
-	if (gpa == PVX_GPA_NONE || !hv->regions)
-		return;
-	r = region_at(hv, gpa);
-	if (r && r->size - (gpa - r->gpa) >= sizeof(*s)) {
-		uintptr_t host = (uintptr_t)r->hva + (uintptr_t)(gpa - r->gpa);
-
-		if (!(host % alignof(struct pvx_vcpu_shared)))
-			v->shared_host = (struct pvx_vcpu_shared *)host;
-	}
-}
-
-/* One field of the record, into guest memory; false if a write_guest failed. */
-static bool shared_store(struct pvxhv *hv, struct pvxhv_vcpu *v, size_t off, const void *src,
-			 size_t len)
-{
-	/* Validated at registration; a failing accessor only loses an update. */
-	return !copy_to_guest(hv, gpa_ptr(v->shared_gpa + off), src, len);
-}
-
-/*
- * Write field of vcpu's record at shared_gpa and note it in the shadow.  Through the
- * cached host address, a single store the guest cannot see torn (guest
- * memory changes under other threads: never a plain assignment).
- */
-#define SHARED_PUT(hv, v, ok, field, val) do {						\
-	__typeof__((v)->shadow.field) x_ = (val);					\
-	(v)->shadow.field = x_;								\
-	if ((v)->shared_host) {								\
-		pvxhv_test_store((hv)->opaque, (v)->shared_gpa +			\
-				 offsetof(struct pvx_vcpu_shared, field), &x_, sizeof(x_)); \
-		__atomic_store_n(&(v)->shared_host->field, x_, __ATOMIC_RELAXED);	\
-	} else {									\
-		ok &= shared_store(hv, v, offsetof(struct pvx_vcpu_shared, field),	\
-				   &x_, sizeof(x_));					\
-	}										\
-} while (0)
-
-/* ... only if it differs from what was written last (or nothing was). */
-#define SHARED_SET(hv, v, ok, field, val) do {						\
-	__typeof__((v)->shadow.field) y_ = (val);					\
-	if (!(v)->shadow_valid || (v)->shadow.field != y_)				\
-		SHARED_PUT(hv, v, ok, field, y_);					\
-} while (0)
-
-/*
- * The fields under the time seqlock (time.version) and under the steal
- * seqlock (steal_version).  A refresh that changes none of a group's
- * fields leaves its seqlock alone.
- */
-#define TIME_FIELDS(X)	X(size) X(vcpu_id) X(flags) X(time.tsc_timestamp)	\
-			X(time.system_time) X(time.tsc_to_system_mul)		\
-			X(time.tsc_shift) X(time.flags)
-#define STEAL_FIELDS(X)	X(steal_ns) X(preempted)
-
-#define FIELD_DIFFERS(f)	|| want->f != v->shadow.f
-#define FIELD_SET(f)		SHARED_SET(hv, v, ok, f, want->f);
-
-/* Seqlock: odd, fence, body, fence, even; the guest retries around odd values. */
-static bool shared_write_time(struct pvxhv *hv, struct pvxhv_vcpu *v,
-			      const struct pvx_vcpu_shared *want)
-{
-	bool ok = true;
-
-	if (v->shadow_valid && !(0 TIME_FIELDS(FIELD_DIFFERS)))
-		return true;
-	SHARED_PUT(hv, v, ok, time.version, v->shadow.time.version | 1);
-	atomic_thread_fence(memory_order_release);
-	TIME_FIELDS(FIELD_SET)
-	atomic_thread_fence(memory_order_release);
-	SHARED_PUT(hv, v, ok, time.version, v->shadow.time.version + 1);
-	return ok;
-}
-
-static bool shared_write_steal(struct pvxhv *hv, struct pvxhv_vcpu *v,
-			       const struct pvx_vcpu_shared *want)
-{
-	bool ok = true;
-
-	if (v->shadow_valid && !(0 STEAL_FIELDS(FIELD_DIFFERS)))
-		return true;
-	SHARED_PUT(hv, v, ok, steal_version, v->shadow.steal_version | 1);
-	atomic_thread_fence(memory_order_release);
-	STEAL_FIELDS(FIELD_SET)
-	atomic_thread_fence(memory_order_release);
-	SHARED_PUT(hv, v, ok, steal_version, v->shadow.steal_version + 1);
-	return ok;
-}
-
-/*
- * The time record's (clock, guest TSC) pair.  The VMM reads each with a
- * system call a host scheduler may preempt in between, which would put
- * this vCPU's clock off by the time lost.  So the clock is read on both
- * sides of the TSC, the tightest of PAIR_TRIES tries kept (its middle),
- * and the pair reused (the TSC is stable) until it is PAIR_MAX_AGE_NS
- * old.  A try whose TSC read failed counts for nothing; if all fail the
- * last good pair stays (pvxhv.h, guest_tsc).
- */
-#define PAIR_TRIES	8
-#define PAIR_MAX_AGE_NS	1000000000ull
-
-static void time_pair(struct pvxhv *hv, struct pvxhv_vcpu *v, uint32_t vcpu, uint64_t now)
-{
-	uint64_t best = UINT64_MAX;
-
-	if (v->pair_valid && !v->pair_stale && now - v->pair_ns < PAIR_MAX_AGE_NS)
-		return;
-	for (int i = 0; i < PAIR_TRIES && best; i++) {
-		uint64_t t0 = OP(hv, clock_ns)(hv->opaque), t1, tsc;
-
-		if (OP(hv, guest_tsc)(hv->opaque, vcpu, &tsc))
-			continue;
-		t1 = OP(hv, clock_ns)(hv->opaque);
-		if (t1 >= t0 && t1 - t0 < best) {
-			best = t1 - t0;
-			v->pair_ns = t0 + best / 2;
-			v->pair_tsc = tsc;
-		}
-	}
-	if (best != UINT64_MAX) {
-		v->pair_valid = true;
-		v->pair_stale = false;
-	}
-}
-
-void shared_page_refresh(struct pvxhv *hv, uint32_t vcpu)
-{
-	struct pvxhv_vcpu *v = &hv->vcpus[vcpu];
-	struct pvx_vcpu_shared want;
-	uint64_t features;
-	bool steal, ok;
-
-	if (v->shared_gpa == PVX_GPA_NONE || !negotiated(hv))
-		return;
-	features = hv->neg_features;
-	steal = (features & PVX_FEATURE(STEAL_TIME)) != 0;
-
-	want.size = sizeof(want);
-	want.vcpu_id = vcpu;
-	want.flags = PVX_VCPU_TIME_VALID | (steal ? PVX_VCPU_STEAL_VALID : 0);
-	want.time.system_time = OP(hv, clock_ns)(hv->opaque);
-	want.time.tsc_timestamp = 0;
-	want.time.tsc_to_system_mul = 0;
-	want.time.tsc_shift = 0;
-	want.time.flags = 0;
-	if (hv->tsc_khz) {
-		time_pair(hv, v, vcpu, want.time.system_time);
-		if (v->pair_valid) {
-			want.time.system_time = v->pair_ns;
-			want.time.tsc_timestamp = v->pair_tsc;
-			want.time.tsc_to_system_mul = hv->tsc_mul;
-			want.time.tsc_shift = hv->tsc_shift;
-			want.time.flags = PVX_TIME_TSC_STABLE;
-		}
-	}
-	ok = shared_write_time(hv, v, &want);
-	if (steal) {
-		want.steal_ns = v->steal_ns;
-		want.preempted = 0;
-		ok &= shared_write_steal(hv, v, &want);
-	}
-	/* With steal time not negotiated its fields are never written. */
-	v->shadow_valid = ok;
-}
-
-/*
- * The page at shared_gpa stops being vcpu's: clear the record's flags
- * (under the time seqlock), so a guest still reading it sees it is not
- * maintained.  Called while vcpu still owns the page, so no other vCPU
- * writes it meanwhile.
- */
-void shared_page_invalidate(struct pvxhv *hv, uint32_t vcpu)
-{
-	struct pvxhv_vcpu *v = &hv->vcpus[vcpu];
-	bool ok = true;
-
-	SHARED_PUT(hv, v, ok, time.version, v->shadow.time.version | 1);
-	atomic_thread_fence(memory_order_release);
-	SHARED_PUT(hv, v, ok, flags, 0);
-	atomic_thread_fence(memory_order_release);
-	SHARED_PUT(hv, v, ok, time.version, v->shadow.time.version + 1);
-	(void)ok;		/* the page is being left: nothing to write again */
-}
-
-void shared_page_set_preempted(struct pvxhv *hv, uint32_t vcpu, bool preempted)
-{
-	struct pvxhv_vcpu *v = &hv->vcpus[vcpu];
-	struct pvx_vcpu_shared want;
-
-	if (v->shared_gpa == PVX_GPA_NONE || !negotiated(hv) ||
-	    !(hv->neg_features & PVX_FEATURE(STEAL_TIME)))
-		return;
-	want.steal_ns = v->steal_ns;
-	want.preempted = preempted ? 1 : 0;
-	/* A failed write leaves the whole record to be written again. */
-	if (!shared_write_steal(hv, v, &want))
-		v->shadow_valid = false;
 }

@@ -37,6 +37,9 @@ struct saved_vcpu {
 	uint32_t	steal_version;
 	uint32_t	timer_vector;
 	uint32_t	flags;		/* STATE_VF_* */
+	uint64_t	time_gpa;
+	uint32_t	steal_rec_version;
+	uint32_t	wall_version;
 };
 
 PVXHV_EXPORT int64_t pvxhv_save(const struct pvxhv *hv, void *buf, size_t len)
@@ -76,6 +79,8 @@ PVXHV_EXPORT int64_t pvxhv_save(const struct pvxhv *hv, void *buf, size_t len)
 			flags |= STATE_VF_PREEMPTED;
 		if (atomic_load(&v->flush_pending))
 			flags |= STATE_VF_FLUSH_PENDING;
+		if (v->steal_marked)
+			flags |= STATE_VF_STEAL_MARKED;
 		STATE_PUT(b, at, state_vcpu, shared_gpa, v->shared_gpa);
 		STATE_PUT(b, at, state_vcpu, steal_ns, v->steal_ns);
 		STATE_PUT(b, at, state_vcpu, kicks, atomic_load(&v->kicks) - seen);
@@ -83,6 +88,9 @@ PVXHV_EXPORT int64_t pvxhv_save(const struct pvxhv *hv, void *buf, size_t len)
 		STATE_PUT(b, at, state_vcpu, steal_version, v->shadow.steal_version);
 		STATE_PUT(b, at, state_vcpu, timer_vector, atomic_load(&v->timer_vector));
 		STATE_PUT(b, at, state_vcpu, flags, flags);
+		STATE_PUT(b, at, state_vcpu, time_gpa, v->time_gpa);
+		STATE_PUT(b, at, state_vcpu, steal_rec_version, v->shadow.steal.version);
+		STATE_PUT(b, at, state_vcpu, wall_version, v->shadow.wall_clock.version);
 	}
 	state_put(b + size - STATE_CRC_SIZE, STATE_CRC_SIZE, state_crc32(b, size - STATE_CRC_SIZE));
 	return (int64_t)size;
@@ -90,9 +98,10 @@ PVXHV_EXPORT int64_t pvxhv_save(const struct pvxhv *hv, void *buf, size_t len)
 
 /*
  * The blob itself: magic, format, length, checksum, reserved fields, ABI
- * major, vCPU count.  0 or the error; *nr_vcpus is the blob's vCPU count.
+ * major, vCPU count.  0 or the error; *format and *nr_vcpus are the
+ * blob's.
  */
-static int check_envelope(const uint8_t *b, size_t len, uint32_t *nr_vcpus)
+static int check_envelope(const uint8_t *b, size_t len, uint32_t *format, uint32_t *nr_vcpus)
 {
 	const size_t length_end = offsetof(struct state_hdr, length) + STATE_WIDTH(state_hdr, length);
 
@@ -103,9 +112,10 @@ static int check_envelope(const uint8_t *b, size_t len, uint32_t *nr_vcpus)
 	if (len < length_end)
 		return -EBADMSG;
 	/* Magic, format and length mean the same in every format. */
-	if (STATE_GET(b, 0, state_hdr, format) != STATE_FORMAT)
+	*format = (uint32_t)STATE_GET(b, 0, state_hdr, format);
+	if (*format < 1 || *format > STATE_FORMAT)
 		return -EPROTONOSUPPORT;
-	if (STATE_GET(b, 0, state_hdr, length) != len || len < state_size(0))
+	if (STATE_GET(b, 0, state_hdr, length) != len || len < state_size_in(*format, 0))
 		return -EBADMSG;
 	if (state_get(b + len - STATE_CRC_SIZE, STATE_CRC_SIZE) != state_crc32(b, len - STATE_CRC_SIZE))
 		return -EBADMSG;
@@ -114,7 +124,7 @@ static int check_envelope(const uint8_t *b, size_t len, uint32_t *nr_vcpus)
 	if (PVX_ABI_MAJOR(STATE_GET(b, 0, state_hdr, abi_version)) != PVX_ABI_VERSION_MAJOR)
 		return -EPROTONOSUPPORT;
 	*nr_vcpus = (uint32_t)STATE_GET(b, 0, state_hdr, nr_vcpus);
-	if (*nr_vcpus < 1 || *nr_vcpus > PVX_MAX_VCPUS || len != state_size(*nr_vcpus))
+	if (*nr_vcpus < 1 || *nr_vcpus > PVX_MAX_VCPUS || len != state_size_in(*format, *nr_vcpus))
 		return -EBADMSG;
 	return 0;
 }
@@ -140,10 +150,10 @@ static int parse_negotiation(const uint8_t *b, bool *negotiated, uint32_t *versi
 }
 
 /* One vCPU record: fields in range and consistent with the negotiation. */
-static int parse_vcpu(const uint8_t *b, uint32_t i, bool negotiated, uint64_t features,
-		      struct saved_vcpu *s)
+static int parse_vcpu(const uint8_t *b, uint32_t format, uint32_t i, bool negotiated,
+		      uint64_t features, struct saved_vcpu *s)
 {
-	const size_t at = STATE_VCPU_AT(i);
+	const size_t at = STATE_VCPU_AT_IN(format, i);
 
 	s->shared_gpa = STATE_GET(b, at, state_vcpu, shared_gpa);
 	s->steal_ns = STATE_GET(b, at, state_vcpu, steal_ns);
@@ -152,11 +162,18 @@ static int parse_vcpu(const uint8_t *b, uint32_t i, bool negotiated, uint64_t fe
 	s->steal_version = (uint32_t)STATE_GET(b, at, state_vcpu, steal_version);
 	s->timer_vector = (uint32_t)STATE_GET(b, at, state_vcpu, timer_vector);
 	s->flags = (uint32_t)STATE_GET(b, at, state_vcpu, flags);
+	s->time_gpa = PVX_GPA_NONE;
+	s->steal_rec_version = s->wall_version = 0;
+	if (format >= 2) {
+		s->time_gpa = STATE_GET(b, at, state_vcpu, time_gpa);
+		s->steal_rec_version = (uint32_t)STATE_GET(b, at, state_vcpu, steal_rec_version);
+		s->wall_version = (uint32_t)STATE_GET(b, at, state_vcpu, wall_version);
+	}
 
-	if (s->flags & ~STATE_VF_ALL)
+	if (s->flags & ~(format >= 2 ? STATE_VF_ALL : STATE_VF_ALL_1))
 		return -EBADMSG;
 	/* Seqlocks are even between calls, and saves happen between calls. */
-	if ((s->time_version | s->steal_version) & 1)
+	if ((s->time_version | s->steal_version | s->steal_rec_version | s->wall_version) & 1)
 		return -EBADMSG;
 	if (s->timer_vector && (s->timer_vector < PVX_VECTOR_MIN || s->timer_vector > 255))
 		return -EBADMSG;
@@ -168,6 +185,14 @@ static int parse_vcpu(const uint8_t *b, uint32_t i, bool negotiated, uint64_t fe
 	if (s->timer_vector && !(features & PVX_FEATURE(TIMER)))
 		return -EBADMSG;
 	if ((s->flags & STATE_VF_FLUSH_PENDING) && !(features & PVX_FEATURE(FLUSH_TLB)))
+		return -EBADMSG;
+	/* A moved time record belongs to a page; the mark, to a preempted vCPU's record. */
+	if (s->time_gpa != PVX_GPA_NONE &&
+	    (s->shared_gpa == PVX_GPA_NONE || !(features & PVX_FEATURE(STABLE_TIME))))
+		return -EBADMSG;
+	if ((s->flags & STATE_VF_STEAL_MARKED) &&
+	    (s->shared_gpa == PVX_GPA_NONE || !(features & PVX_FEATURE(STEAL_RECORD)) ||
+	     !(s->flags & STATE_VF_PREEMPTED)))
 		return -EBADMSG;
 	return 0;
 }
@@ -184,8 +209,9 @@ static int check_owners(const struct saved_vcpu *s, uint32_t n)
 
 /*
  * The blob is one a library saved; does it fit this instance?  The pages
- * are checked as register_shared_page checks them (in accessor mode
- * guest_ram() runs here: no lock is held).
+ * and the moved time records are checked as register_shared_page and
+ * set_time_record check them (in accessor mode guest_ram() runs here: no
+ * lock is held).
  */
 static int check_fits(const struct pvxhv *hv, uint32_t nr_vcpus, bool negotiated,
 		      uint32_t version, uint64_t features, const struct saved_vcpu *s)
@@ -194,10 +220,14 @@ static int check_fits(const struct pvxhv *hv, uint32_t nr_vcpus, bool negotiated
 		return -ERANGE;
 	if (negotiated && (version > hv->version || (features & ~hv->features)))
 		return -EOPNOTSUPP;
-	for (uint32_t i = 0; i < nr_vcpus; i++)
+	for (uint32_t i = 0; i < nr_vcpus; i++) {
 		if (s[i].shared_gpa != PVX_GPA_NONE &&
 		    check_guest_struct(hv, s[i].shared_gpa, PVX_PAGE_SIZE, PVX_PAGE_SIZE))
 			return -EFAULT;
+		if (s[i].time_gpa != PVX_GPA_NONE &&
+		    check_guest_struct(hv, s[i].time_gpa, PVX_TIME_RECORD_ALIGN, PVX_TIME_RECORD_ALIGN))
+			return -EFAULT;
+	}
 	return 0;
 }
 
@@ -209,7 +239,8 @@ static int check_fits(const struct pvxhv *hv, uint32_t nr_vcpus, bool negotiated
  * instance's map, nothing of it written yet), so the next
  * pvxhv_vcpu_enter() of its vCPU writes the whole record, the seqlocks
  * continuing from the saved versions, the time from this host's clock
- * and TSC (no time pair of before survives).
+ * and TSC (no time pair of before survives).  Then ops->records hears
+ * where the delegated records are (the delegation is this instance's).
  */
 static void commit(struct pvxhv *hv, bool negotiated, uint32_t version, uint64_t features,
 		   const struct saved_vcpu *s)
@@ -226,17 +257,23 @@ static void commit(struct pvxhv *hv, bool negotiated, uint32_t version, uint64_t
 		/* A kick racing in after this load only adds one more pending kick. */
 		atomic_store(&v->kicks_seen, atomic_load(&v->kicks) - s[i].kicks);
 		atomic_store(&v->timer_vector, s[i].timer_vector);
+		records_forget(hv, i);
 		shared_page_attach(hv, i, s[i].shared_gpa);
-		v->shared_claim = PVX_GPA_NONE;
-		memset(&v->shadow, 0, sizeof(v->shadow));
+		if (s[i].time_gpa != PVX_GPA_NONE)
+			time_record_attach(hv, i, s[i].time_gpa);
 		v->shadow.time.version = s[i].time_version;
 		v->shadow.steal_version = s[i].steal_version;
+		v->shadow.steal.version = s[i].steal_rec_version;
+		v->shadow.wall_clock.version = s[i].wall_version;
+		v->steal_marked = s[i].flags & STATE_VF_STEAL_MARKED;
 		v->pair_valid = false;
 		v->steal_ns = s[i].steal_ns;
 	}
 	hv_unlock(&hv->reg_lock);
 	if (negotiated)
 		atomic_store_explicit(&hv->neg_state, NEG_DONE, memory_order_release);
+	for (uint32_t i = 0; i < hv->nr_vcpus; i++)
+		records_tell(hv, i, false);
 }
 
 /*
@@ -248,14 +285,14 @@ PVXHV_EXPORT int pvxhv_restore(struct pvxhv *hv, const void *buf, size_t len)
 {
 	const uint8_t *b = buf;
 	struct saved_vcpu *s;
-	uint32_t nr_vcpus, version;
+	uint32_t format, nr_vcpus, version;
 	uint64_t features;
 	bool negotiated;
 	int ret;
 
 	if (!hv || !buf)
 		return -EINVAL;
-	ret = check_envelope(b, len, &nr_vcpus);
+	ret = check_envelope(b, len, &format, &nr_vcpus);
 	if (!ret)
 		ret = parse_negotiation(b, &negotiated, &version, &features);
 	if (ret)
@@ -264,7 +301,7 @@ PVXHV_EXPORT int pvxhv_restore(struct pvxhv *hv, const void *buf, size_t len)
 	if (!s)
 		return -ENOMEM;
 	for (uint32_t i = 0; i < nr_vcpus && !ret; i++)
-		ret = parse_vcpu(b, i, negotiated, features, &s[i]);
+		ret = parse_vcpu(b, format, i, negotiated, features, &s[i]);
 	if (!ret)
 		ret = check_owners(s, nr_vcpus);
 	if (!ret)

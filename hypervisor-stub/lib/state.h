@@ -11,7 +11,10 @@
  *	CRC-32 (IEEE 802.3, as zlib's crc32()) of every byte before it
  *
  * Compatibility: magic, format and length keep their offsets and meaning
- * in every format; a reader refuses a format newer than its own.
+ * in every format; a reader refuses a format newer than its own and reads
+ * every older one.  Format 2 (API 4, PVX 1.2) appended fields to the vCPU
+ * record: a format 1 blob's record is the first STATE_VCPU_SIZE_1 bytes,
+ * and what it lacks reads as "none" (no moved time record, seqlocks 0).
  */
 #ifndef PVXHV_STATE_H
 #define PVXHV_STATE_H
@@ -20,7 +23,7 @@
 #include <stdint.h>
 
 #define STATE_MAGIC		0x53585650u	/* "PVXS" in byte order */
-#define STATE_FORMAT		1u		/* the format this library writes and reads */
+#define STATE_FORMAT		2u		/* the format this library writes */
 
 /*
  * The header and a vCPU record, as byte arrays: offsetof() and sizeof()
@@ -47,22 +50,43 @@ struct state_vcpu {
 	uint8_t	steal_version[4];	/* steal record seqlock, even */
 	uint8_t	timer_vector[4];	/* armed timer's vector, 0: none */
 	uint8_t	flags[4];		/* STATE_VF_* */
+	/* Format 2: */
+	uint8_t	time_gpa[8];		/* set_time_record's record or PVX_GPA_NONE */
+	uint8_t	steal_rec_version[4];	/* the steal record's seqlock, even */
+	uint8_t	wall_version[4];	/* the wall clock record's seqlock, even */
 };
 
-_Static_assert(sizeof(struct state_hdr) == 40 && sizeof(struct state_vcpu) == 40,
+#define STATE_VCPU_SIZE_1	offsetof(struct state_vcpu, time_gpa)
+
+_Static_assert(sizeof(struct state_hdr) == 40 && STATE_VCPU_SIZE_1 == 40 &&
+	       sizeof(struct state_vcpu) == 56,
 	       "the blob's layout is frozen: a change is a new STATE_FORMAT");
 
 /* vCPU flags; every other bit is reserved (0). */
 #define STATE_VF_PREEMPTED	0x1u	/* pvxhv_vcpu_preempt() without a later enter */
 #define STATE_VF_FLUSH_PENDING	0x2u	/* a TLB flush deferred to the next enter */
-#define STATE_VF_ALL		(STATE_VF_PREEMPTED | STATE_VF_FLUSH_PENDING)
+#define STATE_VF_STEAL_MARKED	0x4u	/* format 2: PVX_STEAL_PREEMPTED in the steal record
+					   since the last enter */
+#define STATE_VF_ALL_1		(STATE_VF_PREEMPTED | STATE_VF_FLUSH_PENDING)
+#define STATE_VF_ALL		(STATE_VF_ALL_1 | STATE_VF_STEAL_MARKED)
 
 #define STATE_CRC_SIZE		4
 
-/* The blob's size for nr_vcpus vCPUs. */
+/* A vCPU record's size in format (1 .. STATE_FORMAT). */
+static inline size_t state_vcpu_size(uint32_t format)
+{
+	return format == 1 ? STATE_VCPU_SIZE_1 : sizeof(struct state_vcpu);
+}
+
+/* The blob's size for nr_vcpus vCPUs, in format and in this library's. */
+static inline size_t state_size_in(uint32_t format, uint32_t nr_vcpus)
+{
+	return sizeof(struct state_hdr) + (size_t)nr_vcpus * state_vcpu_size(format) + STATE_CRC_SIZE;
+}
+
 static inline size_t state_size(uint32_t nr_vcpus)
 {
-	return sizeof(struct state_hdr) + (size_t)nr_vcpus * sizeof(struct state_vcpu) + STATE_CRC_SIZE;
+	return state_size_in(STATE_FORMAT, nr_vcpus);
 }
 
 /* CRC-32 (reflected, polynomial 0xedb88320, initial and final ~0). */
@@ -92,7 +116,8 @@ static inline void state_put(uint8_t *p, int bytes, uint64_t v)
 #define STATE_WIDTH(t, f)		((int)sizeof(((struct t *)0)->f))
 #define STATE_GET(b, base, t, f)	state_get(STATE_FIELD(b, base, t, f), STATE_WIDTH(t, f))
 #define STATE_PUT(b, base, t, f, v)	state_put(STATE_FIELD(b, base, t, f), STATE_WIDTH(t, f), (v))
-/* Byte offset of vCPU i's record. */
-#define STATE_VCPU_AT(i)		(sizeof(struct state_hdr) + (size_t)(i) * sizeof(struct state_vcpu))
+/* Byte offset of vCPU i's record, in format and in this library's. */
+#define STATE_VCPU_AT_IN(format, i)	(sizeof(struct state_hdr) + (size_t)(i) * state_vcpu_size(format))
+#define STATE_VCPU_AT(i)		STATE_VCPU_AT_IN(STATE_FORMAT, i)
 
 #endif /* PVXHV_STATE_H */

@@ -86,6 +86,14 @@ static int dump(void)
 #undef SHUT
 	printf("flags time TSC_STABLE=0x%x vcpu TIME_VALID=0x%x STEAL_VALID=0x%x\n",
 	       PVX_TIME_TSC_STABLE, PVX_VCPU_TIME_VALID, PVX_VCPU_STEAL_VALID);
+#if PVX_INTERFACE_HAS(1, 2)
+	/* Lines of their own, so that the dumps of 1.0 and 1.1 stay as frozen. */
+	printf("const time_record_align=%u since=1.2\n", PVX_TIME_RECORD_ALIGN);
+	printf("flags vcpu STEAL_RECORD=0x%x PV_EOI=0x%x WALL_CLOCK=0x%x since=1.2\n",
+	       PVX_VCPU_STEAL_RECORD, PVX_VCPU_PV_EOI, PVX_VCPU_WALL_CLOCK);
+	printf("flags steal PREEMPTED=0x%x FLUSH_TLB=0x%x eoi SKIP=0x%x since=1.2\n",
+	       PVX_STEAL_PREEMPTED, PVX_STEAL_FLUSH_TLB, PVX_EOI_SKIP);
+#endif
 
 #define FIELD(since, s, f, off, size) { #s, #f, off, size },
 #define STRUCT(since, s, align) {							\

@@ -17,9 +17,9 @@ clang=${HOST_CLANG:-clang-14}
 mkdir -p "$out/check"
 log=$out/check
 start_fails=$(grep -c '^FAIL' "$results" 2>/dev/null || true)
-# The soname (host.mk passes it) and the symbol version node (the map).
+# The soname (host.mk passes it) and the symbol version nodes (the map).
 sover=${PVXHV_SOVER:-$(sed -n 's/^PVXHV_SOVER[[:space:]]*:=[[:space:]]*//p' "$top/hypervisor-stub/host.mk")}
-vnode=$(sed -n 's/^\(PVXHV_[0-9]*\) {$/\1/p' "$top/hypervisor-stub/lib/libpvxhv.map")
+vnodes=$(sed -n 's/^\(PVXHV_[0-9]*\) {$/\1/p' "$top/hypervisor-stub/lib/libpvxhv.map")
 
 rec() { "$top/scripts/result.sh" "$suite" "$@"; }
 # step NAME CMD...: run CMD, output to $log/NAME.log, record PASS/FAIL.
@@ -41,8 +41,15 @@ exports_ok() {
 	local bad
 	bad=$(nm -g --defined-only "$out/lib/libpvxhv.a" | awk 'NF == 3 {print $3}' | grep -v '^pvxhv_')
 	[ -z "$bad" ] || { echo "internal symbols exported: $bad"; return 1; }
-	bad=$(nm -D --defined-only "$out/lib/libpvxhv.so.$sover" | awk -v n="$vnode" 'NF == 3 && $3 != n {print $3}' | grep -v '^pvxhv_')
+	bad=$(nm -D --defined-only "$out/lib/libpvxhv.so.$sover" | awk 'NF == 3 {print $3}' |
+		grep -v '^pvxhv_' | grep -vxF "$vnodes")
 	[ -z "$bad" ] || { echo "internal symbols exported: $bad"; return 1; }
+	# ...and all of it: every function pvxhv.h declares, in a version node of the map.
+	bad=$(comm -23 <(sed -n 's/^[A-Za-z_].*[ *]\(pvxhv_[a-z_]*\)(.*/\1/p' \
+				"$top/hypervisor-stub/include/pvxhv.h" | sort -u) \
+		<(nm -D --defined-only "$out/lib/libpvxhv.so.$sover" | awk 'NF == 3 {print $3}' |
+		  sed -n 's/@@\{0,1\}PVXHV_[0-9]*$//p' | sort -u))
+	[ -z "$bad" ] || { echo "API not exported: $bad"; return 1; }
 }
 step build.exports exports_ok
 
@@ -121,6 +128,11 @@ step selector.1_0_has_1_0_calls        sel 0x00010000 'int x = PVX_HC_multicall 
 step selector.1_0_negotiate_is_16      sel 0x00010000 '_Static_assert(sizeof(struct pvx_negotiate) == 16, "")'
 step selector.1_1_has_send_ipi         sel 0x00010001 'int x = PVX_HC_send_ipi + PVX_FEATURE(PV_IPI); (void)x'
 step selector.1_1_negotiate_is_24      sel 0x00010001 '_Static_assert(sizeof(struct pvx_negotiate) == 24, "")'
+step selector.1_1_hides_set_time_record sel_fails 0x00010001 'int x = PVX_HC_set_time_record; (void)x'
+step selector.1_1_hides_stable_time    sel_fails 0x00010001 '(void)PVX_FEATURE(STABLE_TIME)'
+step selector.1_1_shared_is_64         sel 0x00010001 '_Static_assert(sizeof(struct pvx_vcpu_shared) == 64, "")'
+step selector.1_2_has_soft_reset       sel 0x00010002 'int x = PVX_HC_soft_reset + PVX_FEATURE(SOFT_RESET); (void)x'
+step selector.1_2_shared_is_152        sel 0x00010002 '_Static_assert(sizeof(struct pvx_vcpu_shared) == 152, "")'
 step selector.rejects_future_minor     sel_fails "$(printf '0x%04x%04x' "$major" $((minor + 1)))" ''
 step selector.rejects_other_major      sel_fails 0x00020000 ''
 

@@ -2,8 +2,8 @@
 /*
  * A fake VMM for the host tests, fuzzers and bench: guest RAM in two
  * regions (low RAM at 0 and one 64 KiB region ending at the top of the
- * address space), callbacks that record what the library asked for, and a
- * clock the test sets.
+ * address space), callbacks that record what the library asked for, and
+ * clocks the test sets.
  */
 #ifndef PVX_TESTS_FAKEVM_H
 #define PVX_TESTS_FAKEVM_H
@@ -39,6 +39,7 @@ struct fvm {
 	void			(*on_write)(struct fvm *vm, uint64_t gpa);
 
 	uint64_t		now;
+	uint64_t		realtime;	/* wall-clock ns since 1970 */
 	uint64_t		tsc;
 	uint64_t		tsc_read_ns;	/* the next TSC read takes this long */
 	int			fail_tsc;	/* fail this many TSC reads (< 0: all) */
@@ -61,6 +62,12 @@ struct fvm {
 	uint32_t		shutdown_reason, shutdown_code;
 	unsigned int		reads, writes, ram_checks;
 	uint64_t		block_token;
+	/* Delegation (fvm_delegate()) and what ops->records was told. */
+	uint32_t		delegated[FVM_MAX_VCPUS];
+	unsigned int		records_calls;
+	uint32_t		records_vcpu;			/* of the last call */
+	uint64_t		records[FVM_MAX_VCPUS][PVXHV_NR_RECORDS];	/* last told */
+	bool			records_told[FVM_MAX_VCPUS];	/* ever, since fvm_init */
 };
 
 static inline uint8_t *fvm_host(struct fvm *vm, uint64_t gpa, uint64_t len)
@@ -125,6 +132,7 @@ static int fvm_write(void *o, uint64_t gpa, const void *src, size_t len)
 #define FVM_VCPU_OK(vm, v)	FVM_ASSERT(vm, (v) < (vm)->cfg.nr_vcpus)
 
 static uint64_t fvm_clock(void *o) { return ((struct fvm *)o)->now; }
+static uint64_t fvm_realtime(void *o) { return ((struct fvm *)o)->realtime; }
 static int fvm_tsc(void *o, uint32_t v, uint64_t *tsc)
 {
 	struct fvm *vm = o;
@@ -233,6 +241,24 @@ static void fvm_console(void *o, uint32_t v, const char *buf, size_t len)
 	vm->console_len += len;
 }
 
+/* The library promised gpa[r] PVX_GPA_NONE for every record not delegated. */
+static void fvm_records(void *o, uint32_t v, const uint64_t gpa[PVXHV_NR_RECORDS])
+{
+	struct fvm *vm = o;
+
+	FVM_VCPU_OK(vm, v);
+	vm->records_calls++;
+	vm->records_vcpu = v;
+	for (int r = 0; r < PVXHV_NR_RECORDS; r++) {
+		if (v < FVM_MAX_VCPUS) {
+			FVM_ASSERT(vm, gpa[r] == PVX_GPA_NONE || (vm->delegated[v] & (1u << r)));
+			vm->records[v][r] = gpa[r];
+		}
+	}
+	if (v < FVM_MAX_VCPUS)
+		vm->records_told[v] = true;
+}
+
 static void fvm_shutdown(void *o, uint32_t v, uint32_t reason, uint32_t code)
 {
 	struct fvm *vm = o;
@@ -262,6 +288,7 @@ static inline int fvm_init(struct fvm *vm, const struct fvm_opts *o)
 		return -1;
 	vm->accessor = o->accessor;
 	vm->now = 1000000000ull;
+	vm->realtime = 1700000000ull * 1000000000ull + 123456789;
 	vm->rflags = 0x202;		/* IF and the always-one bit 1 */
 	vm->ops = (struct pvxhv_ops){
 		.guest_ram = fvm_ram, .read_guest = fvm_read, .write_guest = fvm_write,
@@ -269,7 +296,7 @@ static inline int fvm_init(struct fvm *vm, const struct fvm_opts *o)
 		.block = fvm_block, .kick = fvm_kick, .yield = fvm_yield,
 		.inject = fvm_inject, .set_timer = fvm_set_timer,
 		.flush_tlb = fvm_flush, .console = fvm_console,
-		.shutdown = fvm_shutdown,
+		.shutdown = fvm_shutdown, .realtime_ns = fvm_realtime, .records = fvm_records,
 	};
 	vm->regions[0] = (struct pvxhv_mem_region){ 0, FVM_LOW_SIZE, vm->low };
 	vm->regions[1] = (struct pvxhv_mem_region){ FVM_TOP_GPA, FVM_TOP_SIZE, vm->top };
@@ -295,6 +322,21 @@ static inline int fvm_recreate(struct fvm *vm)
 	pvxhv_destroy(vm->hv);
 	vm->hv = pvxhv_create(&vm->cfg);
 	return vm->hv ? 0 : -1;
+}
+
+/* Delegate vcpu's records in mask (PVXHV_RECORD()); pvxhv_vcpu_delegate()'s result. */
+static inline int fvm_delegate(struct fvm *vm, uint32_t vcpu, uint32_t mask)
+{
+	uint32_t old = vcpu < FVM_MAX_VCPUS ? vm->delegated[vcpu] : 0;
+	int ret;
+
+	/* Both, meanwhile: the library tells ops->records of the new set at once. */
+	if (vcpu < FVM_MAX_VCPUS)
+		vm->delegated[vcpu] = old | mask;
+	ret = pvxhv_vcpu_delegate(vm->hv, vcpu, mask);
+	if (vcpu < FVM_MAX_VCPUS)
+		vm->delegated[vcpu] = ret ? old : mask;
+	return ret;
 }
 
 static inline void fvm_fini(struct fvm *vm)

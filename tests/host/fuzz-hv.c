@@ -2,9 +2,10 @@
 /*
  * libFuzzer target over (hypercall number, registers, guest-memory image).
  *
- * Input: a header (setup flags, negotiated version and features), up to
- * four hypercalls (vCPU, number, argument registers drawn from encodings
- * that favour interesting addresses), and the rest is the guest RAM image.
+ * Input: a header (setup flags, negotiated version and the records every
+ * vCPU delegates, features), up to four hypercalls (vCPU, number,
+ * argument registers drawn from encodings that favour interesting
+ * addresses), and the rest is the guest RAM image.
  * Beyond ASan/UBSan, it checks the library's promises: every result is a
  * success or an error the call's checks document (fvm_call), no callback
  * runs under an internal lock, callbacks only see valid vCPUs, vectors
@@ -37,7 +38,7 @@
 struct call { uint32_t vcpu; uint64_t nr, a[PVX_HC_MAX_ARGS]; };
 struct prog {
 	uint8_t flags;
-	uint32_t nr_vcpus, version;
+	uint32_t nr_vcpus, version, delegated;
 	uint64_t features;
 	unsigned int ncalls;
 	struct call calls[MAX_CALLS];
@@ -80,15 +81,34 @@ static uint64_t rd_arg(struct in *in)
 	}
 }
 
+/* The numbers drawn: every hypercall's, up to one above the highest. */
+static uint64_t nr_drawn(void)
+{
+	static const uint64_t nrs[] = {
+#define NR(since, name, nr, ...) nr,
+		PVX_HYPERCALLS(NR)
+#undef NR
+	};
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < sizeof(nrs) / sizeof(nrs[0]); i++)
+		if (nrs[i] + 2 > n)
+			n = nrs[i] + 2;
+	return n;
+}
+
 static void decode(const uint8_t *data, size_t size, struct prog *p)
 {
-	static const uint32_t minors[] = { 0, 1, 7, 0 };
+	static const uint32_t minors[] = { 0, 1, PVX_ABI_VERSION_MINOR, 7 };
 	struct in in = { data, size };
+	uint8_t v;
 
 	memset(p, 0, sizeof(*p));
 	p->flags = rd8(&in);
 	p->nr_vcpus = 1 + ((p->flags >> 4) & 7);
-	p->version = PVX_ABI_VERSION(1, minors[rd8(&in) & 3]);
+	v = rd8(&in);
+	p->version = PVX_ABI_VERSION(1, minors[v & 3]);
+	p->delegated = (v >> 2) & ((1u << PVXHV_NR_RECORDS) - 1);
 	p->features = rdn(&in, 1) | ((uint64_t)rd8(&in) << 56);
 	p->ncalls = rd8(&in) % (MAX_CALLS + 1);
 	for (unsigned int i = 0; i < p->ncalls; i++) {
@@ -96,7 +116,7 @@ static void decode(const uint8_t *data, size_t size, struct prog *p)
 		uint8_t b = rd8(&in), used = rd8(&in) % (PVX_HC_MAX_ARGS + 1);
 
 		c->vcpu = rd8(&in) % p->nr_vcpus;
-		c->nr = b < 0xf0 ? b % 12 : rdn(&in, 8);
+		c->nr = b < 0xf0 ? b % nr_drawn() : rdn(&in, 8);
 		for (unsigned int j = 0; j < used; j++)
 			c->a[j] = rd_arg(&in);
 	}
@@ -125,6 +145,8 @@ static void setup(struct fvm *vm, const struct prog *p, bool accessor)
 
 	if (fvm_init(vm, &o))
 		abort();
+	for (uint32_t v = 0; v < p->nr_vcpus; v++)
+		FVM_ASSERT(vm, fvm_delegate(vm, v, p->delegated) == 0);
 	memcpy(vm->low, p->image, p->image_len < FVM_LOW_SIZE ? p->image_len : FVM_LOW_SIZE);
 	if (p->image_len)
 		memcpy(vm->top + FVM_TOP_SIZE - PVX_PAGE_SIZE, p->image,
@@ -318,13 +340,14 @@ static bool same(const struct outcome *a, const struct outcome *b)
 	bool ok = a->result == b->result && a->stores == b->stores && SAME(yields) && SAME(blocks) &&
 		  SAME(block_deadline) && SAME(injects) && SAME(timer_calls) &&
 		  SAME(console_len) && SAME(console_calls) && SAME(shutdowns) &&
-		  SAME(shutdown_reason) && SAME(shutdown_code);
+		  SAME(shutdown_reason) && SAME(shutdown_code) && SAME(records_calls);
 
 	ok = ok && !memcmp(a->rec.kicks, b->rec.kicks, sizeof(a->rec.kicks)) &&
 	     !memcmp(a->rec.flushes, b->rec.flushes, sizeof(a->rec.flushes)) &&
 	     !memcmp(a->rec.timer, b->rec.timer, sizeof(a->rec.timer)) &&
 	     !memcmp(a->rec.inject_vcpu, b->rec.inject_vcpu, sizeof(a->rec.inject_vcpu)) &&
 	     !memcmp(a->rec.inject_vec, b->rec.inject_vec, sizeof(a->rec.inject_vec)) &&
+	     !memcmp(a->rec.records, b->rec.records, sizeof(a->rec.records)) &&
 	     !memcmp(a->rec.console, b->rec.console, a->rec.console_len);
 	return ok;
 }

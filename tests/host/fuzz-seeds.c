@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <pvx/abi.h>
+#include <pvxhv.h>
 
 static uint8_t buf[8192];
 static size_t len;
@@ -16,15 +16,27 @@ static size_t len;
 static void b8(uint64_t v) { buf[len++] = (uint8_t)v; }
 static void bn(uint64_t v, int n) { for (int i = 0; i < n; i++) b8(v >> (8 * i)); }
 
-/* Header: prelude flags (negotiate, shared page, 4 vCPUs), version 1.1, all features. */
-static void header(uint8_t flags, unsigned int ncalls)
+/*
+ * Header: prelude flags (negotiate, shared page, 4 vCPUs), the version
+ * byte (minor: fuzz-hv's index 2, the latest; the records each vCPU
+ * delegates in bits 5:2), all features.
+ */
+#define LATEST		2
+#define DELEGATE(mask)	((mask) << 2)
+
+static void header_v(uint8_t flags, uint8_t version, unsigned int ncalls)
 {
 	len = 0;
 	b8(flags | (3 << 4));
-	b8(1);
+	b8(version);
 	b8(0);
 	b8(0);
 	b8(ncalls);
+}
+
+static void header(uint8_t flags, unsigned int ncalls)
+{
+	header_v(flags, LATEST, ncalls);
 }
 
 /* One call with its arguments: each a (selector, value) in fuzz-hv's encodings. */
@@ -104,5 +116,17 @@ int main(int argc, char **argv)
 	header(1, 2); CALL(PVX_HC_console_write, 0x200, 4); CALL(PVX_HC_multicall, 0x100, 3);
 	image_begin(); put(0x100, e, sizeof(e)); put(0x200, "two!", 4);
 	emit(argv[1], "sequence");
+	/* 1.2: the prelude registered vCPU 0's page */
+	header(5, 1); CALL(PVX_HC_set_time_record, 0x1040); image_begin(); put(0, "", 1);
+	emit(argv[1], "set_time_record");
+	header(5, 3); CALL(PVX_HC_soft_reset, 0); CALL(PVX_HC_negotiate, 0x100);
+	CALL(PVX_HC_register_shared_page, 0x2000); image_begin(); put(0x100, &n, sizeof(n));
+	emit(argv[1], "soft_reset");
+	header_v(1, LATEST | DELEGATE((1u << PVXHV_NR_RECORDS) - 1), 2);
+	CALL(PVX_HC_register_shared_page, 0x2000); CALL(PVX_HC_set_time_record, 0x1040);
+	image_begin(); put(0, "", 1);
+	emit(argv[1], "delegated");
+	header_v(1, 1, 1); CALL(PVX_HC_register_shared_page, 0x2000); image_begin(); put(0, "", 1);
+	emit(argv[1], "guest_1_1");
 	return 0;
 }

@@ -28,8 +28,20 @@ static char cur_fail[512];
 } while (0)
 #define EXPECT(c)	EXPECT_EQ(!!(c), 1)
 
-/* Hooks: a test may set test_point_fn to run code between protocol steps. */
+/*
+ * Hooks: a test may set test_point_fn (test_point_at()) to run code at
+ * one test point between protocol steps, and test_store_fn to see every
+ * store the library makes to guest memory through a host address.
+ */
 static void (*test_point_fn)(int point, uint32_t vcpu);
+static int test_point_which;
+static void (*test_store_fn)(uint64_t gpa, const void *src, size_t len);
+
+static inline void test_point_at(int point, void (*fn)(int point, uint32_t vcpu))
+{
+	test_point_which = point;
+	test_point_fn = fn;
+}
 
 void pvxhv_test_fetch(void *opaque, uint64_t gpa, const void *copy, size_t len)
 {
@@ -38,7 +50,9 @@ void pvxhv_test_fetch(void *opaque, uint64_t gpa, const void *copy, size_t len)
 
 void pvxhv_test_store(void *opaque, uint64_t gpa, const void *src, size_t len)
 {
-	(void)opaque; (void)gpa; (void)src; (void)len;
+	(void)opaque;
+	if (test_store_fn)
+		test_store_fn(gpa, src, len);
 }
 
 void pvxhv_test_dispatch(void *opaque, uint64_t nr)
@@ -51,7 +65,7 @@ void pvxhv_test_point(void *opaque, int point, uint32_t vcpu)
 	void (*fn)(int, uint32_t) = test_point_fn;
 
 	(void)opaque;
-	if (fn) {
+	if (fn && point == test_point_which) {
 		test_point_fn = NULL;	/* once: the test's code may run the library again */
 		fn(point, vcpu);
 	}
@@ -72,6 +86,7 @@ static int run_tests(const struct test *tests, size_t n, const char *prefix,
 		cur_test = tests[i].name;
 		cur_fail[0] = 0;
 		test_point_fn = NULL;
+		test_store_fn = NULL;
 		tests[i].fn();
 		if (after)
 			after();

@@ -462,10 +462,196 @@ static void test_reset_races_any_time_calls(void)
 	fvm_fini(&vm);
 }
 
+/* ---- soft_reset against the other vCPUs' calls ---- */
+
+#define POISON		0xa5
+#define WAIT_NS		(10 * 1000000000ll)	/* a bound on every wait below */
+
+static atomic_uint reset_done;
+static pthread_t reset_thread;
+
+static void *soft_reset_on_vcpu0(void *unused)
+{
+	int64_t r;
+
+	(void)unused;
+	r = fvm_call(&vm, 0, PVX_HC_soft_reset, 0, 0, 0, 0, 0);
+	atomic_store(&reset_done, 1);
+	return (void *)(intptr_t)r;
+}
+
+static long long elapsed_ns(const struct timespec *since)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - since->tv_sec) * 1000000000ll + now.tv_nsec - since->tv_nsec;
+}
+
+/*
+ * Between vCPU 1's two steps of vcpu_hold(): a soft_reset on vCPU 0
+ * starts (the guest is no longer negotiated) and must then wait for vCPU
+ * 1, which published held first.
+ */
+static void reset_at_hold(int point, uint32_t vcpu)
+{
+	struct timespec t0, more = { .tv_nsec = 20 * 1000000 };
+
+	(void)point;
+	EXPECT_EQ(vcpu, 1);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	pthread_create(&reset_thread, NULL, soft_reset_on_vcpu0, NULL);
+	while (pvxhv_negotiated(vm.hv, NULL, NULL) && elapsed_ns(&t0) < WAIT_NS)
+		sched_yield();
+	nanosleep(&more, NULL);
+	if (atomic_load(&reset_done))
+		FAILF("soft_reset returned while vCPU 1 held itself");
+}
+
+/*
+ * A registration on vCPU 1 racing a soft_reset on vCPU 0 at the worst
+ * point: it is one after the reset (EPERM), writes nothing and tells
+ * ops->records nothing.  Swap vcpu_hold()'s two steps and the reset does
+ * not wait: the registration lands after it and survives.
+ */
+static void test_soft_reset_hold_order(void)
+{
+	struct fvm_opts o = { .nr_vcpus = NV };
+	const uint64_t page = 0x8000;
+	int64_t reg;
+	void *r;
+
+	if (fvm_init(&vm, &o)) {
+		FAILF("fvm_init failed");
+		return;
+	}
+	EXPECT_EQ(fvm_negotiate(&vm, PVX_ABI_VERSION_LATEST, ~0ull), 0);
+	EXPECT_EQ(fvm_delegate(&vm, 1, PVXHV_RECORD(EOI)), 0);
+	memset(vm.low + page, POISON, PVX_PAGE_SIZE);
+	atomic_store(&reset_done, 0);
+	test_point_at(PVXHV_TP_HOLD_STEP, reset_at_hold);
+	reg = fvm_call(&vm, 1, PVX_HC_register_shared_page, page, 0, 0, 0, 0);
+	EXPECT(!test_point_fn);				/* the point was reached */
+	pthread_join(reset_thread, &r);
+	EXPECT_EQ((intptr_t)r, 0);
+	EXPECT_EQ(reg, -PVX_EPERM);
+	for (uint32_t i = 0; i < PVX_PAGE_SIZE; i++)
+		if (vm.low[page + i] != POISON) {
+			FAILF("byte %u of the page written: the registration survived the reset", i);
+			break;
+		}
+	EXPECT_EQ(vm.records_calls, 0);
+	EXPECT(!pvxhv_negotiated(vm.hv, NULL, NULL));
+	/* Not registered: after a new negotiation another vCPU may take the page. */
+	EXPECT_EQ(fvm_negotiate(&vm, PVX_ABI_VERSION_LATEST, ~0ull), 0);
+	EXPECT_EQ(fvm_call(&vm, 2, PVX_HC_register_shared_page, page, 0, 0, 0, 0), 0);
+	fvm_fini(&vm);
+}
+
+/*
+ * vCPU 1 registers, moves its time record, arms its timer, enters and is
+ * preempted in a loop, while vCPU 0 negotiates and soft-resets.  Once a
+ * soft_reset returned, until the next negotiation, nothing of vCPU 1's
+ * is written, its timer is not armed again and ops->records last heard
+ * "nowhere" for it; and the state saved at the end restores.
+ */
+#define RESET_ROUNDS	150
+
+static atomic_uint loop_stop, loop_bad;
+static atomic_ulong loop_rounds;
+
+static void *vcpu1_loop(void *unused)
+{
+	(void)unused;
+	for (uint64_t i = 0; !atomic_load(&loop_stop); i++) {
+		int64_t r = fvm_call(&vm, 1, PVX_HC_register_shared_page, i & 1 ? 0x8000 : 0x9000,
+				     0, 0, 0, 0);
+
+		atomic_fetch_add(&loop_bad, r != 0 && r != -PVX_EPERM);
+		/* EINVAL: a reset took the page since */
+		r = fvm_call(&vm, 1, PVX_HC_set_time_record, 0x5040, 0, 0, 0, 0);
+		atomic_fetch_add(&loop_bad, r != 0 && r != -PVX_EPERM && r != -PVX_EINVAL);
+		r = fvm_call(&vm, 1, PVX_HC_set_timer, 5000000000ull + i, 0xec, 0, 0, 0);
+		atomic_fetch_add(&loop_bad, r != 0 && r != -PVX_EPERM);
+		atomic_fetch_add(&loop_bad, pvxhv_vcpu_enter(vm.hv, 1, i) < 0);
+		atomic_fetch_add(&loop_bad, pvxhv_vcpu_preempt(vm.hv, 1) != 0);
+		atomic_fetch_add(&loop_rounds, 1);
+	}
+	return NULL;
+}
+
+/* Until vCPU 1 made n more rounds (false: it did not, in WAIT_NS). */
+static bool loop_advance(unsigned long n)
+{
+	unsigned long to = atomic_load(&loop_rounds) + n;
+	struct timespec t0;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (atomic_load(&loop_rounds) < to)
+		if (elapsed_ns(&t0) > WAIT_NS)
+			return false;
+		else
+			sched_yield();
+	return true;
+}
+
+static void test_soft_reset_races_vcpu_calls(void)
+{
+	struct fvm_opts o = { .nr_vcpus = NV };
+	static uint8_t snap[3][sizeof(struct pvx_vcpu_shared)];
+	const uint64_t at[3] = { 0x8000, 0x9000, 0x5040 };
+	struct fvm fresh;
+	uint8_t blob[4096];
+	int64_t n;
+	pthread_t t;
+
+	if (fvm_init(&vm, &o)) {
+		FAILF("fvm_init failed");
+		return;
+	}
+	EXPECT_EQ(fvm_delegate(&vm, 1, PVXHV_RECORD(EOI)), 0);
+	atomic_store(&loop_stop, 0);
+	atomic_store(&loop_bad, 0);
+	atomic_store(&loop_rounds, 0);
+	pthread_create(&t, NULL, vcpu1_loop, NULL);
+	for (int round = 0; round < RESET_ROUNDS && !cur_fail[0]; round++) {
+		EXPECT_EQ(fvm_negotiate(&vm, PVX_ABI_VERSION_LATEST, ~0ull), 0);
+		EXPECT(loop_advance(1 + round % 3));
+		EXPECT_EQ(fvm_call(&vm, 0, PVX_HC_soft_reset, 0, 0, 0, 0, 0), 0);
+		for (int r = 0; r < PVXHV_NR_RECORDS; r++)
+			EXPECT_EQ(vm.records[1][r], PVX_GPA_NONE);
+		EXPECT_EQ(vm.timer[1], 0);
+		for (int i = 0; i < 3; i++)
+			memcpy(snap[i], vm.low + at[i], sizeof(snap[i]));
+		EXPECT(loop_advance(2));
+		for (int i = 0; i < 3; i++)
+			if (memcmp(snap[i], vm.low + at[i], sizeof(snap[i])))
+				FAILF("round %d: %#llx written after the soft_reset returned", round,
+				      (unsigned long long)at[i]);
+		EXPECT_EQ(vm.timer[1], 0);
+		EXPECT_EQ(pvxhv_timer_expired(vm.hv, 1), 0);
+	}
+	EXPECT_EQ(fvm_negotiate(&vm, PVX_ABI_VERSION_LATEST, ~0ull), 0);
+	EXPECT(loop_advance(3));
+	atomic_store(&loop_stop, 1);
+	pthread_join(t, NULL);
+	EXPECT_EQ(atomic_load(&loop_bad), 0);
+	/* What the races left is a state a guest could have made. */
+	n = pvxhv_save(vm.hv, blob, sizeof(blob));
+	EXPECT(n > 0);
+	if (fvm_init(&fresh, &o)) {
+		FAILF("fvm_init failed");
+	} else {
+		EXPECT_EQ(pvxhv_restore(fresh.hv, blob, (size_t)n), 0);
+		fvm_fini(&fresh);
+	}
+	fvm_fini(&vm);
+}
+
 static const struct test tests[] = {
 	T(no_lost_wakeup_worst_point), T(no_lost_wakeup_race), T(kick_block_stress_4_threads),
 	T(negotiate_concurrent), T(shared_page_claim_race), T(flush_enter_stress),
-	T(reset_races_any_time_calls),
+	T(reset_races_any_time_calls), T(soft_reset_hold_order), T(soft_reset_races_vcpu_calls),
 };
 
 static void after(void)

@@ -16,8 +16,8 @@
 
 static struct fvm vm;
 
-/* A negotiated VM with all features (the usual starting point). */
-static void up(const struct fvm_opts *o)
+/* A VM negotiated by a guest of version that asked for features. */
+static void up_with(const struct fvm_opts *o, uint32_t version, uint64_t features)
 {
 	struct fvm_opts def = { 0 };
 
@@ -25,7 +25,13 @@ static void up(const struct fvm_opts *o)
 		snprintf(cur_fail, sizeof(cur_fail), "fvm_init failed");
 		return;
 	}
-	EXPECT_EQ(fvm_negotiate(&vm, PVX_ABI_VERSION_LATEST, ~0ull), 0);
+	EXPECT_EQ(fvm_negotiate(&vm, version, features), 0);
+}
+
+/* A negotiated VM with all features (the usual starting point). */
+static void up(const struct fvm_opts *o)
+{
+	up_with(o, PVX_ABI_VERSION_LATEST, ~0ull);
 }
 
 static void up_raw(const struct fvm_opts *o)
@@ -206,10 +212,26 @@ static void test_cpuid_custom_base(void)
 
 /* ---- common dispatch checks ---- */
 
+/* The first number above every hypercall's. */
+static uint64_t unused_nr(void)
+{
+	static const uint64_t nrs[] = {
+#define NR(since, name, nr, ...) nr,
+		PVX_HYPERCALLS(NR)
+#undef NR
+	};
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(nrs); i++)
+		if (nrs[i] >= n)
+			n = nrs[i] + 1;
+	return n;
+}
+
 static void test_unknown_hypercall(void)
 {
 	up(NULL);
-	EXPECT_EQ(FVM_CALL0(&vm, 11), -PVX_ENOSYS);
+	EXPECT_EQ(FVM_CALL0(&vm, unused_nr()), -PVX_ENOSYS);
 	EXPECT_EQ(FVM_CALL0(&vm, 0xffff), -PVX_ENOSYS);
 	/* The number is 64 bits: high bits must not alias a real call. */
 	EXPECT_EQ(FVM_CALL0(&vm, (1ull << 32) | PVX_HC_sched_yield), -PVX_ENOSYS);
@@ -498,16 +520,19 @@ static struct pvx_vcpu_shared shared_at(uint64_t gpa)
 	return s;
 }
 
+/* A 1.1 guest's page: the 1.1 record (64 bytes), its steal fields. */
 static void test_shared_page_valid(void)
 {
+	const uint32_t size_1_1 = shared_size_in(PVX_ABI_VERSION(1, 1));
 	struct pvx_vcpu_shared s;
 	uint32_t ver;
 
-	up(NULL);
+	up_with(NULL, PVX_ABI_VERSION(1, 1), ~0ull);
 	vm.now = 5000;
 	EXPECT_EQ(fvm_call(&vm, 2, PVX_HC_register_shared_page, 0x8000, 0, 0, 0, 0), 0);
 	s = shared_at(0x8000);
-	EXPECT_EQ(s.size, sizeof(s));
+	EXPECT_EQ(s.size, size_1_1);
+	EXPECT_EQ(size_1_1, offsetof(struct pvx_vcpu_shared, steal));
 	EXPECT_EQ(s.vcpu_id, 2);
 	EXPECT_EQ(s.flags, PVX_VCPU_TIME_VALID | PVX_VCPU_STEAL_VALID);
 	EXPECT_EQ(s.time.system_time, 5000);
@@ -528,7 +553,8 @@ static void test_shared_page_valid(void)
 	EXPECT_EQ(pvxhv_vcpu_enter(vm.hv, 2, 1500), 0);
 	EXPECT_EQ(shared_at(0x8000).preempted, 0);
 	/* the host never writes past the struct */
-	EXPECT_EQ(vm.low[0x8000 + sizeof(s)], 0);
+	for (uint32_t i = size_1_1; i < PVX_PAGE_SIZE; i++)
+		EXPECT_EQ(vm.low[0x8000 + i], 0);
 	/* unregister: no more updates */
 	EXPECT_EQ(fvm_call(&vm, 2, PVX_HC_register_shared_page, PVX_GPA_NONE, 0, 0, 0, 0), 0);
 	vm.now = 9000;
@@ -551,7 +577,7 @@ static void test_shared_page_tsc_scale(void)
 	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_register_shared_page, 0x8000), 0);
 	s = shared_at(0x8000);
 	EXPECT_EQ(s.time.tsc_timestamp, 123456);
-	EXPECT_EQ(s.time.flags, PVX_TIME_TSC_STABLE);
+	EXPECT_EQ(s.time.flags, 0);		/* STABLE_TIME: see stable_time_flag */
 	/* 2e9 cycles at 2 GHz are one second. */
 	ns = s.time.tsc_shift < 0 ? delta >> -s.time.tsc_shift : delta << s.time.tsc_shift;
 	ns = (uint64_t)(((unsigned __int128)ns * s.time.tsc_to_system_mul) >> 32);
@@ -1282,12 +1308,14 @@ static void test_rule_shared_page_old_record_retired(void)
 
 struct parity_case { const char *what; uint64_t nr, a0, a1; };
 
+/* The same negotiation in both modes: accessor mode has no STEAL_RECORD. */
 static void parity_setup(bool accessor)
 {
 	struct fvm_opts o = { .accessor = accessor };
 	struct pvx_multicall_entry e = { .nr = PVX_HC_sched_yield };
+	const uint64_t features = ~PVX_FEATURE(STEAL_RECORD);
 
-	up(&o);
+	up_with(&o, PVX_ABI_VERSION_LATEST, features);
 	memcpy(vm.low + 0x30000, &e, sizeof(e));	/* a multicall array in "ROM" */
 	memcpy(vm.low + 0x5000, "hi", 2);
 	memcpy(vm.low + 0x31000, &e, sizeof(e));
@@ -1300,7 +1328,7 @@ static void parity_setup(bool accessor)
 		vm.cfg.regions = r;
 		vm.cfg.nr_regions = 3;
 		if (!fvm_recreate(&vm))
-			fvm_negotiate(&vm, PVX_ABI_VERSION_LATEST, ~0ull);
+			fvm_negotiate(&vm, PVX_ABI_VERSION_LATEST, features);
 		vm.cfg.regions = vm.regions;
 		vm.cfg.nr_regions = 2;
 	} else {
@@ -1325,7 +1353,7 @@ static void test_rule_accessor_parity(void)
 	};
 	int64_t res[2][ARRAY_SIZE(cases)];
 	unsigned int yields[2], console[2];
-	uint8_t page[2][64];
+	uint8_t page[2][sizeof(struct pvx_vcpu_shared)];
 
 	for (int mode = 0; mode < 2; mode++) {
 		parity_setup(mode);
@@ -1472,7 +1500,7 @@ static void test_enter_flush_order(void)
 
 	up(NULL);
 	pvxhv_vcpu_preempt(vm.hv, 0);
-	test_point_fn = flush_vcpu0;
+	test_point_at(PVXHV_TP_ENTER_STEP, flush_vcpu0);
 	flags = pvxhv_vcpu_enter(vm.hv, 0, 0);
 	EXPECT(!test_point_fn);				/* the point was reached */
 	if ((flags & PVXHV_ENTER_FLUSH_TLB) == 0 && vm.flushes[0] == 0)
@@ -1499,7 +1527,7 @@ static void flush_enter_order(bool batched)
 	pvxhv_vcpu_preempt(vm.hv, 0);
 	put_mask(0x3000, 0x1);
 	enter_flags = -1;
-	test_point_fn = enter_vcpu0;
+	test_point_at(PVXHV_TP_FLUSH_STEP, enter_vcpu0);
 	(void)fvm_call(&vm, 1, PVX_HC_flush_tlb, 0x3000, 1, 0, 0, 0);
 	EXPECT(!test_point_fn);
 	EXPECT(enter_flags >= 0);
@@ -1544,7 +1572,8 @@ static void test_api_guest_tsc_fails(void)
 	struct fvm_opts o = { .tsc_khz = 2000000 };
 	struct pvx_vcpu_shared s;
 
-	up(&o);
+	/* Without STABLE_TIME, so that PVX_TIME_TSC_STABLE says a pair is there. */
+	up_with(&o, PVX_ABI_VERSION_LATEST, ~PVX_FEATURE(STABLE_TIME));
 	vm.tsc = 555;
 	vm.fail_tsc = -1;
 	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_register_shared_page, 0x8000), 0);
@@ -1686,7 +1715,7 @@ static void test_api_set_regions_page_leaves_ram(void)
 	EXPECT_EQ(s.size, sizeof(s));				/* the new one: the whole record */
 	EXPECT_EQ(s.vcpu_id, 1);
 	EXPECT_EQ(s.time.system_time, vm.now);
-	EXPECT_EQ(s.steal_ns, 5);
+	EXPECT_EQ(s.steal.steal, 5);
 	EXPECT_EQ(s.time.version & 1, 0);
 	/* vCPU 0 has no page: it may register one in RAM, not the one gone */
 	EXPECT_EQ(fvm_call(&vm, 0, PVX_HC_register_shared_page, 0x8000, 0, 0, 0, 0), -PVX_EFAULT);
@@ -1796,6 +1825,745 @@ static void test_rule_negotiate_writeback_size(void)
 		EXPECT_EQ(vm.low[0x2000 + i], 0xa5);
 }
 
+
+/* ==== PVX 1.2: set_time_record, the records, delegation, soft_reset ==== */
+
+#define ALL_RECORDS	((1u << PVXHV_NR_RECORDS) - 1)
+#define OFF(f)		offsetof(struct pvx_vcpu_shared, f)
+#define POISON		0xa5
+
+static void poison(uint64_t gpa, size_t len)
+{
+	memset(fvm_host(&vm, gpa, len), POISON, len);
+}
+
+/* Whether [gpa, gpa + len) still holds the poison: nothing wrote there. */
+static bool poisoned(uint64_t gpa, size_t len)
+{
+	const uint8_t *p = fvm_host(&vm, gpa, len);
+
+	for (size_t i = 0; i < len; i++)
+		if (p[i] != POISON)
+			return false;
+	return true;
+}
+
+static struct pvx_time_info time_at(uint64_t gpa)
+{
+	struct pvx_time_info t;
+
+	memcpy(&t, fvm_host(&vm, gpa, sizeof(t)), sizeof(t));
+	return t;
+}
+
+/* The stores the library makes through host addresses, in order (test_store_fn). */
+static struct { uint64_t gpa, val; } stores[256];
+static unsigned int nstores;
+
+static void log_store(uint64_t gpa, const void *src, size_t len)
+{
+	if (nstores < ARRAY_SIZE(stores)) {
+		stores[nstores].gpa = gpa;
+		stores[nstores].val = 0;
+		memcpy(&stores[nstores].val, src, len < 8 ? len : 8);
+	}
+	nstores++;
+}
+
+/*
+ * The logged store to field (a gpa) lies inside the seqlock at version:
+ * the store to version before it made it odd, the one after even again.
+ */
+static bool in_seqlock(uint64_t version, uint64_t field)
+{
+	int before = -1, at = -1, after = -1;
+
+	for (unsigned int i = 0; i < nstores && i < ARRAY_SIZE(stores); i++) {
+		if (stores[i].gpa == field && at < 0)
+			at = (int)i;
+		else if (stores[i].gpa == version && at < 0)
+			before = (int)i;
+		else if (stores[i].gpa == version && after < 0)
+			after = (int)i;
+	}
+	return before >= 0 && at > before && after > at && (stores[before].val & 1) &&
+	       stores[after].val == stores[before].val + 1;
+}
+
+/* Offered: each 1.2 feature where its callbacks and memory allow; none by a 1.1 host. */
+static void test_features_1_2(void)
+{
+	const uint64_t new_1_2 = pvx_features_known_in(PVX_ABI_VERSION(1, 2)) &
+				 ~pvx_features_known_in(PVX_ABI_VERSION(1, 1));
+	struct fvm_opts acc = { .accessor = true }, o11 = { .abi_version = PVX_ABI_VERSION(1, 1) };
+	uint32_t r[4];
+
+	EXPECT_EQ(new_1_2, PVX_FEATURE(STABLE_TIME) | PVX_FEATURE(STEAL_RECORD) | PVX_FEATURE(PV_EOI) |
+		  PVX_FEATURE(WALL_CLOCK) | PVX_FEATURE(SOFT_RESET));
+	up_raw(NULL);
+	EXPECT_EQ(pvxhv_features(vm.hv) & new_1_2, new_1_2);
+	vm.ops.realtime_ns = NULL;
+	EXPECT_EQ(fvm_recreate(&vm), 0);
+	if (vm.hv)
+		EXPECT_EQ(pvxhv_features(vm.hv) & new_1_2, new_1_2 & ~PVX_FEATURE(WALL_CLOCK));
+	fvm_fini(&vm);
+	/* Accessor mode cannot exchange the steal record's byte in place. */
+	up_raw(&acc);
+	EXPECT_EQ(pvxhv_features(vm.hv) & new_1_2, new_1_2 & ~PVX_FEATURE(STEAL_RECORD));
+	fvm_fini(&vm);
+	/* cfg.abi_version 1.1: none of 1.2, whatever cfg.features asks. */
+	up_raw(&o11);
+	EXPECT_EQ(pvxhv_features(vm.hv) & new_1_2, 0);
+	EXPECT(pvxhv_cpuid(vm.hv, 0x40000001, r));
+	EXPECT_EQ(r[0], PVX_ABI_VERSION(1, 1));
+	EXPECT_EQ((r[1] | (uint64_t)r[2] << 32) & new_1_2, 0);
+}
+
+/* A 1.1 guest on a 1.2 host: 1.1's struct sizes, features and calls, and 1.1's time flag. */
+static void test_skew_1_1_guest_on_1_2_host(void)
+{
+	struct fvm_opts o = { .tsc_khz = 2000000 };
+	const uint32_t v11 = PVX_ABI_VERSION(1, 1), size = shared_size_in(v11);
+	struct pvx_negotiate n;
+	struct pvx_vcpu_shared s;
+	uint64_t f;
+
+	up_raw(&o);
+	memset(vm.low + 0x2000, POISON, 64);
+	put_neg(0x2000, negotiate_size_in(v11), v11, ~0ull);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_negotiate, 0x2000), 0);
+	n = neg_at(0x2000);
+	EXPECT_EQ(n.size, negotiate_size_in(v11));
+	EXPECT_EQ(n.version, v11);
+	EXPECT_EQ(n.features, pvxhv_features(vm.hv) & pvx_features_known_in(v11));
+	EXPECT(pvxhv_negotiated(vm.hv, NULL, &f));
+	EXPECT_EQ(f & ~pvx_features_known_in(v11), 0);
+	poison(0x8000, PVX_PAGE_SIZE);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_register_shared_page, 0x8000), 0);
+	EXPECT_EQ(pvxhv_vcpu_enter(vm.hv, 0, 7), 0);
+	EXPECT_EQ(pvxhv_vcpu_preempt(vm.hv, 0), 0);
+	EXPECT_EQ(pvxhv_vcpu_enter(vm.hv, 0, 9), 0);
+	s = shared_at(0x8000);
+	EXPECT_EQ(s.size, size);
+	EXPECT_EQ(s.flags, PVX_VCPU_TIME_VALID | PVX_VCPU_STEAL_VALID);
+	EXPECT_EQ(s.steal_ns, 9);
+	EXPECT_EQ(s.time.flags, PVX_TIME_TSC_STABLE);
+	EXPECT(poisoned(0x8000 + size, PVX_PAGE_SIZE - size));
+	/* 1.2's calls are not there for it. */
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_set_time_record, 0x5040), -PVX_ENOSYS);
+	EXPECT_EQ(FVM_CALL0(&vm, PVX_HC_soft_reset), -PVX_ENOSYS);
+	EXPECT(pvxhv_negotiated(vm.hv, NULL, NULL));
+}
+
+/* A 1.2 guest on a host serving 1.1: the same, and 1.2's calls ENOSYS even before negotiate. */
+static void test_skew_1_2_guest_on_1_1_host(void)
+{
+	struct fvm_opts o = { .abi_version = PVX_ABI_VERSION(1, 1) };
+	const uint32_t size = shared_size_in(PVX_ABI_VERSION(1, 1));
+	struct pvx_negotiate n;
+
+	up_raw(&o);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_set_time_record, 0x5040), -PVX_ENOSYS);
+	EXPECT_EQ(FVM_CALL0(&vm, PVX_HC_soft_reset), -PVX_ENOSYS);
+	put_neg(0x2000, sizeof(n), PVX_ABI_VERSION_LATEST, ~0ull);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_negotiate, 0x2000), 0);
+	n = neg_at(0x2000);
+	EXPECT_EQ(n.version, PVX_ABI_VERSION(1, 1));
+	EXPECT_EQ(n.features & ~pvx_features_known_in(PVX_ABI_VERSION(1, 1)), 0);
+	poison(0x8000, PVX_PAGE_SIZE);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_register_shared_page, 0x8000), 0);
+	EXPECT_EQ(shared_at(0x8000).size, size);
+	EXPECT_EQ(shared_at(0x8000).flags, PVX_VCPU_TIME_VALID | PVX_VCPU_STEAL_VALID);
+	EXPECT(poisoned(0x8000 + size, PVX_PAGE_SIZE - size));
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_set_time_record, 0x5040), -PVX_ENOSYS);
+	EXPECT_EQ(FVM_CALL0(&vm, PVX_HC_soft_reset), -PVX_ENOSYS);
+}
+
+/* set_time_record's checks, each in the order of its "checks" column. */
+static void test_set_time_record_checks(void)
+{
+	up_raw(NULL);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_set_time_record, 0x5040), -PVX_EPERM);
+	EXPECT_EQ(fvm_negotiate(&vm, PVX_ABI_VERSION_LATEST, ~PVX_FEATURE(STABLE_TIME)), 0);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_register_shared_page, 0x8000), 0);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_set_time_record, 0x5040), -PVX_EOPNOTSUPP);
+	fvm_fini(&vm);
+
+	up(NULL);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_set_time_record, 0x5040, 1), -PVX_EINVAL);	/* a1 */
+	/* 1. no registered page: EINVAL, whatever a0 is */
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_set_time_record, PVX_GPA_NONE), -PVX_EINVAL);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_set_time_record, 0x5040), -PVX_EINVAL);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_set_time_record, FVM_LOW_SIZE + 8), -PVX_EINVAL);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_register_shared_page, 0x8000), 0);
+	EXPECT_EQ(fvm_call(&vm, 1, PVX_HC_set_time_record, 0x5040, 0, 0, 0, 0), -PVX_EINVAL);
+	/* 2. PVX_GPA_NONE: 0 */
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_set_time_record, PVX_GPA_NONE), 0);
+	/* 3. misaligned: EINVAL before the record is looked at, where it is no RAM or wraps */
+	poison(0x5000, 0x100);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_set_time_record, 0x5020), -PVX_EINVAL);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_set_time_record, 0x5048), -PVX_EINVAL);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_set_time_record, FVM_LOW_SIZE + 32), -PVX_EINVAL);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_set_time_record, 0ull - 32), -PVX_EINVAL);
+	/* 4. the record as a guest structure: not RAM */
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_set_time_record, FVM_LOW_SIZE), -PVX_EFAULT);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_set_time_record, FVM_TOP_GPA - 64), -PVX_EFAULT);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_set_time_record, 0x123456789000ull), -PVX_EFAULT);
+	/* Refused: nothing moved, nothing written. */
+	EXPECT(poisoned(0x5000, 0x100));
+	EXPECT(shared_at(0x8000).flags & PVX_VCPU_TIME_VALID);
+	/* The last 64 bytes of the address space are a record like any other. */
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_set_time_record, 0ull - 64), 0);
+	EXPECT_EQ(time_at(0ull - 64).version & 1, 0);
+	EXPECT(time_at(0ull - 64).version);
+	/* Not batchable. */
+	put_entry(0x6000, 0, PVX_HC_set_time_record, 0, 0x5040, 0);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_multicall, 0x6000, 1), 0);
+	EXPECT_EQ(result_of(0x6000, 0), -PVX_ELOOP);
+	EXPECT(poisoned(0x5000, 0x100));
+}
+
+/*
+ * The time record moves to a0, its seqlock continuing; the page's time
+ * field is then left alone and TIME_VALID clear; PVX_GPA_NONE brings it
+ * back; a new page keeps it moved; unregistering drops both.
+ */
+static void test_set_time_record_moves(void)
+{
+	struct fvm_opts o = { .tsc_khz = 2000000 };
+	const uint64_t page = 0x8000, rec = 0x5040, rec2 = 0x6000;
+	struct pvx_vcpu_shared before;
+	struct pvx_time_info t, old;
+
+	up(&o);
+	vm.tsc = 111;
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_register_shared_page, page), 0);
+	before = shared_at(page);
+	poison(0x5000, 0x100);
+	poison(rec2, PVX_TIME_RECORD_ALIGN);
+	vm.now += 1000;
+	vm.tsc = 222;
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_set_time_record, rec), 0);
+	t = time_at(rec);
+	EXPECT_EQ(t.version & 1, 0);
+	EXPECT(t.version > before.time.version);	/* one record, one seqlock */
+	EXPECT_EQ(t.system_time, vm.now);		/* filled at once, a fresh pair */
+	EXPECT_EQ(t.tsc_timestamp, 222);
+	EXPECT_EQ(t.tsc_to_system_mul, before.time.tsc_to_system_mul);
+	EXPECT(poisoned(0x5000, rec - 0x5000));
+	EXPECT(poisoned(rec + sizeof(t), 0x100 - (rec - 0x5000) - sizeof(t)));
+	EXPECT_EQ(shared_at(page).flags & PVX_VCPU_TIME_VALID, 0);
+	EXPECT(shared_at(page).flags & PVX_VCPU_STEAL_RECORD);
+	/* While moved, the page's time field is not written. */
+	vm.now += 2000000000ull;
+	vm.tsc = 333;
+	EXPECT_EQ(pvxhv_vcpu_enter(vm.hv, 0, 5), 0);
+	EXPECT_EQ(pvxhv_vcpu_preempt(vm.hv, 0), 0);
+	EXPECT_EQ(pvxhv_vcpu_enter(vm.hv, 0, 6), 0);
+	EXPECT(!memcmp(fvm_host(&vm, page + OFF(time), sizeof(t)), &before.time, sizeof(t)));
+	EXPECT_EQ(time_at(rec).tsc_timestamp, 333);
+	EXPECT_EQ(time_at(rec).system_time, vm.now);
+	/* Elsewhere: the old place is no longer written. */
+	old = time_at(rec);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_set_time_record, rec2), 0);
+	EXPECT_EQ(time_at(rec2).version, old.version + 2);
+	vm.now += 2 * NSEC_PER_SEC;	/* past the pair's age: the record changes */
+	vm.tsc += 1000;
+	EXPECT_EQ(pvxhv_vcpu_enter(vm.hv, 0, 6), 0);
+	EXPECT_EQ(time_at(rec2).system_time, vm.now);
+	EXPECT(!memcmp(fvm_host(&vm, rec, sizeof(old)), &old, sizeof(old)));
+	/* Back into the page: its time and TIME_VALID again, under its seqlock. */
+	old = time_at(rec2);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_set_time_record, PVX_GPA_NONE), 0);
+	EXPECT(shared_at(page).flags & PVX_VCPU_TIME_VALID);
+	EXPECT_EQ(shared_at(page).time.version, old.version + 2);
+	vm.now += 2 * NSEC_PER_SEC;	/* past the pair's age: the record changes */
+	vm.tsc += 1000;
+	EXPECT_EQ(pvxhv_vcpu_enter(vm.hv, 0, 6), 0);
+	EXPECT_EQ(shared_at(page).time.system_time, vm.now);
+	EXPECT(!memcmp(fvm_host(&vm, rec2, sizeof(old)), &old, sizeof(old)));
+	/* A new page keeps a moved record where it is; its own time field stays unwritten. */
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_set_time_record, rec), 0);
+	poison(0x9000, PVX_PAGE_SIZE);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_register_shared_page, 0x9000), 0);
+	EXPECT_EQ(shared_at(0x9000).flags & PVX_VCPU_TIME_VALID, 0);
+	EXPECT_EQ(shared_at(0x9000).size, sizeof(struct pvx_vcpu_shared));
+	EXPECT(poisoned(0x9000 + OFF(time), sizeof(t)));
+	vm.now += 2 * NSEC_PER_SEC;	/* past the pair's age: the record changes */
+	vm.tsc += 1000;
+	EXPECT_EQ(pvxhv_vcpu_enter(vm.hv, 0, 6), 0);
+	EXPECT_EQ(time_at(rec).system_time, vm.now);
+	EXPECT(poisoned(0x9000 + OFF(time), sizeof(t)));
+	/* Unregistering drops both: neither is written again. */
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_register_shared_page, PVX_GPA_NONE), 0);
+	old = time_at(rec);
+	before = shared_at(0x9000);
+	EXPECT_EQ(before.flags, 0);
+	vm.now += 2 * NSEC_PER_SEC;	/* past the pair's age: the record changes */
+	vm.tsc += 1000;
+	EXPECT_EQ(pvxhv_vcpu_enter(vm.hv, 0, 8), 0);
+	EXPECT_EQ(pvxhv_vcpu_preempt(vm.hv, 0), 0);
+	EXPECT(!memcmp(fvm_host(&vm, rec, sizeof(old)), &old, sizeof(old)));
+	EXPECT(!memcmp(fvm_host(&vm, 0x9000, sizeof(before)), &before, sizeof(before)));
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_set_time_record, rec), -PVX_EINVAL);
+}
+
+/* Under STABLE_TIME the library's per-vCPU pairs are no master pair: no PVX_TIME_TSC_STABLE. */
+static void test_stable_time_flag(void)
+{
+	struct fvm_opts o = { .tsc_khz = 2000000 };
+
+	up(&o);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_register_shared_page, 0x8000), 0);
+	EXPECT(shared_at(0x8000).time.tsc_to_system_mul);	/* a pair: it could say so */
+	EXPECT_EQ(shared_at(0x8000).time.flags, 0);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_set_time_record, 0x5040), 0);
+	EXPECT_EQ(time_at(0x5040).flags, 0);
+	fvm_fini(&vm);
+	up_with(&o, PVX_ABI_VERSION_LATEST, ~PVX_FEATURE(STABLE_TIME));
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_register_shared_page, 0x8000), 0);
+	EXPECT_EQ(shared_at(0x8000).time.flags, PVX_TIME_TSC_STABLE);
+}
+
+/*
+ * The steal record replaces the 1.0 fields: steal under its seqlock (odd,
+ * steal, even, only when it changes), preempted marked outside it and
+ * exchanged for 0 at the next entry.
+ */
+static void test_steal_record(void)
+{
+	const uint64_t page = 0x8000, ver = page + OFF(steal.version);
+	struct pvx_vcpu_shared s;
+	uint8_t *pre;
+	uint32_t v0;
+
+	up(NULL);
+	pre = vm.low + page + OFF(steal.preempted);
+	poison(page, PVX_PAGE_SIZE);
+	EXPECT_EQ(fvm_call(&vm, 1, PVX_HC_register_shared_page, page, 0, 0, 0, 0), 0);
+	s = shared_at(page);
+	EXPECT(s.flags & PVX_VCPU_STEAL_RECORD);
+	EXPECT_EQ(s.flags & PVX_VCPU_STEAL_VALID, 0);
+	EXPECT(poisoned(page + OFF(steal_version), OFF(steal) - OFF(steal_version)));	/* 1.0's */
+	EXPECT(poisoned(page + OFF(steal.pad0), sizeof(s.steal) - OFF(steal.pad0) + OFF(steal)));
+	EXPECT_EQ(s.steal.steal, 0);
+	EXPECT_EQ(s.steal.flags, 0);
+	EXPECT_EQ(s.steal.version & 1, 0);
+	EXPECT(s.steal.version);
+	v0 = s.steal.version;
+	/* The byte the guest left is the entry's to clear: the vCPU never runs seeing it. */
+	EXPECT_EQ(*pre, POISON);
+	nstores = 0;
+	test_store_fn = log_store;
+	EXPECT_EQ(pvxhv_vcpu_enter(vm.hv, 1, 100), 0);
+	test_store_fn = NULL;
+	s = shared_at(page);
+	EXPECT_EQ(*pre, 0);
+	EXPECT_EQ(s.steal.steal, 100);
+	EXPECT_EQ(s.steal.version, v0 + 2);
+	EXPECT(in_seqlock(ver, page + OFF(steal.steal)));
+	EXPECT(poisoned(page + OFF(steal_version), OFF(steal) - OFF(steal_version)));
+	/* No change, no write. */
+	EXPECT_EQ(pvxhv_vcpu_enter(vm.hv, 1, 100), 0);
+	EXPECT_EQ(shared_at(page).steal.version, v0 + 2);
+	/* Preempted: marked, outside the seqlock; the entry clears it. */
+	EXPECT_EQ(pvxhv_vcpu_preempt(vm.hv, 1), 0);
+	EXPECT_EQ(*pre, PVX_STEAL_PREEMPTED);
+	EXPECT_EQ(shared_at(page).steal.version, v0 + 2);
+	EXPECT_EQ(pvxhv_vcpu_enter(vm.hv, 1, 100), 0);
+	EXPECT_EQ(*pre, 0);
+	/* So does a block. */
+	EXPECT_EQ(fvm_call(&vm, 1, PVX_HC_block, 0, 0, 0, 0, 0), 0);
+	EXPECT_EQ(*pre, PVX_STEAL_PREEMPTED);
+	EXPECT_EQ(pvxhv_vcpu_enter(vm.hv, 1, 250), 0);
+	EXPECT_EQ(*pre, 0);
+	EXPECT_EQ(shared_at(page).steal.steal, 250);
+	EXPECT_EQ(shared_at(page).steal.version, v0 + 4);
+}
+
+/*
+ * The guest's flush request: with its compare-and-exchange of a preempted
+ * vCPU's byte, PREEMPTED -> PREEMPTED | FLUSH_TLB; the next entry reports
+ * it and leaves 0.  A running vCPU's byte is 0 and the exchange fails.
+ */
+static void test_steal_record_flush_request(void)
+{
+	uint8_t *pre, want;
+
+	up(NULL);
+	pre = vm.low + 0x8000 + OFF(steal.preempted);
+	EXPECT_EQ(fvm_call(&vm, 2, PVX_HC_register_shared_page, 0x8000, 0, 0, 0, 0), 0);
+	EXPECT_EQ(pvxhv_vcpu_enter(vm.hv, 2, 0), 0);
+	want = PVX_STEAL_PREEMPTED;
+	EXPECT(!__atomic_compare_exchange_n(pre, &want, PVX_STEAL_PREEMPTED | PVX_STEAL_FLUSH_TLB,
+					    false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST));
+	EXPECT_EQ(pvxhv_vcpu_enter(vm.hv, 2, 0), 0);
+	EXPECT_EQ(pvxhv_vcpu_preempt(vm.hv, 2), 0);
+	want = PVX_STEAL_PREEMPTED;
+	EXPECT(__atomic_compare_exchange_n(pre, &want, PVX_STEAL_PREEMPTED | PVX_STEAL_FLUSH_TLB,
+					   false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST));
+	/* Marked again meanwhile (a block, the VMM): the request stays. */
+	EXPECT_EQ(pvxhv_vcpu_preempt(vm.hv, 2), 0);
+	EXPECT_EQ(*pre, PVX_STEAL_PREEMPTED | PVX_STEAL_FLUSH_TLB);
+	EXPECT_EQ(pvxhv_vcpu_enter(vm.hv, 2, 0), PVXHV_ENTER_FLUSH_TLB);
+	EXPECT_EQ(*pre, 0);
+	EXPECT_EQ(pvxhv_vcpu_enter(vm.hv, 2, 0), 0);		/* once */
+	/* flush_tlb's own deferral for a preempted vCPU is as before. */
+	EXPECT_EQ(pvxhv_vcpu_preempt(vm.hv, 2), 0);
+	put_mask(0x3000, 1u << 2);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_flush_tlb, 0x3000, 4), 1);
+	EXPECT_EQ(vm.flushes[2], 0);
+	EXPECT_EQ(*pre, PVX_STEAL_PREEMPTED);
+	EXPECT_EQ(pvxhv_vcpu_enter(vm.hv, 2, 0), PVXHV_ENTER_FLUSH_TLB);
+	EXPECT_EQ(pvxhv_vcpu_enter(vm.hv, 2, 0), 0);
+}
+
+/* PV_EOI: 0 at registration and ever after; not written unless negotiated. */
+static void test_pv_eoi(void)
+{
+	up(NULL);
+	poison(0x8000, PVX_PAGE_SIZE);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_register_shared_page, 0x8000), 0);
+	EXPECT(shared_at(0x8000).flags & PVX_VCPU_PV_EOI);
+	EXPECT_EQ(shared_at(0x8000).eoi, 0);
+	EXPECT(poisoned(0x8000 + OFF(pad2), sizeof(uint32_t)));
+	EXPECT_EQ(pvxhv_vcpu_enter(vm.hv, 0, 1), 0);
+	EXPECT_EQ(pvxhv_vcpu_preempt(vm.hv, 0), 0);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_block, 0), 0);
+	EXPECT_EQ(pvxhv_vcpu_enter(vm.hv, 0, 2), 0);
+	EXPECT_EQ(shared_at(0x8000).eoi, 0);
+	fvm_fini(&vm);
+	up_with(NULL, PVX_ABI_VERSION_LATEST, ~PVX_FEATURE(PV_EOI));
+	poison(0x8000, PVX_PAGE_SIZE);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_register_shared_page, 0x8000), 0);
+	EXPECT_EQ(shared_at(0x8000).flags & PVX_VCPU_PV_EOI, 0);
+	EXPECT(poisoned(0x8000 + OFF(eoi), sizeof(uint32_t)));
+}
+
+/*
+ * WALL_CLOCK: at registration, the wall clock when the time record's
+ * clock read 0, under its seqlock; not at an entry; not offered without
+ * ops->realtime_ns.
+ */
+static void test_wall_clock(void)
+{
+	const uint64_t page = 0x8000, real = 1700000000123456789ull;
+	struct pvx_vcpu_shared s;
+	uint64_t at0;
+
+	up_raw(NULL);
+	vm.realtime = real;
+	vm.now = 5 * NSEC_PER_SEC + 1000;
+	EXPECT_EQ(fvm_negotiate(&vm, PVX_ABI_VERSION_LATEST, ~0ull), 0);
+	poison(page, PVX_PAGE_SIZE);
+	nstores = 0;
+	test_store_fn = log_store;
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_register_shared_page, page), 0);
+	test_store_fn = NULL;
+	s = shared_at(page);
+	at0 = real - vm.now;
+	EXPECT(s.flags & PVX_VCPU_WALL_CLOCK);
+	EXPECT_EQ(s.wall_clock.sec, at0 / NSEC_PER_SEC);
+	EXPECT_EQ(s.wall_clock.nsec, at0 % NSEC_PER_SEC);
+	EXPECT_EQ(s.wall_clock.version & 1, 0);
+	EXPECT(s.wall_clock.version);
+	/* pvclock_read_wallclock(): the record plus the time record's clock is now */
+	EXPECT_EQ(s.wall_clock.sec * NSEC_PER_SEC + s.wall_clock.nsec + s.time.system_time, real);
+	EXPECT(in_seqlock(page + OFF(wall_clock.version), page + OFF(wall_clock.sec)));
+	EXPECT(in_seqlock(page + OFF(wall_clock.version), page + OFF(wall_clock.nsec)));
+	EXPECT(poisoned(page + OFF(pad3), sizeof(uint32_t)));
+	/* Not at an entry, even when the wall clock was stepped. */
+	vm.realtime += 7 * NSEC_PER_SEC;
+	vm.now += 1000;
+	EXPECT_EQ(pvxhv_vcpu_enter(vm.hv, 0, 0), 0);
+	EXPECT(!memcmp(fvm_host(&vm, page + OFF(wall_clock), sizeof(s.wall_clock)), &s.wall_clock,
+		       sizeof(s.wall_clock)));
+	/* At the next registration. */
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_register_shared_page, page), 0);
+	EXPECT_EQ(shared_at(page).wall_clock.version, s.wall_clock.version + 2);
+	EXPECT_EQ(shared_at(page).wall_clock.sec, (vm.realtime - vm.now) / NSEC_PER_SEC);
+	fvm_fini(&vm);
+	up_raw(NULL);
+	vm.ops.realtime_ns = NULL;
+	EXPECT_EQ(fvm_recreate(&vm), 0);
+	EXPECT_EQ(fvm_negotiate(&vm, PVX_ABI_VERSION_LATEST, ~0ull), 0);
+	poison(page, PVX_PAGE_SIZE);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_register_shared_page, page), 0);
+	EXPECT_EQ(shared_at(page).flags & PVX_VCPU_WALL_CLOCK, 0);
+	EXPECT(poisoned(page + OFF(wall_clock), sizeof(s.wall_clock)));
+}
+
+static void test_delegate_arguments(void)
+{
+	up(NULL);
+	EXPECT_EQ(pvxhv_vcpu_delegate(NULL, 0, 0), -PVX_ESRCH);
+	EXPECT_EQ(pvxhv_vcpu_delegate(vm.hv, 4, 0), -PVX_ESRCH);
+	EXPECT_EQ(fvm_delegate(&vm, 0, 1u << PVXHV_NR_RECORDS), -PVX_EINVAL);
+	EXPECT_EQ(fvm_delegate(&vm, 0, ~0u), -PVX_EINVAL);
+	EXPECT_EQ(fvm_delegate(&vm, 0, ALL_RECORDS), 0);
+	EXPECT_EQ(vm.records_calls, 0);			/* nothing registered: nothing to tell */
+	EXPECT_EQ(fvm_delegate(&vm, 0, 0), 0);
+	fvm_fini(&vm);
+	/* Without ops->records, nothing can be delegated. */
+	up_raw(NULL);
+	vm.ops.records = NULL;
+	EXPECT_EQ(fvm_recreate(&vm), 0);
+	EXPECT_EQ(fvm_delegate(&vm, 0, PVXHV_RECORD(TIME)), -PVX_EINVAL);
+	EXPECT_EQ(fvm_delegate(&vm, 0, 0), 0);
+}
+
+/* Each delegated record of vcpu 0's page at page, as ops->records last heard. */
+static void expect_told(uint32_t vcpu, uint64_t page, uint64_t time)
+{
+	const uint64_t off[PVXHV_NR_RECORDS] = {
+		[PVXHV_RECORD_TIME] = OFF(time), [PVXHV_RECORD_STEAL] = OFF(steal),
+		[PVXHV_RECORD_EOI] = OFF(eoi), [PVXHV_RECORD_WALL_CLOCK] = OFF(wall_clock),
+	};
+
+	for (int r = 0; r < PVXHV_NR_RECORDS; r++) {
+		uint64_t want = page == PVX_GPA_NONE || !(vm.delegated[vcpu] & (1u << r)) ?
+				PVX_GPA_NONE : page + off[r];
+
+		if (r == PVXHV_RECORD_TIME && want != PVX_GPA_NONE && time != PVX_GPA_NONE)
+			want = time;
+		if (vm.records[vcpu][r] != want)
+			FAILF("record %d of vCPU %u told at %#llx, expected %#llx", r, vcpu,
+			      (unsigned long long)vm.records[vcpu][r], (unsigned long long)want);
+	}
+}
+
+/* Every byte of the records themselves (not the header), delegated all. */
+static bool records_poisoned(uint64_t page)
+{
+	return poisoned(page + OFF(time), OFF(steal_version) - OFF(time)) &&
+	       poisoned(page + OFF(steal_version), OFF(steal.preempted) - OFF(steal_version)) &&
+	       poisoned(page + OFF(steal.pad0), sizeof(struct pvx_vcpu_shared) - OFF(steal.pad0));
+}
+
+/*
+ * Delegated records are the kernel's: the library never writes them, sets
+ * their flags all the same, and tells ops->records where they are at
+ * registration, set_time_record and unregistration.
+ */
+static void test_delegate_never_writes(void)
+{
+	const uint64_t page = 0x8000, rec = 0x5040;
+	uint8_t *pre;
+	unsigned int calls;
+
+	up(NULL);
+	pre = vm.low + page + OFF(steal.preempted);
+	EXPECT_EQ(fvm_delegate(&vm, 0, ALL_RECORDS), 0);
+	poison(page, PVX_PAGE_SIZE);
+	poison(0x5000, 0x100);
+	*pre = PVX_STEAL_PREEMPTED | PVX_STEAL_FLUSH_TLB;	/* the kernel's to take */
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_register_shared_page, page), 0);
+	EXPECT_EQ(vm.records_calls, 1);
+	expect_told(0, page, PVX_GPA_NONE);
+	EXPECT_EQ(shared_at(page).size, sizeof(struct pvx_vcpu_shared));
+	EXPECT_EQ(shared_at(page).vcpu_id, 0);
+	EXPECT_EQ(shared_at(page).flags, PVX_VCPU_TIME_VALID | PVX_VCPU_STEAL_RECORD |
+		  PVX_VCPU_PV_EOI | PVX_VCPU_WALL_CLOCK);
+	EXPECT(records_poisoned(page));
+	vm.now += NSEC_PER_SEC;
+	EXPECT_EQ(pvxhv_vcpu_enter(vm.hv, 0, 50), 0);
+	EXPECT_EQ(pvxhv_vcpu_preempt(vm.hv, 0), 0);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_block, 0), 0);
+	EXPECT_EQ(pvxhv_vcpu_enter(vm.hv, 0, 60), 0);
+	EXPECT(records_poisoned(page));
+	EXPECT_EQ(*pre, PVX_STEAL_PREEMPTED | PVX_STEAL_FLUSH_TLB);
+	/* set_time_record: the kernel moves it; the page's header says so. */
+	calls = vm.records_calls;
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_set_time_record, rec), 0);
+	EXPECT_EQ(vm.records_calls, calls + 1);
+	expect_told(0, page, rec);
+	EXPECT(poisoned(0x5000, 0x100));
+	EXPECT_EQ(shared_at(page).flags & PVX_VCPU_TIME_VALID, 0);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_set_time_record, rec), 0);	/* nothing moved: nothing told */
+	EXPECT_EQ(vm.records_calls, calls + 1);
+	/* the same page again: told again (an INIT may have cleared them) */
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_register_shared_page, page), 0);
+	EXPECT_EQ(vm.records_calls, calls + 2);
+	expect_told(0, page, rec);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_set_time_record, PVX_GPA_NONE), 0);
+	EXPECT_EQ(vm.records_calls, calls + 3);
+	expect_told(0, page, PVX_GPA_NONE);
+	EXPECT(shared_at(page).flags & PVX_VCPU_TIME_VALID);
+	/* Another page: told at once; unregistering: told PVX_GPA_NONE, the header retired. */
+	poison(0x9000, PVX_PAGE_SIZE);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_register_shared_page, 0x9000), 0);
+	EXPECT_EQ(vm.records_calls, calls + 4);
+	expect_told(0, 0x9000, PVX_GPA_NONE);
+	EXPECT_EQ(shared_at(page).flags, 0);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_register_shared_page, PVX_GPA_NONE), 0);
+	EXPECT_EQ(vm.records_calls, calls + 5);
+	expect_told(0, PVX_GPA_NONE, PVX_GPA_NONE);
+	EXPECT_EQ(shared_at(0x9000).flags, 0);
+	EXPECT(records_poisoned(page));
+	EXPECT(records_poisoned(0x9000));
+	/* Other vCPUs delegate nothing: never told. */
+	EXPECT_EQ(fvm_call(&vm, 1, PVX_HC_register_shared_page, page, 0, 0, 0, 0), 0);
+	EXPECT_EQ(vm.records_calls, calls + 5);
+	EXPECT(!vm.records_told[1]);
+}
+
+/* Some delegated, some kept; and a 1.1 guest, which has only the time record. */
+static void test_delegate_some(void)
+{
+	const uint64_t page = 0x8000;
+
+	up(NULL);
+	EXPECT_EQ(fvm_delegate(&vm, 0, PVXHV_RECORD(TIME) | PVXHV_RECORD(EOI)), 0);
+	poison(page, PVX_PAGE_SIZE);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_register_shared_page, page), 0);
+	expect_told(0, page, PVX_GPA_NONE);
+	EXPECT(poisoned(page + OFF(time), sizeof(struct pvx_time_info)));
+	EXPECT(poisoned(page + OFF(eoi), sizeof(uint32_t)));
+	EXPECT(shared_at(page).steal.version);
+	EXPECT(shared_at(page).wall_clock.version);
+	EXPECT_EQ(pvxhv_vcpu_enter(vm.hv, 0, 77), 0);
+	EXPECT_EQ(shared_at(page).steal.steal, 77);
+	EXPECT(poisoned(page + OFF(time), sizeof(struct pvx_time_info)));
+	fvm_fini(&vm);
+	up_with(NULL, PVX_ABI_VERSION(1, 1), ~0ull);
+	EXPECT_EQ(fvm_delegate(&vm, 0, ALL_RECORDS), 0);
+	poison(page, PVX_PAGE_SIZE);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_register_shared_page, page), 0);
+	EXPECT_EQ(vm.records[0][PVXHV_RECORD_TIME], page + OFF(time));
+	for (int r = PVXHV_RECORD_TIME + 1; r < PVXHV_NR_RECORDS; r++)
+		EXPECT_EQ(vm.records[0][r], PVX_GPA_NONE);
+	EXPECT(poisoned(page + OFF(time), sizeof(struct pvx_time_info)));
+	EXPECT_EQ(pvxhv_vcpu_enter(vm.hv, 0, 5), 0);
+	EXPECT_EQ(shared_at(page).steal_ns, 5);
+	EXPECT_EQ(shared_at(page).flags, PVX_VCPU_TIME_VALID | PVX_VCPU_STEAL_VALID);
+}
+
+/* The life-cycle calls that move delegated records tell ops->records too. */
+static void test_delegate_life_cycle(void)
+{
+	struct pvxhv_mem_region r[2];
+	uint32_t ver;
+
+	up(NULL);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_register_shared_page, 0x8000), 0);
+	EXPECT_EQ(fvm_delegate(&vm, 0, PVXHV_RECORD(TIME)), 0);	/* a registered page: at once */
+	EXPECT_EQ(vm.records_calls, 1);
+	expect_told(0, 0x8000, PVX_GPA_NONE);
+	EXPECT_EQ(fvm_delegate(&vm, 0, PVXHV_RECORD(TIME)), 0);
+	EXPECT_EQ(vm.records_calls, 1);
+	/* Back to the library: told nowhere, and written again at the next entry. */
+	ver = shared_at(0x8000).time.version;
+	EXPECT_EQ(fvm_delegate(&vm, 0, 0), 0);
+	EXPECT_EQ(vm.records_calls, 2);
+	expect_told(0, PVX_GPA_NONE, PVX_GPA_NONE);
+	vm.now += 1000;
+	EXPECT_EQ(pvxhv_vcpu_enter(vm.hv, 0, 0), 0);
+	EXPECT(shared_at(0x8000).time.version != ver);
+	EXPECT_EQ(shared_at(0x8000).time.system_time, vm.now);
+	/* A reset: nowhere; the delegation stays. */
+	EXPECT_EQ(fvm_delegate(&vm, 0, PVXHV_RECORD(TIME)), 0);
+	EXPECT_EQ(vm.records_calls, 3);
+	pvxhv_reset(vm.hv);
+	EXPECT_EQ(vm.records_calls, 4);
+	expect_told(0, PVX_GPA_NONE, PVX_GPA_NONE);
+	EXPECT_EQ(fvm_negotiate(&vm, PVX_ABI_VERSION_LATEST, ~0ull), 0);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_register_shared_page, 0x8000), 0);
+	EXPECT_EQ(vm.records_calls, 5);
+	expect_told(0, 0x8000, PVX_GPA_NONE);
+	/* A page that left RAM: nowhere. */
+	r[0] = (struct pvxhv_mem_region){ 0, 0x8000, vm.low };
+	r[1] = vm.regions[1];
+	EXPECT_EQ(pvxhv_set_regions(vm.hv, r, 2), 0);
+	EXPECT_EQ(vm.records_calls, 6);
+	expect_told(0, PVX_GPA_NONE, PVX_GPA_NONE);
+}
+
+static void test_soft_reset_checks(void)
+{
+	const uint64_t m = 0x6000;
+
+	up_raw(NULL);
+	EXPECT_EQ(FVM_CALL0(&vm, PVX_HC_soft_reset), -PVX_EPERM);
+	EXPECT_EQ(fvm_negotiate(&vm, PVX_ABI_VERSION_LATEST, ~PVX_FEATURE(SOFT_RESET)), 0);
+	EXPECT_EQ(FVM_CALL0(&vm, PVX_HC_soft_reset), -PVX_EOPNOTSUPP);
+	EXPECT(pvxhv_negotiated(vm.hv, NULL, NULL));
+	fvm_fini(&vm);
+	up(NULL);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_soft_reset, 1), -PVX_EINVAL);
+	put_entry(m, 0, PVX_HC_soft_reset, 0, 0, 0);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_multicall, m, 1), 0);
+	EXPECT_EQ(result_of(m, 0), -PVX_ELOOP);
+	EXPECT(pvxhv_negotiated(vm.hv, NULL, NULL));
+	EXPECT_EQ(FVM_CALL0(&vm, PVX_HC_soft_reset), 0);
+	EXPECT_EQ(FVM_CALL0(&vm, PVX_HC_soft_reset), -PVX_EPERM);	/* only negotiate now */
+}
+
+/*
+ * soft_reset forgets the negotiation, every page and moved time record
+ * (unwritten), armed timers (cancelled), pending kicks and deferred
+ * flushes, and tells ops->records; it keeps the delegation and the VMM's
+ * preempted flags.
+ */
+static void test_soft_reset_forgets(void)
+{
+	const uint64_t rec = 0x5040;
+	uint8_t p8[PVX_PAGE_SIZE], p9[PVX_PAGE_SIZE], r5[PVX_TIME_RECORD_ALIGN];
+	unsigned int timers, calls, blocks;
+
+	up(NULL);
+	EXPECT_EQ(fvm_delegate(&vm, 0, ALL_RECORDS), 0);
+	EXPECT_EQ(fvm_call(&vm, 0, PVX_HC_register_shared_page, 0x8000, 0, 0, 0, 0), 0);
+	EXPECT_EQ(fvm_call(&vm, 1, PVX_HC_register_shared_page, 0x9000, 0, 0, 0, 0), 0);
+	EXPECT_EQ(fvm_call(&vm, 1, PVX_HC_set_time_record, rec, 0, 0, 0, 0), 0);
+	EXPECT_EQ(fvm_call(&vm, 2, PVX_HC_set_timer, 5000000000ull, 0xec, 0, 0, 0), 0);
+	EXPECT_EQ(pvxhv_kick(vm.hv, 3), 0);
+	EXPECT_EQ(pvxhv_vcpu_preempt(vm.hv, 3), 0);
+	put_mask(0x3000, 1u << 3);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_flush_tlb, 0x3000, 4), 1);
+	EXPECT_EQ(pvxhv_vcpu_preempt(vm.hv, 1), 0);
+	memcpy(p8, vm.low + 0x8000, sizeof(p8));
+	memcpy(p9, vm.low + 0x9000, sizeof(p9));
+	memcpy(r5, vm.low + rec, sizeof(r5));
+	timers = vm.timer_calls;
+	calls = vm.records_calls;
+
+	EXPECT_EQ(fvm_call(&vm, 2, PVX_HC_soft_reset, 0, 0, 0, 0, 0), 0);
+	/* The negotiation: only negotiate succeeds. */
+	EXPECT(!pvxhv_negotiated(vm.hv, NULL, NULL));
+	EXPECT_EQ(FVM_CALL0(&vm, PVX_HC_sched_yield), -PVX_EPERM);
+	EXPECT_EQ(fvm_call(&vm, 1, PVX_HC_set_time_record, PVX_GPA_NONE, 0, 0, 0, 0), -PVX_EPERM);
+	/* The armed timer: cancelled; its expiry injects nothing. */
+	EXPECT_EQ(vm.timer_calls, timers + 1);
+	EXPECT_EQ(vm.timer[2], 0);
+	EXPECT_EQ(pvxhv_timer_expired(vm.hv, 2), 0);
+	EXPECT_EQ(vm.injects, 0);
+	/* The delegated records: nowhere, told for vCPU 0, the one that had some. */
+	EXPECT_EQ(vm.records_calls, calls + 1);
+	EXPECT_EQ(vm.records_vcpu, 0);
+	expect_told(0, PVX_GPA_NONE, PVX_GPA_NONE);
+	/* The pages and the moved record: never written, not even to retire them. */
+	for (uint32_t v = 0; v < 4; v++) {
+		EXPECT_EQ(pvxhv_vcpu_preempt(vm.hv, v), 0);
+		if (v != 1)
+			EXPECT_EQ(pvxhv_vcpu_enter(vm.hv, v, 99), 0);	/* 3: no deferred flush */
+	}
+	EXPECT(!memcmp(p8, vm.low + 0x8000, sizeof(p8)));
+	EXPECT(!memcmp(p9, vm.low + 0x9000, sizeof(p9)));
+	EXPECT(!memcmp(r5, vm.low + rec, sizeof(r5)));
+	/* A new negotiation: the kick is gone, the pages are free, the record went with its page. */
+	EXPECT_EQ(fvm_negotiate(&vm, PVX_ABI_VERSION_LATEST, ~0ull), 0);
+	blocks = vm.blocks;
+	EXPECT_EQ(fvm_call(&vm, 3, PVX_HC_block, 0, 0, 0, 0, 0), 0);
+	EXPECT_EQ(vm.blocks, blocks + 1);
+	EXPECT_EQ(fvm_call(&vm, 1, PVX_HC_set_time_record, rec, 0, 0, 0, 0), -PVX_EINVAL);
+	EXPECT_EQ(fvm_call(&vm, 2, PVX_HC_register_shared_page, 0x8000, 0, 0, 0, 0), 0);
+	/* Kept: vCPU 1 is still preempted (a flush of it is deferred), vCPU 0's delegation. */
+	put_mask(0x3000, 1u << 1);
+	EXPECT_EQ(FVM_CALL(&vm, PVX_HC_flush_tlb, 0x3000, 4), 1);
+	EXPECT_EQ(pvxhv_vcpu_enter(vm.hv, 1, 0), PVXHV_ENTER_FLUSH_TLB);
+	EXPECT_EQ(fvm_call(&vm, 0, PVX_HC_register_shared_page, 0x9000, 0, 0, 0, 0), 0);
+	expect_told(0, 0x9000, PVX_GPA_NONE);
+}
 
 /* ---- threads and re-entrancy: no callback under a lock ---- */
 
@@ -1908,6 +2676,12 @@ static const struct test tests[] = {
 	T(api_set_regions_refuses_bad_maps), T(api_set_regions_page_leaves_ram),
 	T(api_max_regions), T(api_flush_tlb_many), T(rule_negotiate_writeback_size),
 	T(callback_under_lock_is_caught), T(callbacks_reenter),
+	/* PVX 1.2 */
+	T(features_1_2), T(skew_1_1_guest_on_1_2_host), T(skew_1_2_guest_on_1_1_host),
+	T(set_time_record_checks), T(set_time_record_moves), T(stable_time_flag),
+	T(steal_record), T(steal_record_flush_request), T(pv_eoi), T(wall_clock),
+	T(delegate_arguments), T(delegate_never_writes), T(delegate_some), T(delegate_life_cycle),
+	T(soft_reset_checks), T(soft_reset_forgets),
 };
 
 static void after(void)
