@@ -36,6 +36,8 @@
  *   console-error         console_write: -PVX_EFAULT, nothing written
  *   send-ipi-short        send_ipi is served with an empty bitmap: no
  *                         vCPU interrupted, 0 (after the vector check)
+ *   soft-reset-refused    soft_reset: -PVX_EPERM; the negotiation, the
+ *                         pages and every record stay as they were
  *
  * After the library (hostile_after), on the answer it gave:
  *   abi-high              negotiate's version: 1.(latest+1)
@@ -71,8 +73,29 @@
  *   preempted-garbage preempted 0xff, as the vCPU is about to run
  *   size-short       size 16 (offsetof time): time and steal lie beyond
  *   record-retired   later, flags 0 (the record is no longer valid)
- * The steal bends apply only while the library maintains steal
- * (PVX_VCPU_STEAL_VALID).
+ * and, in the records 1.2 appends, each while the page's flag for it is
+ * set (a guest that negotiated it):
+ *   steal-record-odd    steal.version made odd (PVX_VCPU_STEAL_RECORD)
+ *   flush-no-preempted  steal.preempted PVX_STEAL_FLUSH_TLB alone, a value
+ *                       only a host can write: the guest sets the bit
+ *                       with a compare-and-exchange from
+ *                       PVX_STEAL_PREEMPTED; taken back to 0 before the
+ *                       library's next refresh (hostile_unbend()), so
+ *                       that pvx-hv does not flush for its own lie
+ *   eoi-garbage         eoi 0xdeadbeef: reserved bits (PVX_VCPU_PV_EOI)
+ *   wall-clock-1970     wall_clock.sec and .nsec 0 (PVX_VCPU_WALL_CLOCK):
+ *                       1970-01-01, the earliest its u32 can say (KVM's
+ *                       layout, so no year 1900)
+ *   wall-clock-2106     wall_clock.sec 0xffffffff, .nsec the library's:
+ *                       2106-02-07, the latest
+ * The steal bends of 1.0's fields apply only while the library maintains
+ * them (PVX_VCPU_STEAL_VALID: a guest before 1.2, or without
+ * STEAL_RECORD).  A record a mode bends is never left to KVM
+ * (hostile_records(): kvmrecords.c keeps it with the library): the time
+ * record for the time modes, size-short and record-retired (all write
+ * under its seqlock), the steal record for steal-backwards and the two
+ * steal-record modes, the EOI word, the wall clock; the others KVM keeps
+ * as without --hostile.
  */
 #include <stdatomic.h>
 #include <stddef.h>
@@ -90,6 +113,7 @@
 #define HOSTILE_STEAL_NS	(1 * 1000000000ull)
 #define HOSTILE_POSITIVE	7
 #define HOSTILE_UNDOCUMENTED	(-9999)
+#define HOSTILE_EOI		0xdeadbeefu
 
 #define HOSTILE_ROW(id, name, what)	[HOSTILE_##id] = { name, what },
 static const struct { const char *name, *what; } modes[HOSTILE_COUNT] = {
@@ -98,7 +122,15 @@ static const struct { const char *name, *what; } modes[HOSTILE_COUNT] = {
 #undef HOSTILE_ROW
 
 /* The future minor's feature: the bit above the latest minor's last. */
-#define FUTURE_FEATURE_BIT	(PVX_FEATURE_BIT_PV_IPI + 1)
+static int future_feature_bit(void)
+{
+	int bit = 0;
+
+#define FEATURE_ABOVE(since, name, b, doc)	if ((b) >= bit) bit = (b) + 1;
+	PVX_FEATURES(FEATURE_ABOVE)
+#undef FEATURE_ABOVE
+	return bit;
+}
 
 int hostile_parse(const char *s, enum hostile *mode)
 {
@@ -168,7 +200,7 @@ void hostile_cpuid(struct vm *vm, uint32_t offset, uint32_t r[4])
 	case PVX_CPUID_LEAF_VERSION:
 		if (vm->hostile == HOSTILE_FUTURE_MINOR) {
 			r[0] = PVX_ABI_VERSION(PVX_ABI_VERSION_MAJOR, PVX_ABI_VERSION_MINOR + 1);
-			r[1] |= 1u << FUTURE_FEATURE_BIT;
+			r[1] |= 1u << future_feature_bit();
 		} else if (vm->hostile == HOSTILE_OTHER_MAJOR) {
 			r[0] = PVX_ABI_VERSION(PVX_ABI_VERSION_MAJOR + 1, 0);
 		} else if (vm->hostile == HOSTILE_CPUID_VERSION_GARBAGE) {
@@ -209,6 +241,8 @@ bool hostile_before(struct vm *vm, struct pvxhv_regs *r)
 		ret = 0;
 	else if (m == HOSTILE_CONSOLE_ERROR && r->rax == PVX_HC_console_write)
 		ret = -PVX_EFAULT;
+	else if (m == HOSTILE_SOFT_RESET_REFUSED && r->rax == PVX_HC_soft_reset)
+		ret = -PVX_EPERM;
 	else if (m == HOSTILE_SEND_IPI_SHORT && r->rax == PVX_HC_send_ipi) {
 		r->rbx = 0;		/* nobody: the library answers 0 */
 		return false;
@@ -321,6 +355,36 @@ void hostile_after(struct vcpu *c, const struct pvxhv_regs *call, struct pvxhv_r
 	r->rax = (uint64_t)bend_result(vm, call->rax, ret);
 }
 
+/*
+ * The records a mode bends stay with libpvxhv (kvmrecords.c): KVM would
+ * write over the bend, or (the time record's seqlock, which size-short
+ * and record-retired write under) race with it.
+ */
+uint32_t hostile_records(const struct vm *vm)
+{
+	switch (vm->hostile) {
+	case HOSTILE_TIME_ODD:
+	case HOSTILE_TIME_MUL0:
+	case HOSTILE_TIME_SHIFT127:
+	case HOSTILE_TIME_BACKWARDS:
+	case HOSTILE_TIME_JUMP:
+	case HOSTILE_SIZE_SHORT:
+	case HOSTILE_RECORD_RETIRED:
+		return PVXHV_RECORD(TIME);
+	case HOSTILE_STEAL_BACKWARDS:
+	case HOSTILE_STEAL_RECORD_ODD:
+	case HOSTILE_FLUSH_NO_PREEMPTED:
+		return PVXHV_RECORD(STEAL);
+	case HOSTILE_EOI_GARBAGE:
+		return PVXHV_RECORD(EOI);
+	case HOSTILE_WALL_CLOCK_1970:
+	case HOSTILE_WALL_CLOCK_2106:
+		return PVXHV_RECORD(WALL_CLOCK);
+	default:
+		return 0;
+	}
+}
+
 /* The steal time pvx-hv gives the library at an entry. */
 uint64_t hostile_steal(struct vcpu *c, uint64_t steal_ns)
 {
@@ -351,13 +415,38 @@ static void seq_end(uint32_t *version)
 	seq_end(&(s)->time.version);		\
 } while (0)
 
+/* c's record where it registered it, if it did; NULL if not RAM. */
+static struct pvx_vcpu_shared *hostile_record(struct vcpu *c)
+{
+	return c->hostile_paged ? guest_ptr(c->vm, c->hostile_page, sizeof(struct pvx_vcpu_shared)) :
+				  NULL;
+}
+
+/*
+ * flush-no-preempted, before the library refreshes c's record and takes a
+ * flush request from its steal record: the PVX_STEAL_FLUSH_TLB we left
+ * there back to 0, so that no flush is done for it.  A request of the
+ * guest's (it sets the bit only beside PVX_STEAL_PREEMPTED) stays.
+ */
+void hostile_unbend(struct vcpu *c)
+{
+	struct pvx_vcpu_shared *s = hostile_record(c);
+	uint8_t bent = PVX_STEAL_FLUSH_TLB;
+
+	if (c->vm->hostile == HOSTILE_FLUSH_NO_PREEMPTED && s &&
+	    (LOAD(s->flags) & PVX_VCPU_STEAL_RECORD))
+		__atomic_compare_exchange_n(&s->steal.preempted, &bent, 0, false,
+					    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+}
+
 /* Before KVM_RUN, after the library refreshed c's record: bend it. */
 void hostile_enter(struct vcpu *c)
 {
 	struct vm *vm = c->vm;
-	struct pvx_vcpu_shared *s = c->hostile_paged ?
-		guest_ptr(vm, c->hostile_page, sizeof(*s)) : NULL;
-	bool steal = s && (LOAD(s->flags) & PVX_VCPU_STEAL_VALID);
+	struct pvx_vcpu_shared *s = hostile_record(c);
+	uint32_t flags = s ? LOAD(s->flags) : 0;
+	bool steal = flags & PVX_VCPU_STEAL_VALID;
+	bool record = flags & PVX_VCPU_STEAL_RECORD;
 	uint64_t t, bent;
 
 	if (!s)
@@ -397,6 +486,37 @@ void hostile_enter(struct vcpu *c)
 	case HOSTILE_RECORD_RETIRED:
 		if (later(vm) && LOAD(s->flags))
 			TIME_BEND(s, flags, 0);
+		break;
+	case HOSTILE_STEAL_RECORD_ODD:
+		if (record && !(LOAD(s->steal.version) & 1))
+			STORE(s->steal.version, LOAD(s->steal.version) | 1);
+		break;
+	case HOSTILE_FLUSH_NO_PREEMPTED:
+		if (record && LOAD(s->steal.preempted) != PVX_STEAL_FLUSH_TLB) {
+			seq_begin(&s->steal.version);
+			__atomic_store_n(&s->steal.preempted, PVX_STEAL_FLUSH_TLB, __ATOMIC_SEQ_CST);
+			seq_end(&s->steal.version);
+		}
+		break;
+	case HOSTILE_EOI_GARBAGE:
+		if ((flags & PVX_VCPU_PV_EOI) && LOAD(s->eoi) != HOSTILE_EOI)
+			__atomic_store_n(&s->eoi, HOSTILE_EOI, __ATOMIC_SEQ_CST);
+		break;
+	case HOSTILE_WALL_CLOCK_1970:
+		if ((flags & PVX_VCPU_WALL_CLOCK) &&
+		    (LOAD(s->wall_clock.sec) || LOAD(s->wall_clock.nsec))) {
+			seq_begin(&s->wall_clock.version);
+			STORE(s->wall_clock.sec, 0);
+			STORE(s->wall_clock.nsec, 0);
+			seq_end(&s->wall_clock.version);
+		}
+		break;
+	case HOSTILE_WALL_CLOCK_2106:
+		if ((flags & PVX_VCPU_WALL_CLOCK) && LOAD(s->wall_clock.sec) != UINT32_MAX) {
+			seq_begin(&s->wall_clock.version);
+			STORE(s->wall_clock.sec, UINT32_MAX);
+			seq_end(&s->wall_clock.version);
+		}
 		break;
 	default:
 		break;

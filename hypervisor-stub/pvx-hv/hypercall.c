@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <time.h>
 
 #include <pvxhv.h>
 
@@ -28,19 +29,65 @@ bool hypercall_port(struct vm *vm, uint16_t port)
 	return vm->hv && port == HYPERCALL_PORT;
 }
 
-/* Guest time (ns since t0) as CLOCK_MONOTONIC; a deadline past the end of time saturates. */
-static uint64_t host_ns(const struct vm *vm, uint64_t guest_ns)
+/*
+ * Guest time, the clock of the guest's time record, in ns.  The record
+ * libpvxhv keeps counts CLOCK_MONOTONIC from t0.  The one KVM keeps
+ * (kvmrecords.c) is kvmclock, which counts from the VM's creation (before
+ * t0), at the rate of the host's raw clock rather than CLOCK_MONOTONIC's
+ * NTP-slewed one, and on across a host suspend: the two part by
+ * milliseconds at once and by up to 500 ppm after.  So then guest time is
+ * KVM's clock as KVM_GET_CLOCK reads it, which is what the guest reads
+ * (since Linux 4.9 where KVM runs a master clock).
+ */
+static uint64_t guest_now(struct vm *vm)
 {
-	return guest_ns > UINT64_MAX - vm->t0_ns ? UINT64_MAX : vm->t0_ns + guest_ns;
+	struct kvm_clock_data clock = { 0 };
+
+	if (vm->kvmclock && !ioctl(vm->fd, KVM_GET_CLOCK, &clock))
+		return clock.clock;
+	return now_ns() - vm->t0_ns;
+}
+
+/* Guest time as CLOCK_MONOTONIC; a deadline past the end of time saturates. */
+static uint64_t host_ns(struct vm *vm, uint64_t guest_ns)
+{
+	uint64_t guest, now;
+
+	if (!vm->kvmclock)
+		return guest_ns > UINT64_MAX - vm->t0_ns ? UINT64_MAX : vm->t0_ns + guest_ns;
+	guest = guest_now(vm);
+	now = now_ns();
+	if (guest_ns <= guest)
+		return now;
+	return guest_ns - guest > UINT64_MAX - now ? UINT64_MAX : now + (guest_ns - guest);
 }
 
 /* ---- libpvxhv's callbacks; opaque is the struct vm ---- */
 
 static uint64_t cb_clock_ns(void *opaque)
 {
-	struct vm *vm = opaque;
+	return guest_now(opaque);
+}
 
-	return now_ns() - vm->t0_ns;
+/*
+ * WALL_CLOCK, where libpvxhv writes it: the wall-clock time now.  It
+ * subtracts the guest time it reads next (cb_clock_ns()), for the
+ * wall-clock time at guest time 0, whichever clock guest time is: as
+ * KVM writes CLOCK_REALTIME less kvmclock into a wall clock it keeps.
+ */
+static uint64_t cb_realtime_ns(void *opaque)
+{
+	struct timespec t;
+
+	(void)opaque;
+	clock_gettime(CLOCK_REALTIME, &t);
+	return (uint64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
+/* Where the records KVM keeps for vcpu are from now on (kvmrecords.c). */
+static void cb_records(void *opaque, uint32_t vcpu, const uint64_t gpa[PVXHV_NR_RECORDS])
+{
+	kvm_records_moved(opaque, vcpu, gpa);
 }
 
 /* The calling vCPU's TSC, as the guest reads it (called on its thread). */
@@ -143,6 +190,8 @@ static const struct pvxhv_ops ops = {
 	.flush_tlb_many = cb_flush_tlb_many,
 	.console = cb_console,
 	.shutdown = cb_shutdown,
+	.realtime_ns = cb_realtime_ns,
+	.records = cb_records,
 };
 
 /* A libpvxhv instance for vm, as its flags configure it; NULL: refused (said why). */
@@ -175,6 +224,11 @@ static struct pvxhv *hv_create(struct vm *vm)
 			   PVX_ABI_MAJOR(cfg.abi_version), PVX_ABI_MINOR(cfg.abi_version),
 			   (unsigned long long)cfg.features, cfg.tsc_khz,
 			   (unsigned long long)(vm->ram_size >> 20), strerror(errno));
+	/* the records KVM keeps, with every instance (libpvxhv does not save that) */
+	if (hv && kvm_records_delegate(vm, hv)) {
+		pvxhv_destroy(hv);
+		hv = NULL;
+	}
 	return hv;
 }
 
@@ -184,6 +238,7 @@ int hypercall_init(struct vm *vm)
 	if (vm->pers != PERS_PVX && vm->pers != PERS_BOTH)
 		return 0;
 	vm->flush_tlb = (vm->pvx_features & PVX_FEATURE(FLUSH_TLB)) && tlbflush_supported(vm);
+	kvm_records_init(vm);
 	vm->hv = hv_create(vm);
 	return vm->hv ? 0 : HV_EINTERNAL;
 }
@@ -249,7 +304,12 @@ void hypercall_enter(struct vcpu *c)
 
 	if (!vm->hv)
 		return;
-	steal = vm->hostile ? hostile_steal(c, steal_ns(c)) : steal_ns(c);
+	if (vm->hostile)
+		hostile_unbend(c);
+	/* KVM accounts the steal time in a steal record it keeps itself */
+	steal = kvm_records_steal_kept(c) ? 0 : steal_ns(c);
+	if (vm->hostile)
+		steal = hostile_steal(c, steal);
 	if (pvxhv_vcpu_enter(vm->hv, c->id, steal) & PVXHV_ENTER_FLUSH_TLB)
 		tlbflush_on_entry(c);
 	if (vm->hostile)
@@ -290,6 +350,8 @@ void hypercall(struct vcpu *c)
 		/* FLUSH_TLB trusts KVM's record of a vCPU while its page is registered */
 		if (c->vm->flush_tlb && k->rax == PVX_HC_register_shared_page && !r.rax)
 			tlbflush_shared_page(c, k->rbx != PVX_GPA_NONE);
+		if (c->vm->flush_tlb && k->rax == PVX_HC_soft_reset && !r.rax)
+			tlbflush_soft_reset(c->vm);
 		/* last: the bookkeeping above goes by what the library did */
 		if (c->vm->hostile)
 			hostile_after(c, &call, &r);

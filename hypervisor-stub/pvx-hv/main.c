@@ -157,6 +157,7 @@ static int vcpus_create(struct vm *vm)
 
 		c->id = i;
 		c->vm = vm;
+		pthread_mutex_init(&c->msr_lock, NULL);
 		c->fd = ioctl(vm->fd, KVM_CREATE_VCPU, i);
 		if (c->fd < 0) {
 			PVX_HV_LOG("cannot create vcpu %d: %s", i, strerror(errno));
@@ -303,6 +304,7 @@ int main(int argc, char **argv)
 	vm.pvx_abi = o.pvx_abi;
 	vm.pvx_features = o.pvx_features;
 	vm.hostile = o.hostile;
+	vm.keep_records = o.keep_records;
 	vm.reinstance_s = o.reinstance;
 	vm.main_thread = pthread_self();
 	err = kvm_open(&vm, o.kvm_path);
@@ -316,6 +318,8 @@ int main(int argc, char **argv)
 		err = vcpus_set_cpuid(&vm);
 	if (err)
 		return err;
+	if (vm.hv)		/* which records KVM keeps for libpvxhv */
+		kvm_records_print(&vm, "pvx-hv: ", false);
 	boot_setup(&vm, &img, initrd, initrd_size, initrd_at, o.cmdline);
 	mptable_setup(&vm);
 	acpi_setup(&vm);

@@ -42,6 +42,8 @@ static const char usage_text[] =
 	"      --hostile MODE     lie on purpose, for tests: one of the modes below\n"
 	"      --reinstance SECONDS  every SECONDS, save libpvxhv's state, destroy it,\n"
 	"                         and restore the state into a new instance (tests)\n"
+	"      --keep-records     libpvxhv keeps every shared-page record (default: KVM\n"
+	"                         keeps time, steal, PV EOI and wall clock where it can)\n"
 	"  -s, --stats            print VM exits, hypercalls and KVM's own counters\n"
 	"                         at exit (stderr)\n"
 	"  -k, --kvm PATH         KVM device (default /dev/kvm)\n"
@@ -191,6 +193,7 @@ int parse_options(int argc, char **argv, struct options *o)
 		{ "features", required_argument, NULL, 'F' },
 		{ "hostile", required_argument, NULL, 'H' },
 		{ "reinstance", required_argument, NULL, 'R' },
+		{ "keep-records", no_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 }
@@ -255,6 +258,9 @@ int parse_options(int argc, char **argv, struct options *o)
 				return usage_error("--reinstance: '%s' is not a number of seconds", optarg);
 			o->reinstance = v;
 			break;
+		case 'K':
+			o->keep_records = true;
+			break;
 		case 'F':
 			if (parse_features(optarg, &o->pvx_features))
 				return usage_error("--features: '%s' is not a list of PVX features", optarg);
@@ -278,6 +284,8 @@ int parse_options(int argc, char **argv, struct options *o)
 		return usage_error("unexpected argument '%s'", argv[optind + 1]);
 	if (o->reinstance && o->pers != PERS_PVX && o->pers != PERS_BOTH)
 		return usage_error("--reinstance needs libpvxhv: --personality pvx or both%s", "");
+	if (o->keep_records && o->pers != PERS_PVX && o->pers != PERS_BOTH)
+		return usage_error("--keep-records needs libpvxhv: --personality pvx or both%s", "");
 	o->kernel = argv[optind];
 	return 0;
 }

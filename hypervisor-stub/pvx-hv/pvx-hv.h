@@ -129,6 +129,9 @@ struct kvm_counters {
 struct vm;
 struct pvxhv;
 
+/* The records KVM can keep for libpvxhv: enum pvxhv_record (kvmrecords.c checks). */
+#define HV_RECORDS	4
+
 struct vcpu {
 	int id;
 	int fd;
@@ -163,13 +166,32 @@ struct vcpu {
 	timer_t pvtimer;		/* sends SIG_KICK at pvtimer_at */
 	bool has_pvtimer;
 
-	/* FLUSH_TLB (tlbflush.c): other threads wait for this one to leave KVM_RUN. */
+	/*
+	 * Other threads' requests, taken just before KVM_RUN (tlbflush.c: a
+	 * TLB flush; kvmrecords.c: records to move), and the wait for this
+	 * vCPU to leave KVM_RUN.
+	 */
 	atomic_uint run_seq;		/* odd around KVM_RUN (a futex) */
 	atomic_uint run_waiters;	/* threads waiting for run_seq to move */
 	atomic_bool flush_req;		/* flush before the next KVM_RUN */
-	atomic_bool st_live;		/* KVM keeps its steal-time record */
 	atomic_ulong flush_deferred;	/* flushes left to KVM (preempted) */
 	atomic_ulong flush_kicked;	/* flushes that made it leave KVM_RUN */
+
+	/*
+	 * The MSRs that point KVM at this vCPU's records (kvmrecords.c,
+	 * tlbflush.c), written on its thread or while it is out of KVM_RUN.
+	 * msr_lock guards the posted move and the steal-time record.
+	 */
+	pthread_mutex_t msr_lock;
+	atomic_bool rec_posted;		/* rec_want waits for this vCPU */
+	uint64_t rec_want[HV_RECORDS];	/* ... as ops->records gave it */
+	uint64_t rec_gpa[HV_RECORDS];	/* the move last applied */
+	uint32_t records;		/* PVXHV_RECORD()s delegated to KVM */
+	atomic_uint rec_live;		/* ... of them KVM keeps now */
+	atomic_ulong rec_moves;		/* records moved (ops->records) */
+	atomic_ulong rec_kicked;	/* ... that made it leave KVM_RUN */
+	uint64_t st_msr;		/* MSR_KVM_STEAL_TIME's record, 0: off */
+	uint64_t st_gpa;		/* the record flushes defer into, 0: none */
 
 	/* --hostile (hostile.c), on the vCPU's thread only */
 	bool hostile_paged;		/* a shared page is registered ... */
@@ -280,7 +302,13 @@ struct image {			/* a validated bzImage, as read from disk */
 	X(STEAL_ODD,		"steal-odd",		"steal_version stays odd") \
 	X(PREEMPTED_GARBAGE,	"preempted-garbage",	"preempted 0xff, on the running vCPU") \
 	X(SIZE_SHORT,		"size-short",		"the record's size 16: time and steal lie beyond") \
-	X(RECORD_RETIRED,	"record-retired",	"the record's flags cleared, 2 s into the boot")
+	X(RECORD_RETIRED,	"record-retired",	"the record's flags cleared, 2 s into the boot") \
+	X(STEAL_RECORD_ODD,	"steal-record-odd",	"1.2 steal record: its version stays odd") \
+	X(FLUSH_NO_PREEMPTED,	"flush-no-preempted",	"1.2 steal record: preempted FLUSH_TLB, not PREEMPTED") \
+	X(EOI_GARBAGE,		"eoi-garbage",		"1.2 PV EOI word 0xdeadbeef") \
+	X(WALL_CLOCK_1970,	"wall-clock-1970",	"1.2 wall clock 0 s 0 ns: 1970, the earliest a u32 says") \
+	X(WALL_CLOCK_2106,	"wall-clock-2106",	"1.2 wall clock sec 0xffffffff: 2106, the latest") \
+	X(SOFT_RESET_REFUSED,	"soft-reset-refused",	"soft_reset answers -PVX_EPERM and forgets nothing")
 
 #define HOSTILE_ENUM(id, name, what)	HOSTILE_##id,
 enum hostile {
@@ -330,6 +358,9 @@ struct vm {
 	unsigned int reinstanced;	/* ... done so many times */
 	bool flush_tlb;			/* FLUSH_TLB offered: tlbflush.c's records */
 	uint64_t t0_ns;			/* guest time 0, CLOCK_MONOTONIC */
+	bool keep_records;		/* --keep-records: libpvxhv keeps them all */
+	uint32_t records;		/* PVXHV_RECORD()s KVM keeps (kvmrecords.c) */
+	bool kvmclock;			/* ... TIME among them: guest time is KVM's clock */
 };
 
 /* The IOAPIC's id: the first after the vCPUs' APIC ids 0..ncpus-1. */
@@ -357,6 +388,7 @@ struct options {
 	enum hostile hostile;
 	unsigned int reinstance;
 	bool stats;
+	bool keep_records;	/* libpvxhv keeps every record: none delegated */
 };
 int parse_options(int argc, char **argv, struct options *o);
 
@@ -405,13 +437,26 @@ const char *hypercall_name(unsigned int nr);
 void steal_start(struct vcpu *c);
 uint64_t steal_ns(struct vcpu *c);
 
-/* tlbflush.c: FLUSH_TLB through KVM's steal-time records */
+/* tlbflush.c: FLUSH_TLB through KVM's steal-time records; other threads' requests */
 bool tlbflush_supported(struct vm *vm);
 void tlbflush_shared_page(struct vcpu *c, bool registered);
+int tlbflush_steal_record(struct vcpu *c, uint64_t gpa);
+void tlbflush_soft_reset(struct vm *vm);
 void tlbflush_on_entry(struct vcpu *c);
 bool tlbflush_run_begin(struct vcpu *c);
 void tlbflush_run_end(struct vcpu *c);
 void tlbflush_many(struct vm *vm, const uint32_t *ids, uint32_t n);
+bool run_seq_kick(struct vcpu *t, unsigned int *seq);
+bool run_seq_wait(struct vcpu *t, unsigned int seq, uint64_t until_ns);
+
+/* kvmrecords.c: the records KVM keeps for libpvxhv (PVX 1.2) */
+void kvm_records_init(struct vm *vm);
+int kvm_records_delegate(struct vm *vm, struct pvxhv *hv);
+void kvm_records_moved(struct vm *vm, uint32_t vcpu, const uint64_t gpa[HV_RECORDS]);
+void kvm_records_take(struct vcpu *c);
+bool kvm_records_steal_kept(struct vcpu *c);
+const char *kvm_records_names(uint32_t records, char *buf, size_t size);
+void kvm_records_print(const struct vm *vm, const char *prefix, bool counts);
 
 /* hostile.c: --hostile, a hypervisor that lies on purpose (tests) */
 struct pvxhv_regs;
@@ -424,6 +469,8 @@ void hostile_cpuid(struct vm *vm, uint32_t offset, uint32_t r[4]);
 bool hostile_before(struct vm *vm, struct pvxhv_regs *r);
 void hostile_after(struct vcpu *c, const struct pvxhv_regs *call, struct pvxhv_regs *r);
 uint64_t hostile_steal(struct vcpu *c, uint64_t steal_ns);
+uint32_t hostile_records(const struct vm *vm);
+void hostile_unbend(struct vcpu *c);
 void hostile_enter(struct vcpu *c);
 
 /* boot.c: the bzImage, the boot protocol, the MP table */

@@ -166,5 +166,7 @@ void print_stats(struct vm *vm, double seconds)
 		fprintf(stderr, "  flush_tlb: %llu left to KVM (preempted), %llu kicked out of KVM_RUN\n",
 			deferred, kicked);
 	}
+	if (vm->hv)
+		kvm_records_print(vm, "  ", true);
 	print_kvm_stats(vm, total);
 }

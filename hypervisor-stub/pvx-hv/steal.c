@@ -17,6 +17,8 @@
  * about what a lone port-I/O exit's round trip costs (82 us of CPU in
  * the L1 VM of scripts/l1, against ~90 us; the rest of pvx-hv's work
  * before KVM_RUN takes 17 us), and a guest accounts steal per tick.
+ * Not read at all while KVM keeps the vCPU's steal record itself
+ * (kvmrecords.c, hypercall_enter()): KVM reads the same run delay.
  */
 #define STEAL_READ_NS	1000000
 

@@ -23,9 +23,13 @@
  *    vCPU's TLB if KVM_VCPU_FLUSH_TLB was set there.  KVM does so only
  *    while guest_pv_has(KVM_FEATURE_PV_TLB_FLUSH), which holds as pvx-hv
  *    never enables KVM_CAP_ENFORCE_PV_FEATURE_CPUID.
- *    pvx-hv points each vCPU's MSR at a record of its own in the reserved
- *    hole below 1 MiB (KVM_ST_ADDR), which the PVX personality does not
- *    tell the guest about.
+ *    KVM keeps one such record per vCPU, and pvx-hv points the MSR at
+ *    one of two:
+ *     - the guest's own, when KVM keeps the PVX 1.2 steal record
+ *       (STEAL_RECORD delegated, kvmrecords.c: tlbflush_steal_record());
+ *     - otherwise, for FLUSH_TLB, a record of pvx-hv's own in the
+ *       reserved hole below 1 MiB (KVM_ST_ADDR), which the PVX
+ *       personality does not tell the guest about.
  *
  * A flush of vCPU t (tlbflush_many(), any thread, which asks every
  * target first and then waits for those it must):
@@ -49,17 +53,26 @@
  * which t runs guest code only through another KVM_RUN, which the flush
  * comes before).  One counter, read once: the flusher cannot mistake the
  * end of one KVM_RUN for another's, so its kick is never spent on a
- * KVM_RUN that has already returned.
+ * KVM_RUN that has already returned.  kvmrecords.c posts its moves to a
+ * vCPU the same way (run_seq_kick(), run_seq_wait()).
  *
- * The record is trusted for a vCPU only between a registration of its
- * PVX shared page (when pvx-hv arms the MSR on the vCPU's thread:
- * tlbflush_shared_page()) and its unregistration, as an INIT clears the
- * MSR: a guest brings a CPU up (INIT, SIPI), then registers its page,
- * and unregisters it before the CPU goes down.  A guest that sends INIT
- * to a CPU whose page it keeps registered may leave a KVM_VCPU_PREEMPTED
- * in a record KVM no longer reads, and so lose every later flush of that
- * CPU until it registers the page again: its own flushes, nobody
- * else's.
+ * The record a flusher may defer into is t->st_gpa, read and used under
+ * t->msr_lock; whoever moves the MSR (on t's thread, or with t out of
+ * KVM_RUN) changes st_gpa under the same lock, then looks in the record
+ * KVM no longer reads for a KVM_VCPU_FLUSH_TLB set before: t flushes for
+ * it before it runs again.  So no deferral is lost to a move, and no
+ * flusher writes into a record after its move: a guest's page it has
+ * taken back (unregistered, or forgotten by soft_reset) stays untouched.
+ *
+ * pvx-hv's own record is trusted for a vCPU only between a registration
+ * of its PVX shared page (when pvx-hv arms the MSR on the vCPU's thread:
+ * tlbflush_shared_page()) and its unregistration or a soft_reset, as an
+ * INIT clears the MSR: a guest brings a CPU up (INIT, SIPI), then
+ * registers its page, and unregisters it before the CPU goes down.  A
+ * guest that sends INIT to a CPU whose page it keeps registered may leave
+ * a KVM_VCPU_PREEMPTED in a record KVM no longer reads, and so lose every
+ * later flush of that CPU until it registers the page again: its own
+ * flushes, nobody else's.  The same holds for its own steal record.
  *
  * The wait is bounded: a vCPU thread leaves KVM_RUN at a signal, whatever
  * the guest does, and the wait ends when the VM stops.  FLUSH_TLB is
@@ -82,15 +95,18 @@
 _Static_assert(MAX_CPUS * sizeof(struct kvm_steal_time) <= KVM_ST_SIZE,
 	       "a steal-time record for every vCPU");
 
-/* c's record: its guest-physical address, and where pvx-hv sees it. */
+/* c's own record (pvx-hv's, in the reserved hole): its guest-physical address. */
 static uint64_t kvm_st_gpa(const struct vcpu *c)
 {
 	return KVM_ST_ADDR + c->id * sizeof(struct kvm_steal_time);
 }
 
-static struct kvm_steal_time *kvm_st(const struct vcpu *c)
+/* The steal-time record at gpa, where pvx-hv sees it; NULL for 0 or beyond RAM. */
+static struct kvm_steal_time *steal_record(const struct vm *vm, uint64_t gpa)
 {
-	return (struct kvm_steal_time *)(c->vm->ram + kvm_st_gpa(c));
+	if (!gpa || gpa > vm->ram_size || sizeof(struct kvm_steal_time) > vm->ram_size - gpa)
+		return NULL;
+	return (struct kvm_steal_time *)(vm->ram + gpa);
 }
 
 /* Does KVM keep steal-time records, flush TLBs through them, and have SREGS2? */
@@ -103,25 +119,78 @@ bool tlbflush_supported(struct vm *vm)
 }
 
 /*
+ * msr_lock held, on c's thread or with c out of KVM_RUN: KVM's steal-time
+ * MSR points at the record at gpa (0: off), flushes may defer into
+ * trusted (0: into none).  Written every time, also for the record it
+ * points at: an INIT may have cleared it (kvm_vcpu_reset()).  A flush
+ * deferred into the record KVM no longer reads is c's to do before it
+ * next runs.  0, or -1 with errno: KVM refused, the MSR is as it was.
+ */
+static int steal_point(struct vcpu *c, uint64_t gpa, uint64_t trusted)
+{
+	uint64_t val = gpa ? gpa | KVM_MSR_ENABLED : 0, old = c->st_msr;
+	struct kvm_steal_time *st;
+	int err = vcpu_msr(c->fd, KVM_SET_MSRS, MSR_KVM_STEAL_TIME, &val);
+
+	if (!err)
+		c->st_msr = gpa;
+	c->st_gpa = err ? 0 : trusted;
+	st = old != c->st_msr ? steal_record(c->vm, old) : NULL;
+	if (st && (__atomic_load_n(&st->preempted, __ATOMIC_SEQ_CST) & KVM_VCPU_FLUSH_TLB))
+		atomic_store(&c->flush_req, true);
+	return err;
+}
+
+/*
  * On c's thread, after the guest registered (or unregistered) c's PVX
- * shared page: arm c's steal-time record, trusted from then on (or no
- * longer).  The MSR stays armed after an unregistration, so a racing
- * flusher's deferral is never written into a record KVM has stopped
- * reading.
+ * shared page: arm c's own steal-time record, trusted from then on (or no
+ * longer), unless KVM keeps the guest's own record for c (kvmrecords.c).
+ * The MSR stays armed after an unregistration: KVM goes on writing a
+ * record nobody reads.
  */
 void tlbflush_shared_page(struct vcpu *c, bool registered)
 {
-	uint64_t st = kvm_st_gpa(c) | KVM_MSR_ENABLED;
+	const uint64_t own = kvm_st_gpa(c);
 
-	atomic_store(&c->st_live, false);
-	if (!registered)
-		return;
-	if (vcpu_msr(c->fd, KVM_SET_MSRS, MSR_KVM_STEAL_TIME, &st)) {
+	pthread_mutex_lock(&c->msr_lock);
+	if (c->st_msr && c->st_msr != own)
+		;			/* the guest's record: flushes use it */
+	else if (!registered)
+		c->st_gpa = 0;
+	else if (steal_point(c, own, own))
 		PVX_HV_LOG("vcpu %d: MSR_KVM_STEAL_TIME: %s; its flushes kick it",
 			   c->id, strerror(errno));
-		return;
+	pthread_mutex_unlock(&c->msr_lock);
+}
+
+/*
+ * kvmrecords.c, msr_lock held, on c's thread or with c out of KVM_RUN: KVM
+ * keeps the guest's own steal record at gpa (PVX 1.2 STEAL_RECORD), and
+ * flushes defer into it; 0: KVM stops (the MSR off, until a registration
+ * arms pvx-hv's own record again).  0, or -1 with errno (KVM refused).
+ */
+int tlbflush_steal_record(struct vcpu *c, uint64_t gpa)
+{
+	if (!gpa && c->st_msr == kvm_st_gpa(c))
+		return 0;		/* pvx-hv's own: not the guest's to stop */
+	return steal_point(c, gpa, gpa);
+}
+
+/*
+ * Any thread, after a soft_reset: no vCPU's page is registered, so no
+ * vCPU's own record is trusted until its next registration.  (The
+ * guest's records are libpvxhv's to withdraw: kvmrecords.c.)
+ */
+void tlbflush_soft_reset(struct vm *vm)
+{
+	for (int i = 0; i < vm->ncpus; i++) {
+		struct vcpu *c = &vm->cpus[i];
+
+		pthread_mutex_lock(&c->msr_lock);
+		if (c->st_msr == kvm_st_gpa(c))
+			c->st_gpa = 0;
+		pthread_mutex_unlock(&c->msr_lock);
 	}
-	atomic_store(&c->st_live, true);
 }
 
 /* On c's thread, out of KVM_RUN: flush its guest TLB before it next runs. */
@@ -151,12 +220,14 @@ void tlbflush_on_entry(struct vcpu *c)
 }
 
 /*
- * On c's thread, just before KVM_RUN: run_seq odd, then a flush asked
- * for.  false: the flush failed and the VM stops; do not enter.
+ * On c's thread, just before KVM_RUN: run_seq odd, then what other
+ * threads asked for: records to move (kvmrecords.c), a flush.  false: the
+ * flush failed and the VM stops; do not enter.
  */
 bool tlbflush_run_begin(struct vcpu *c)
 {
 	atomic_fetch_add(&c->run_seq, 1);
+	kvm_records_take(c);
 	return !atomic_exchange(&c->flush_req, false) || flush_now(c);
 }
 
@@ -169,6 +240,39 @@ void tlbflush_run_end(struct vcpu *c)
 }
 
 /*
+ * Another thread, having published its request to t (the caller counts
+ * itself among t->run_waiters until run_seq_wait()): if t may be inside
+ * KVM_RUN (run_seq odd, *seq), make it leave, and true: wait for it.
+ * false: t takes the request before its next KVM_RUN.
+ */
+bool run_seq_kick(struct vcpu *t, unsigned int *seq)
+{
+	*seq = atomic_load(&t->run_seq);
+	if (!(*seq & 1))
+		return false;
+	__atomic_store_n(&t->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+	pthread_kill(t->thread, SIG_KICK);
+	return true;
+}
+
+/*
+ * Wait until the KVM_RUN run_seq_kick() saw has returned (run_seq moved on
+ * from seq) or the VM is done: true; false if until_ns (CLOCK_MONOTONIC,
+ * 0: none) passed first.
+ */
+bool run_seq_wait(struct vcpu *t, unsigned int seq, uint64_t until_ns)
+{
+	const struct timespec slice = { 0, WAIT_SLICE_NS };
+
+	while (atomic_load(&t->run_seq) == seq && !atomic_load(&t->vm->done)) {
+		if (until_ns && now_ns() >= until_ns)
+			return false;
+		syscall(SYS_futex, &t->run_seq, FUTEX_WAIT_PRIVATE, seq, &slice, NULL, 0);
+	}
+	return true;
+}
+
+/*
  * Ask t for a flush, step 1 of 2: true if it must be waited for (with
  * *seq the KVM_RUN to wait out), false if it is done (KVM flushes a
  * preempted t at its next load, or t flushes before its next KVM_RUN).
@@ -176,33 +280,36 @@ void tlbflush_run_end(struct vcpu *c)
  */
 static bool flush_ask(struct vcpu *t, unsigned int *seq)
 {
-	uint8_t *p = &kvm_st(t)->preempted;
-	uint8_t s = __atomic_load_n(p, __ATOMIC_SEQ_CST);
+	struct kvm_steal_time *st;
+	bool deferred = false;
 
 	atomic_fetch_add(&t->run_waiters, 1);
-	if (atomic_load(&t->st_live) && (s & KVM_VCPU_PREEMPTED) &&
-	    __atomic_compare_exchange_n(p, &s, s | KVM_VCPU_FLUSH_TLB, false,
-					__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
+	pthread_mutex_lock(&t->msr_lock);
+	st = steal_record(t->vm, t->st_gpa);
+	if (st) {
+		uint8_t s = __atomic_load_n(&st->preempted, __ATOMIC_SEQ_CST);
+
+		deferred = (s & KVM_VCPU_PREEMPTED) &&
+			   __atomic_compare_exchange_n(&st->preempted, &s, s | KVM_VCPU_FLUSH_TLB,
+						       false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+	}
+	pthread_mutex_unlock(&t->msr_lock);
+	if (deferred) {
 		atomic_fetch_add(&t->flush_deferred, 1);
 		return false;
 	}
 	atomic_store(&t->flush_req, true);
-	*seq = atomic_load(&t->run_seq);
-	if (!(*seq & 1))
+	if (!run_seq_kick(t, seq))
 		return false;
 	atomic_fetch_add(&t->flush_kicked, 1);
-	__atomic_store_n(&t->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
-	pthread_kill(t->thread, SIG_KICK);
 	return true;
 }
 
 /* Step 2: wait until the KVM_RUN seen in step 1 has returned, if asked to. */
 static void flush_wait(struct vcpu *t, bool wait, unsigned int seq)
 {
-	const struct timespec slice = { 0, WAIT_SLICE_NS };
-
-	while (wait && atomic_load(&t->run_seq) == seq && !atomic_load(&t->vm->done))
-		syscall(SYS_futex, &t->run_seq, FUTEX_WAIT_PRIVATE, seq, &slice, NULL, 0);
+	if (wait)
+		run_seq_wait(t, seq, 0);
 	atomic_fetch_sub(&t->run_waiters, 1);
 }
 

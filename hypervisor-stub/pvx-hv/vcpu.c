@@ -18,7 +18,8 @@
  * receiving vCPU's immediate_exit, so a deadline that passes between
  * vcpu_block() and KVM_RUN is not lost either (as QEMU does for SIG_IPI).
  * A PVX flush_tlb sends SIG_KICK alone too, and waits until KVM_RUN has
- * returned (tlbflush.c).
+ * returned (tlbflush.c), as does a move of another vCPU's records
+ * (kvmrecords.c): each is taken just before the next KVM_RUN.
  */
 #include <errno.h>
 #include <stdio.h>
