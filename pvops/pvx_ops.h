@@ -25,7 +25,8 @@
 	X(send_ipi_allbutself,	"the APIC's send_IPI_allbutself")	\
 	X(console_write,	"a hypervisor console (pvx, hvc)")	\
 	X(shutdown,		"machine_ops.restart, machine_ops.power_off") \
-	X(eoi,			"the APIC's eoi")
+	X(eoi,			"the APIC's eoi")			\
+	X(wallclock,		"x86_platform.get_wallclock")
 
 #ifdef CONFIG_SMP
 #define PVX_OPS_SMP(X)							\

@@ -24,6 +24,7 @@
 #include <pvx/version.h>
 #include <asm/apic.h>
 #include <asm/hypervisor.h>
+#include <asm/mc146818rtc.h>
 #include <asm/paravirt.h>
 #include <asm/pvx.h>
 #include <asm/reboot.h>
@@ -110,6 +111,11 @@ static bool __init pvx_pv_send_ipi_allbutself(void)
 static bool __init pvx_pv_eoi(void)
 {
 	return __x86_apic_override.eoi;
+}
+
+static bool __init pvx_pv_wallclock(void)
+{
+	return x86_platform.get_wallclock != mach_get_cmos_time;
 }
 
 /* The hypervisor consoles: pvx's, and hvc (Xen, virtio, ...). */

@@ -79,9 +79,19 @@
 #define REFHV_IPI	(PVX_FEATURE(SHARED_PAGE) | PVX_FEATURE(PV_IPI))
 #define REFHV_TIMER	(PVX_FEATURE(SHARED_PAGE) | PVX_FEATURE(TIMER))
 #define REFHV_FLUSH	(PVX_FEATURE(SHARED_PAGE) | PVX_FEATURE(FLUSH_TLB))
-#define REFHV_YIELD	(REFHV_STEAL | REFHV_IPI | PVX_FEATURE(MULTICALL))
+#define REFHV_YIELD	(PVX_FEATURE(PV_IPI) | PVX_FEATURE(MULTICALL))
+#define REFHV_STABLE	(PVX_FEATURE(SHARED_PAGE) | PVX_FEATURE(STABLE_TIME))
+#define REFHV_STEAL_RECORD (PVX_FEATURE(SHARED_PAGE) | PVX_FEATURE(STEAL_RECORD))
+#define REFHV_EOI	(PVX_FEATURE(SHARED_PAGE) | PVX_FEATURE(PV_EOI))
+#define REFHV_WALL	(PVX_FEATURE(SHARED_PAGE) | PVX_FEATURE(WALL_CLOCK))
+/* What a CPU's page holds, which a refused page takes back. */
+#define REFHV_RECORDS	(REFHV_STEAL | REFHV_STEAL_RECORD | REFHV_STABLE | REFHV_EOI | REFHV_WALL)
 #define REFHV_WANTED	(REFHV_STEAL | REFHV_CONSOLE | REFHV_IPI | REFHV_TIMER | \
-			 REFHV_FLUSH | REFHV_YIELD)
+			 REFHV_FLUSH | REFHV_YIELD | REFHV_STABLE | REFHV_STEAL_RECORD | \
+			 REFHV_EOI | REFHV_WALL | PVX_FEATURE(SOFT_RESET))
+/* The wall clock refhv believes: 2000-01-01 up to 2100-01-01 (UTC). */
+#define REFHV_WALL_MIN	946684800LL
+#define REFHV_WALL_MAX	4102444800LL
 /* How often a reader retries a record the host is updating. */
 #define REFHV_RETRIES	1000
 /* The longest a pv spinlock waiter sleeps without a kick or an interrupt. */
@@ -260,6 +270,18 @@ static int __init refhv_negotiate(void)
 	n->version = offer;
 	n->features = REFHV_WANTED;
 	r = static_call(refhv_hc)(PVX_HC_negotiate, __pa(n), 0, 0);
+	if (r == -PVX_EALREADY) {
+		/* A kernel before this one (kexec, kdump) negotiated: start over. */
+		r = static_call(refhv_hc)(PVX_HC_soft_reset, 0, 0, 0);
+		if (r) {
+			ret = r < 0 ? r : -EPROTO;
+			pr_err("negotiated before, and soft reset refused (%d); running native\n",
+			       ret);
+			return ret;
+		}
+		pr_info("negotiated before: soft reset\n");
+		r = static_call(refhv_hc)(PVX_HC_negotiate, __pa(n), 0, 0);
+	}
 	if (r) {
 		ret = r < 0 ? r : -EPROTO;
 		pr_err("negotiate failed (%d); running native\n", ret);
@@ -290,7 +312,7 @@ static int __init refhv_negotiate(void)
 }
 
 /* The pvclock record in a shared page. */
-static __always_inline struct pvclock_vcpu_time_info *refhv_time_info(struct pvx_vcpu_shared *s)
+static __always_inline struct pvclock_vcpu_time_info *refhv_page_time(struct pvx_vcpu_shared *s)
 {
 	return (struct pvclock_vcpu_time_info *)&s->time;
 }
@@ -302,55 +324,80 @@ static __always_inline struct pvclock_vcpu_time_info *refhv_time_info(struct pvx
 static struct pvx_vcpu_shared refhv_boot_page __page_aligned_bss;
 static DEFINE_PER_CPU(struct pvx_vcpu_shared *, refhv_shared) = &refhv_boot_page;
 /*
+ * Each CPU's time record: in its page, but with STABLE_TIME the boot
+ * CPU's moves to the start of a page of its own, as kvmclock's
+ * hv_clock_boot, which the vDSO maps for user mode to read.
+ */
+static struct pvclock_vsyscall_time_info
+	refhv_vdso_time[PAGE_SIZE / sizeof(struct pvclock_vsyscall_time_info)] __page_aligned_bss;
+static DEFINE_PER_CPU(struct pvclock_vcpu_time_info *, refhv_time_rec) =
+	(struct pvclock_vcpu_time_info *)&refhv_boot_page.time;
+/*
  * The CPUs whose page the host has filled, and each one's vCPU id as it
  * was then: a host that changes it later cannot make refhv index past
  * its own bitmaps.
  */
 static struct cpumask refhv_registered;
 static DEFINE_PER_CPU(u32, refhv_vcpu_id);
-/* What every CPU's page must hold: the time, and steal time if granted. */
+/* What every CPU's page must hold: the time, steal time if granted... */
 static u32 refhv_page_flags __ro_after_init = PVX_VCPU_TIME_VALID;
+/* ...in the 1.2 record (PVX_VCPU_STEAL_RECORD) or 1.0's fields (STEAL_VALID). */
+static u32 refhv_steal_flag __ro_after_init;
+
+/* Steal time and preempted: the host granted them and the pages. */
+static bool refhv_steal(void)
+{
+	return refhv_has(REFHV_PAGES) && refhv_steal_flag;
+}
 
 /* A time scale the ABI allows, with a rate: mul 0 gives no TSC rate. */
-static bool refhv_time_scale_ok(struct pvx_vcpu_shared *s)
+static bool refhv_time_scale_ok(struct pvclock_vcpu_time_info *t)
 {
-	s8 shift = READ_ONCE(s->time.tsc_shift);
+	s8 shift = READ_ONCE(t->tsc_shift);
 
-	return READ_ONCE(s->time.tsc_to_system_mul) &&
+	return READ_ONCE(t->tsc_to_system_mul) &&
 	       shift >= PVX_TIME_SHIFT_MIN && shift <= PVX_TIME_SHIFT_MAX;
 }
 
 /*
- * Register @s as the calling vCPU's page and check what the host wrote:
- * a stable time record, the flags refhv needs, a size that covers every
- * field refhv reads, a vCPU id the host serves.  Only then is it this
- * CPU's record; on failure the host is told to forget it.
+ * Register @s as the calling vCPU's page, with its time record at @time
+ * (in @s, or moved there by set_time_record), and check what the host
+ * wrote: a stable time record, the flags refhv needs, a size that covers
+ * every field refhv reads, a vCPU id the host serves.  Only then is it
+ * this CPU's record; on failure the host is told to forget it.
  */
-static int refhv_register(struct pvx_vcpu_shared *s)
+static int refhv_register(struct pvx_vcpu_shared *s, struct pvclock_vcpu_time_info *time)
 {
+	u32 id, need = refhv_page_flags;
 	unsigned int i;
 	long ret;
-	u32 id;
 
 	ret = static_call(refhv_hc)(PVX_HC_register_shared_page, __pa(s), 0, 0);
 	if (ret)
 		return ret < 0 ? ret : -EPROTO;
+	if (time != refhv_page_time(s)) {
+		ret = static_call(refhv_hc)(PVX_HC_set_time_record, __pa(time), 0, 0);
+		if (ret)
+			goto refused;
+		need &= ~PVX_VCPU_TIME_VALID;
+	}
 	for (i = 0; i < REFHV_RETRIES; i++) {
-		if (!(READ_ONCE(s->time.version) & 1))
+		if (!(READ_ONCE(time->version) & 1))
 			break;
 		cpu_relax();
 	}
 	id = READ_ONCE(s->vcpu_id);
 	if (i == REFHV_RETRIES || READ_ONCE(s->size) < sizeof(*s) || id >= refhv_nr_vcpus ||
-	    (READ_ONCE(s->flags) & refhv_page_flags) != refhv_page_flags ||
-	    (refhv_time && !refhv_time_scale_ok(s))) {
-		static_call(refhv_hc)(PVX_HC_register_shared_page, PVX_GPA_NONE, 0, 0);
-		return -EPROTO;
-	}
+	    (READ_ONCE(s->flags) & need) != need || (refhv_time && !refhv_time_scale_ok(time)))
+		goto refused;
 	this_cpu_write(refhv_shared, s);
+	this_cpu_write(refhv_time_rec, time);
 	this_cpu_write(refhv_vcpu_id, id);
 	cpumask_set_cpu(smp_processor_id(), &refhv_registered);
 	return 0;
+refused:
+	static_call(refhv_hc)(PVX_HC_register_shared_page, PVX_GPA_NONE, 0, 0);
+	return -EPROTO;
 }
 
 /*
@@ -375,23 +422,32 @@ static struct pvx_vcpu_shared *refhv_shared_page(unsigned int cpu)
  */
 static void __init refhv_boot_page_init(void)
 {
+	struct pvclock_vcpu_time_info *time = refhv_page_time(&refhv_boot_page);
 	int ret;
 
 	if (!refhv_has(REFHV_PAGES))
 		return;
-	if (refhv_has(REFHV_STEAL))
-		refhv_page_flags |= PVX_VCPU_STEAL_VALID;
-	ret = refhv_register(&refhv_boot_page);
+	if (refhv_has(REFHV_STEAL_RECORD))
+		refhv_steal_flag = PVX_VCPU_STEAL_RECORD;
+	else if (refhv_has(REFHV_STEAL))
+		refhv_steal_flag = PVX_VCPU_STEAL_VALID;
+	refhv_page_flags |= refhv_steal_flag;
+	if (refhv_has(REFHV_EOI))
+		refhv_page_flags |= PVX_VCPU_PV_EOI;
+	if (refhv_has(REFHV_WALL))
+		refhv_page_flags |= PVX_VCPU_WALL_CLOCK;
+	if (refhv_has(REFHV_STABLE))
+		time = &refhv_vdso_time[0].pvti;
+	ret = refhv_register(&refhv_boot_page, time);
 	if (ret) {
 		pr_warn("shared page refused (%d); clock and steal time stay native\n", ret);
-		refhv_features &= ~REFHV_STEAL;
+		refhv_features &= ~REFHV_RECORDS;
 		return;
 	}
-	refhv_time = refhv_time_scale_ok(&refhv_boot_page);
+	refhv_time = refhv_time_scale_ok(time);
 	if (!refhv_time)
 		pr_warn("time record without a usable scale (mul %u, shift %d); time ops stay native\n",
-			READ_ONCE(refhv_boot_page.time.tsc_to_system_mul),
-			READ_ONCE(refhv_boot_page.time.tsc_shift));
+			READ_ONCE(time->tsc_to_system_mul), READ_ONCE(time->tsc_shift));
 }
 
 /*
@@ -403,7 +459,7 @@ static u64 refhv_sched_clock_offset __ro_after_init;
 
 static noinstr u64 refhv_clock_now(void)
 {
-	return pvclock_clocksource_read_nowd(refhv_time_info(this_cpu_read(refhv_shared)));
+	return pvclock_clocksource_read_nowd(this_cpu_read(refhv_time_rec));
 }
 
 static noinstr u64 refhv_sched_clock_read(void)
@@ -416,7 +472,7 @@ static u64 refhv_clock_read(struct clocksource *cs)
 	u64 ret;
 
 	preempt_disable_notrace();
-	ret = pvclock_clocksource_read(refhv_time_info(this_cpu_read(refhv_shared)));
+	ret = pvclock_clocksource_read(this_cpu_read(refhv_time_rec));
 	preempt_enable_notrace();
 	return ret;
 }
@@ -430,19 +486,100 @@ static struct clocksource refhv_clocksource = {
 	.id	= CSID_X86_PVX_CLK,
 };
 
-/* The TSC frequency from the time record's scale (refhv_time: it has one). */
+/*
+ * The TSC frequency from the time record's scale (refhv_time: it has
+ * one), which the host knows: no refinement, as kvm_get_tsc_khz().
+ */
 static unsigned long refhv_tsc_khz(void)
 {
-	return pvclock_tsc_khz(refhv_time_info(&refhv_boot_page));
+	setup_force_cpu_cap(X86_FEATURE_TSC_KNOWN_FREQ);
+	return pvclock_tsc_khz(this_cpu_read(refhv_time_rec));
 }
 
+/*
+ * As kvmclock_init().  With STABLE_TIME the host sets the record's
+ * PVX_TIME_TSC_STABLE only while one (ns, TSC) pair serves every vCPU:
+ * pvclock then skips its global last_value, and if it holds now the vDSO
+ * reads the boot CPU's record (pvclock checks the bit at every read and
+ * falls back to the system call without it).  Without STABLE_TIME the
+ * bit is not trusted (1.1 hosts set it with a pair per vCPU).
+ */
 static void __init refhv_clock_init(void)
 {
+	struct pvclock_vcpu_time_info *time = this_cpu_read(refhv_time_rec);
+	bool stable = refhv_has(REFHV_STABLE) &&
+		      (pvclock_read_flags(time) & PVCLOCK_TSC_STABLE_BIT);
+
+	if (refhv_has(REFHV_STABLE))
+		pvclock_set_flags(PVCLOCK_TSC_STABLE_BIT);
+	if (stable) {
+		pvclock_set_pvti_cpu0_va(refhv_vdso_time);
+		refhv_clocksource.vdso_clock_mode = VDSO_CLOCKMODE_PVCLOCK;
+	} else {
+		clear_sched_clock_stable();
+	}
 	refhv_sched_clock_offset = refhv_clock_now() - sched_clock();
 	paravirt_set_sched_clock(refhv_sched_clock_read);
+	/* An invariant TSC needs no pv clock: let it win, as kvmclock does. */
+	if (boot_cpu_has(X86_FEATURE_CONSTANT_TSC) && boot_cpu_has(X86_FEATURE_NONSTOP_TSC) &&
+	    !check_tsc_unstable())
+		refhv_clocksource.rating = 299;
 	clocksource_register_hz(&refhv_clocksource, NSEC_PER_SEC);
 	x86_platform.calibrate_tsc = refhv_tsc_khz;
 	x86_platform.calibrate_cpu = refhv_tsc_khz;
+}
+
+/*
+ * The wall clock (WALL_CLOCK): the time when the boot CPU's time record
+ * read 0, plus that clock now, as pvclock_read_wallclock() computes it
+ * but with bounded retries.  false for a record mid-update or a time
+ * outside REFHV_WALL_MIN..REFHV_WALL_MAX.
+ */
+static bool refhv_read_wallclock(struct timespec64 *now)
+{
+	struct pvx_wall_clock *w = &refhv_boot_page.wall_clock;
+	u32 v, sec, nsec, rem;
+	unsigned int i;
+	u64 ns;
+
+	for (i = 0; i < REFHV_RETRIES; i++) {
+		v = READ_ONCE(w->version);
+		virt_rmb();	/* the version before the values, as pvclock does */
+		sec = READ_ONCE(w->sec);
+		nsec = READ_ONCE(w->nsec);
+		virt_rmb();	/* the values before the version's re-check */
+		if (!(v & 1) && v == READ_ONCE(w->version))
+			break;
+	}
+	if (i == REFHV_RETRIES || nsec >= NSEC_PER_SEC)
+		return false;
+	ns = refhv_clock_now();
+	set_normalized_timespec64(now, (s64)sec + div_u64_rem(ns, NSEC_PER_SEC, &rem),
+				  (s64)nsec + rem);
+	return now->tv_sec >= REFHV_WALL_MIN && now->tv_sec < REFHV_WALL_MAX;
+}
+
+static void (*refhv_native_wallclock)(struct timespec64 *now) __ro_after_init;
+
+static void refhv_get_wallclock(struct timespec64 *now)
+{
+	if (refhv_read_wallclock(now))
+		return;
+	pr_warn_once("wall clock record unusable; reading the RTC\n");
+	refhv_native_wallclock(now);
+}
+
+/* From init_platform: a wall clock refhv believes, or none (one message). */
+static void __init refhv_wallclock_init(void)
+{
+	struct timespec64 now;
+
+	if (!refhv_read_wallclock(&now)) {
+		pr_warn("wall clock record unusable; reading the RTC\n");
+		return;
+	}
+	refhv_native_wallclock = x86_platform.get_wallclock;
+	x86_platform.get_wallclock = refhv_get_wallclock;
 }
 
 /* The steal time last returned for each CPU: it never goes back. */
@@ -451,7 +588,7 @@ static DEFINE_PER_CPU(u64, refhv_steal_last);
 /*
  * 0 until @cpu has a page of its own: never another vCPU's, larger,
  * steal.  Then the record's steal time, read under its version; a record
- * the host retired (STEAL_VALID cleared), a version that stays odd, or a
+ * the host retired (its flag cleared), a version that stays odd, or a
  * value below the last one leaves the last value: steal stops, it never
  * runs backwards (the scheduler would take that as a huge delta).
  */
@@ -459,17 +596,22 @@ static u64 refhv_steal_clock(int cpu)
 {
 	struct pvx_vcpu_shared *s = refhv_shared_page(cpu);
 	u64 steal, last = per_cpu(refhv_steal_last, cpu);
+	bool record = refhv_steal_flag == PVX_VCPU_STEAL_RECORD;
 	unsigned int i;
+	u32 *version;
+	u64 *value;
 	u32 v;
 
-	if (!s || !(READ_ONCE(s->flags) & PVX_VCPU_STEAL_VALID))
+	if (!s || !(READ_ONCE(s->flags) & refhv_steal_flag))
 		return last;
+	version = record ? &s->steal.version : &s->steal_version;
+	value = record ? &s->steal.steal : &s->steal_ns;
 	for (i = 0; i < REFHV_RETRIES; i++) {
-		v = READ_ONCE(s->steal_version);
+		v = READ_ONCE(*version);
 		virt_rmb();	/* the version before the value, as pvclock does */
-		steal = READ_ONCE(s->steal_ns);
+		steal = READ_ONCE(*value);
 		virt_rmb();	/* the value before the version's re-check */
-		if (!(v & 1) && v == READ_ONCE(s->steal_version))
+		if (!(v & 1) && v == READ_ONCE(*version))
 			break;
 	}
 	if (i == REFHV_RETRIES || steal < last) {
@@ -481,13 +623,26 @@ static u64 refhv_steal_clock(int cpu)
 	return steal;
 }
 
+/*
+ * The preempted byte of @cpu's record, 0 for a CPU without a page or a
+ * retired record.  Only the 1.2 record has PVX_STEAL_FLUSH_TLB in it.
+ */
+static u8 refhv_preempted(int cpu)
+{
+	struct pvx_vcpu_shared *s = refhv_shared_page(cpu);
+
+	if (!s || !(READ_ONCE(s->flags) & refhv_steal_flag))
+		return 0;
+	if (refhv_steal_flag == PVX_VCPU_STEAL_RECORD)
+		return READ_ONCE(s->steal.preempted);
+	return READ_ONCE(s->preempted) ? PVX_STEAL_PREEMPTED : 0;
+}
+
 /* Only a hint: a retired record says no vCPU is preempted. */
 __visible bool refhv_vcpu_is_preempted(long cpu);
 __visible bool refhv_vcpu_is_preempted(long cpu)
 {
-	struct pvx_vcpu_shared *s = refhv_shared_page(cpu);
-
-	return s && (READ_ONCE(s->flags) & PVX_VCPU_STEAL_VALID) && READ_ONCE(s->preempted);
+	return refhv_preempted(cpu) & PVX_STEAL_PREEMPTED;
 }
 
 PV_CALLEE_SAVE_REGS_THUNK(refhv_vcpu_is_preempted);
@@ -690,11 +845,58 @@ static void refhv_send_ipi_allbutself(int vector)
 	preempt_enable();
 }
 
-/* x86_platform.apic_post_init: once the APIC driver is chosen, as kvm_apic_init(). */
+/*
+ * PV EOI (PV_EOI), as kvm_guest_apic_eoi_write(): the host set
+ * PVX_EOI_SKIP in this CPU's word when the EOI it is about to get may
+ * be skipped; clearing the bit stands for the EOI.  Only this CPU
+ * writes the word while it runs (the host writes it while the vCPU is
+ * out of guest mode), so no atomic is needed.  Any other bit is a broken
+ * record: this CPU stops reading it, with one message.  NULL until the
+ * CPU registered its own page, and once it went offline.
+ */
+static DEFINE_PER_CPU(u32 *, refhv_eoi_word);
+
+static void refhv_apic_eoi(void)
+{
+	u32 *word = this_cpu_read(refhv_eoi_word);
+	u32 v;
+
+	if (word) {
+		v = READ_ONCE(*word);
+		if (v == PVX_EOI_SKIP) {
+			WRITE_ONCE(*word, 0);
+			return;
+		}
+		if (unlikely(v)) {
+			this_cpu_write(refhv_eoi_word, NULL);
+			pr_warn_once("PV EOI word %#x has reserved bits; EOIs go to the APIC\n", v);
+		}
+	}
+	apic_native_eoi();
+}
+
+/* After the calling CPU registered @s: use its EOI word. */
+static void refhv_eoi_enable(struct pvx_vcpu_shared *s)
+{
+	if (refhv_has(REFHV_EOI))
+		this_cpu_write(refhv_eoi_word, &s->eoi);
+}
+
+/*
+ * x86_platform.apic_post_init: once the APIC driver is chosen, as
+ * kvm_apic_init(), and after setup_per_cpu_areas(), so the boot CPU's EOI
+ * word is its alone.
+ */
 static void __init refhv_apic_init(void)
 {
-	apic_update_callback(send_IPI_mask, refhv_send_ipi_mask);
-	apic_update_callback(send_IPI_allbutself, refhv_send_ipi_allbutself);
+	if (refhv_has(REFHV_IPI)) {
+		apic_update_callback(send_IPI_mask, refhv_send_ipi_mask);
+		apic_update_callback(send_IPI_allbutself, refhv_send_ipi_allbutself);
+	}
+	if (refhv_has(REFHV_EOI) && cpumask_test_cpu(smp_processor_id(), &refhv_registered)) {
+		refhv_eoi_enable(this_cpu_read(refhv_shared));
+		apic_update_callback(eoi, refhv_apic_eoi);
+	}
 }
 
 #ifdef CONFIG_SMP
@@ -770,6 +972,42 @@ static void refhv_flush_tlb_multi(const struct cpumask *cpus,
 	return;
 native:
 	native_flush_tlb_multi(cpus, info);
+}
+
+/*
+ * Exactly kvm_flush_tlb_multi() (STEAL_RECORD): a target whose record
+ * says preempted gets PVX_STEAL_FLUSH_TLB, set with a compare-and-exchange
+ * against the preempted value the host wrote, never a plain write (the
+ * host exchanges the byte for 0 as the vCPU comes back, and flushes if
+ * the bit is there); the host then flushes before the vCPU runs, and
+ * nobody waits for it.  Every other target gets the native IPI, this CPU
+ * included (it is never preempted).  No hypercall.  A flush request
+ * without preempted is the host's doing: that target gets the IPI.
+ */
+static DEFINE_PER_CPU(struct cpumask, refhv_flush_mask);
+
+static void refhv_flush_tlb_multi_record(const struct cpumask *cpus,
+					 const struct flush_tlb_info *info)
+{
+	struct cpumask *mask = this_cpu_ptr(&refhv_flush_mask);
+	struct pvx_vcpu_shared *s;
+	u8 state;
+	int cpu;
+
+	cpumask_copy(mask, cpus);
+	for_each_cpu(cpu, mask) {
+		state = refhv_preempted(cpu);
+		if (!(state & PVX_STEAL_PREEMPTED)) {
+			if (unlikely(state))
+				pr_warn_once("CPU %d's steal record: preempted %#x; flushing it through IPIs\n",
+					     cpu, state);
+			continue;
+		}
+		s = refhv_shared_page(cpu);
+		if (try_cmpxchg(&s->steal.preempted, &state, state | PVX_STEAL_FLUSH_TLB))
+			__cpumask_clear_cpu(cpu, mask);
+	}
+	native_flush_tlb_multi(mask, info);
 }
 
 #ifdef CONFIG_PARAVIRT_SPINLOCKS
@@ -1010,12 +1248,13 @@ static int refhv_cpu_online(unsigned int cpu)
 		if (!s)
 			return -ENOMEM;
 	}
-	if (refhv_register(s)) {
+	if (refhv_register(s, refhv_page_time(s))) {
 		pr_warn_once("CPU %u: shared page refused\n", cpu);
 		if (fresh)
 			free_page((unsigned long)s);
 		return 0;
 	}
+	refhv_eoi_enable(s);
 	if (refhv_timer)
 		refhv_timer_register();
 	return 0;
@@ -1025,6 +1264,7 @@ static int refhv_cpu_online(unsigned int cpu)
 static void refhv_cpu_offline(void)
 {
 	cpumask_clear_cpu(smp_processor_id(), &refhv_registered);
+	this_cpu_write(refhv_eoi_word, NULL);
 	/*
 	 * The timer stays armed: the tick runs on until the CPU dies (or the
 	 * kernel restarts), and one last expiry is harmless to a dead CPU.
@@ -1080,8 +1320,10 @@ static void refhv_restore_sched_clock_state(void)
 {
 	if (cpumask_test_cpu(smp_processor_id(), &refhv_registered))
 		return;
-	if (refhv_register(this_cpu_read(refhv_shared)))
+	if (refhv_register(this_cpu_read(refhv_shared), this_cpu_read(refhv_time_rec)))
 		pr_err("shared page refused on resume; the clock stops\n");
+	else
+		refhv_eoi_enable(this_cpu_read(refhv_shared));
 	pvclock_resume();
 }
 
@@ -1130,26 +1372,31 @@ static void __init refhv_init_platform(void)
 		refhv_clock_init();
 		if (refhv_has(REFHV_TIMER))
 			refhv_timer_init();
+		if (refhv_has(REFHV_WALL))
+			refhv_wallclock_init();
 	}
-	if (refhv_has(REFHV_STEAL)) {
+	if (refhv_steal()) {
 		static_call_update(pv_steal_clock, refhv_steal_clock);
 #ifdef CONFIG_PARAVIRT_SPINLOCKS
 		pv_ops.lock.vcpu_is_preempted = PV_CALLEE_SAVE(refhv_vcpu_is_preempted);
 #endif
 	}
-	if (refhv_has(REFHV_FLUSH)) {
-		/*
-		 * A flush that skips CPUs (preempted vCPUs) no longer holds off
-		 * page-table freeing the way an IPI to every CPU does, which
-		 * GUP-fast relies on: free page tables after RCU, as kvm.c does.
-		 */
+	/*
+	 * A flush that skips CPUs (preempted vCPUs) no longer holds off
+	 * page-table freeing the way an IPI to every CPU does, which
+	 * GUP-fast relies on: free page tables after RCU, as kvm.c does.
+	 */
+	if (refhv_steal_flag == PVX_VCPU_STEAL_RECORD && refhv_steal()) {
+		pv_ops.mmu.flush_tlb_multi = refhv_flush_tlb_multi_record;
+		pv_ops.mmu.tlb_remove_table = tlb_remove_table;
+	} else if (refhv_has(REFHV_FLUSH)) {
 		pv_ops.mmu.flush_tlb_multi = refhv_flush_tlb_multi;
 		pv_ops.mmu.tlb_remove_table = tlb_remove_table;
 	}
-	if (refhv_has(REFHV_IPI))
+	if (refhv_has(REFHV_IPI) || refhv_has(REFHV_EOI))
 		x86_platform.apic_post_init = refhv_apic_init;
 #ifdef CONFIG_SMP
-	if (refhv_has(REFHV_YIELD))
+	if (refhv_steal() && refhv_has(REFHV_IPI | REFHV_YIELD))
 		smp_ops.send_call_func_ipi = refhv_send_call_func_ipi;
 	smp_ops.smp_prepare_boot_cpu = refhv_smp_prepare_boot_cpu;
 #endif
@@ -1189,7 +1436,7 @@ static int __init refhv_late_init(void)
 {
 	if (x86_hyper_type != X86_HYPER_PVX || !pvx_negotiated.abi)
 		return 0;
-	if (refhv_has(REFHV_STEAL)) {
+	if (refhv_steal()) {
 		static_key_slow_inc(&paravirt_steal_enabled);
 		if (refhv_steal_acc)
 			static_key_slow_inc(&paravirt_steal_rq_enabled);

@@ -19,9 +19,19 @@
  *   pvx_bench=hv           no checks: the hypervisor workloads of make
  *                          bench-hv, each timed: IPI ping-pong, a TLB
  *                          shootdown storm, spinlock contention, idle
- *                          wake-ups and console output
+ *                          wake-ups, console output and clock reads
  *   pvx_bench_console_kb=N the console workload's size (default 1024)
  *   pvx_bench_only=<name>  with pvx_bench=hv: run that workload alone
+ *   pvx_vdso=N             N clock_gettime(CLOCK_MONOTONIC) calls in a traced
+ *                          child, which must make no clock_gettime system
+ *                          call (the vDSO answers), then the clock must
+ *                          not go back between two CPUs
+ *   pvx_tlb_pv=1           the stale-TLB check must have left some flushes
+ *                          to the host: fewer TLB shootdown IPIs reached
+ *                          the other CPU than there were moves
+ *   pvx_kexec=1            after the checks, kexec_file_load /kexec/bzImage
+ *                          with /kexec/initrd and this command line with
+ *                          pvx_kexec=2, and reboot into it
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -40,9 +50,13 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <sys/mount.h>
+#include <sys/ptrace.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/user.h>
+#include <linux/reboot.h>
+#include <signal.h>
 #include <unistd.h>
 
 static int failures;
@@ -314,9 +328,25 @@ static void *tlb_reader(void *arg)
 	return NULL;
 }
 
+/* The TLB shootdown IPIs CPU @cpu took so far: /proc/interrupts' "TLB:" row. */
+static long tlb_ipis(int cpu)
+{
+	static char buf[1 << 16];
+	const char *p;
+	long n = -1;
+	int i;
+
+	read_file("/proc/interrupts", buf, sizeof(buf));
+	p = strstr(buf, "TLB:");
+	for (i = 0, p = p ? p + 4 : NULL; p && i <= cpu; i++)
+		n = strtol(p, (char **)&p, 10);
+	return n;
+}
+
 static void check_tlb_shootdown(void)
 {
 	int prot = PROT_READ | PROT_WRITE, anon = MAP_PRIVATE | MAP_ANONYMOUS;
+	long ipis = tlb_ipis(1);
 	int r, done = 0;
 	pthread_t t;
 	char *p, *b;
@@ -348,9 +378,13 @@ static void check_tlb_shootdown(void)
 	}
 	atomic_store(&tlb_phase, -1);
 	pthread_join(t, NULL);
+	ipis = tlb_ipis(1) - ipis;
 	check(done == TLB_ROUNDS && !atomic_load(&tlb_stale), "tlb_shootdown",
-	      "%d of %d moves, %d stale reads on the other CPU", done, TLB_ROUNDS,
-	      atomic_load(&tlb_stale));
+	      "%d of %d moves, %d stale reads on the other CPU, which took %ld TLB IPIs",
+	      done, TLB_ROUNDS, atomic_load(&tlb_stale), ipis);
+	if (param("pvx_tlb_pv"))
+		check(ipis >= 0 && ipis < done, "tlb_flush_by_host",
+		      "%ld TLB IPIs for %d moves: the others were flushed by the host", ipis, done);
 	munmap(p, 4096);
 }
 
@@ -478,6 +512,19 @@ static void bench_idle(int rounds)
 	bench_report("idle", t0, i);
 }
 
+/* The clock: N clock_gettime(CLOCK_MONOTONIC) calls (the vDSO, or not). */
+static void bench_clock(int rounds)
+{
+	unsigned long long t0;
+	int i;
+
+	pin(0);
+	t0 = now_ns(CLOCK_MONOTONIC);
+	for (i = 0; i < rounds; i++)
+		now_ns(CLOCK_MONOTONIC);
+	bench_report("clock", t0, i);
+}
+
 /* Console output: N KiB in 64-byte lines, on the init's stdout. */
 static void bench_console(int kb)
 {
@@ -520,8 +567,127 @@ static void bench_hv(void)
 		bench_idle(2000);
 	if (bench_wanted(only, "console", &ran))
 		bench_console(kb ? atoi(kb) : 1024);
+	if (bench_wanted(only, "clock", &ran))
+		bench_clock(200000);
 	if (!ran)
 		printf("PVX-BENCH: no workload named %s\n", only);
+}
+
+/*
+ * N clock_gettime(CLOCK_MONOTONIC) calls in a child this process traces
+ * (PTRACE_SYSCALL): every system call stops it twice, at entry and exit,
+ * so the calls that reach the kernel are counted exactly; the vDSO's make
+ * none.  The child also checks its own readings never go back.
+ */
+static void check_vdso_calls(long n)
+{
+	struct user_regs_struct regs;
+	long calls = 0, stops = 0, i;
+	int status;
+	pid_t pid;
+
+	pid = fork();
+	if (pid == 0) {
+		unsigned long long last = 0, t;
+		int back = 0;
+
+		ptrace(PTRACE_TRACEME, 0, NULL, NULL);
+		raise(SIGSTOP);
+		for (i = 0; i < n; i++) {
+			t = now_ns(CLOCK_MONOTONIC);
+			back += t < last;
+			last = t;
+		}
+		_exit(back ? 1 : 0);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFSTOPPED(status)) {
+		check(0, "vdso_calls", "cannot start the traced child: %m");
+		return;
+	}
+	for (;;) {
+		if (ptrace(PTRACE_SYSCALL, pid, NULL, NULL) || waitpid(pid, &status, 0) != pid)
+			break;
+		if (!WIFSTOPPED(status))
+			break;
+		stops++;
+		if (!ptrace(PTRACE_GETREGS, pid, NULL, &regs) &&
+		    regs.orig_rax == SYS_clock_gettime)
+			calls++;
+	}
+	check(WIFEXITED(status) && !WEXITSTATUS(status) && calls == 0 && stops > 0, "vdso_calls",
+	      "%ld clock_gettime calls: %ld system calls among %ld syscall stops, %s",
+	      n, calls / 2, stops, WIFEXITED(status) && !WEXITSTATUS(status) ?
+	      "monotonic" : "the clock went back (or the child died)");
+}
+
+/* Two CPUs read CLOCK_MONOTONIC in turn: none may see the other's past. */
+static atomic_ullong mono_last;
+static atomic_int mono_back;
+#define MONO_READS	200000
+
+static void *mono_reader(void *arg)
+{
+	unsigned long long prev, t;
+	int i;
+
+	pin((int)(long)arg);
+	for (i = 0; i < MONO_READS; i++) {
+		prev = atomic_load(&mono_last);
+		t = now_ns(CLOCK_MONOTONIC);
+		if (t < prev)
+			atomic_fetch_add(&mono_back, 1);
+		while (prev < t && !atomic_compare_exchange_weak(&mono_last, &prev, t))
+			;
+	}
+	return NULL;
+}
+
+static void check_vdso(void)
+{
+	char cs[64] = "";
+	pthread_t t;
+
+	read_file("/sys/devices/system/clocksource/clocksource0/current_clocksource", cs, sizeof(cs));
+	cs[strcspn(cs, "\n")] = 0;
+	printf("PVX-INIT: clocksource %s\n", cs);
+	check_vdso_calls(atol(param("pvx_vdso")));
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		return;
+	if (pthread_create(&t, NULL, mono_reader, (void *)1L)) {
+		check(0, "clock_monotonic_cpus", "thread: %m");
+		return;
+	}
+	mono_reader((void *)0L);
+	pthread_join(t, NULL);
+	check(!atomic_load(&mono_back), "clock_monotonic_cpus",
+	      "%d of %d reads on CPUs 0 and 1 went back", atomic_load(&mono_back), 2 * MONO_READS);
+}
+
+/*
+ * Load /kexec/bzImage and /kexec/initrd with this command line, its
+ * pvx_kexec=1 made pvx_kexec=2, and reboot into it.  Returns only on
+ * failure.
+ */
+static void kexec_again(void)
+{
+	char next[sizeof(cmdline)], *p;
+	int kfd, ifd;
+
+	snprintf(next, sizeof(next), "%.*s", (int)strcspn(cmdline, "\n"), cmdline);
+	p = strstr(next, "pvx_kexec=1");
+	if (p)
+		p[strlen("pvx_kexec=")] = '2';
+	kfd = open("/kexec/bzImage", O_RDONLY);
+	ifd = open("/kexec/initrd", O_RDONLY);
+	if (kfd < 0 || ifd < 0 || syscall(SYS_kexec_file_load, kfd, ifd, strlen(next) + 1, next, 0)) {
+		check(0, "kexec_load", "kexec_file_load /kexec/bzImage: %m");
+		return;
+	}
+	printf("PVX-INIT: kexec into /kexec/bzImage\n");
+	fflush(stdout);
+	sync();
+	reboot(LINUX_REBOOT_CMD_KEXEC);
+	check(0, "kexec_reboot", "reboot(LINUX_REBOOT_CMD_KEXEC): %m");
 }
 
 int main(void)
@@ -561,10 +727,14 @@ int main(void)
 			check_steal();
 		if (sysconf(_SC_NPROCESSORS_ONLN) > 1)
 			check_tlb_shootdown();
+		if (param("pvx_vdso"))
+			check_vdso();
 	}
 
 	printf("PVX-RESULT: status=%d\n", failures);
 	fflush(stdout);
+	if (param("pvx_kexec") && !strcmp(param("pvx_kexec"), "1") && !failures)
+		kexec_again();
 	sync();
 	reboot(param("pvx_poweroff") ? RB_POWER_OFF : RB_AUTOBOOT);
 	return 0;

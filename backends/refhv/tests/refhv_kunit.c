@@ -53,6 +53,14 @@ static long pvx_refhv_unusable(u32 since, u64 feature)
 	return neg->features & feature ? 0 : -PVX_EOPNOTSUPP;
 }
 
+/* The steal time in @s, as the host last wrote it (1.0's fields or 1.2's record). */
+static u64 pvx_refhv_steal(struct pvx_vcpu_shared *s)
+{
+	if (refhv_steal_flag == PVX_VCPU_STEAL_RECORD)
+		return READ_ONCE(s->steal.steal);
+	return READ_ONCE(s->steal_ns);
+}
+
 /* negotiate succeeds once per guest; the boot did it. */
 static void pvx_refhv_negotiate_again(struct kunit *test)
 {
@@ -115,11 +123,11 @@ static void pvx_refhv_block(struct kunit *test)
 		 * A deadline 1 ms ahead: 0 at the deadline, or ETIMEDOUT if
 		 * the host saw it pass first (a vCPU preempted on the way).
 		 */
-		now = pvclock_clocksource_read_nowd(refhv_time_info(s));
+		now = refhv_clock_now();
 		ret = HC(block, now + NSEC_PER_MSEC, 0);
 		if (ret)
 			KUNIT_EXPECT_EQ(test, ret, -PVX_ETIMEDOUT);
-		KUNIT_EXPECT_GE(test, pvclock_clocksource_read_nowd(refhv_time_info(s)),
+		KUNIT_EXPECT_GE(test, refhv_clock_now(),
 				ret ? now + NSEC_PER_MSEC : now);
 	}
 	local_irq_restore(flags);
@@ -168,12 +176,12 @@ static bool pvx_refhv_blocker_start(struct kunit *test, struct pvx_refhv_blocker
 	return true;
 }
 
-/* Until @end: true once @s's vCPU is preempted. */
-static bool pvx_refhv_wait_preempted(struct pvx_vcpu_shared *s, unsigned long end)
+/* Until @end: true once @cpu's vCPU is preempted. */
+static bool pvx_refhv_wait_preempted(unsigned int cpu, unsigned long end)
 {
 	bool seen;
 
-	while (!(seen = READ_ONCE(s->preempted)) && time_before(jiffies, end))
+	while (!(seen = refhv_vcpu_is_preempted(cpu)) && time_before(jiffies, end))
 		usleep_range(500, 1000);
 	return seen;
 }
@@ -192,7 +200,7 @@ static void pvx_refhv_blocker_wait(struct kunit *test, struct pvx_refhv_blocker 
 {
 	wait_for_completion(&b->done);
 	KUNIT_EXPECT_EQ(test, b->ret, 0);
-	KUNIT_EXPECT_LT(test, pvclock_clocksource_read_nowd(refhv_time_info(s)), b->deadline);
+	KUNIT_EXPECT_LT(test, refhv_clock_now(), b->deadline);
 }
 
 /*
@@ -221,19 +229,19 @@ static void pvx_refhv_block_preempted(struct kunit *test)
 	migrate_disable();
 	cpu = cpumask_any_but(cpu_online_mask, smp_processor_id());
 	s = cpu < nr_cpu_ids ? refhv_shared_page(cpu) : NULL;
-	if (!s || !(READ_ONCE(s->flags) & PVX_VCPU_STEAL_VALID)) {
+	if (!s || !(READ_ONCE(s->flags) & refhv_steal_flag)) {
 		migrate_enable();
 		kunit_skip(test, "no other CPU with steal time and the preempted flag");
 	}
 	if (!pvx_refhv_blocker_start(test, b, cpu,
-				     pvclock_clocksource_read_nowd(refhv_time_info(s)) +
+				     refhv_clock_now() +
 				     2 * NSEC_PER_SEC)) {
 		migrate_enable();
 		return;
 	}
 	end = jiffies + msecs_to_jiffies(1500);
 	for (i = 0; i < 5; i++) {
-		seen = pvx_refhv_wait_preempted(s, end);
+		seen = pvx_refhv_wait_preempted(cpu, end);
 		if (!seen || !flush)
 			break;
 		*map = BIT_ULL(READ_ONCE(s->vcpu_id));
@@ -291,7 +299,7 @@ static void pvx_refhv_call_func_preempted(struct kunit *test)
 		migrate_enable();
 		kunit_skip(test, "fewer than two other CPUs with a shared page");
 	}
-	deadline = pvclock_clocksource_read_nowd(refhv_time_info(s[0])) + 3 * NSEC_PER_SEC;
+	deadline = refhv_clock_now() + 3 * NSEC_PER_SEC;
 	for (i = 0; i < 2; i++) {
 		if (!pvx_refhv_blocker_start(test, &b[i], cpu[i], deadline)) {
 			n = i;
@@ -302,12 +310,12 @@ static void pvx_refhv_call_func_preempted(struct kunit *test)
 	for (round = 0; round < 5 && seen; round++) {
 		end = jiffies + msecs_to_jiffies(300);
 		for (i = 0; i < 2; i++)
-			seen &= pvx_refhv_wait_preempted(s[i], end);
+			seen &= pvx_refhv_wait_preempted(cpu[i], end);
 		on_each_cpu_mask(mask, pvx_refhv_count_call, &calls, true);
 	}
 	KUNIT_EXPECT_TRUE(test, seen);
 	KUNIT_EXPECT_EQ(test, atomic_read(&calls), 2 * round);
-	KUNIT_EXPECT_LT(test, pvclock_clocksource_read_nowd(refhv_time_info(s[0])), deadline);
+	KUNIT_EXPECT_LT(test, refhv_clock_now(), deadline);
 stop:
 	for (i = 0; i < n; i++)
 		pvx_refhv_blocker_stop(test, &b[i], s[i]);
@@ -427,7 +435,7 @@ static void pvx_refhv_cpu_hotplug(struct kunit *test)
 	if (!cpu_online(1) || !s)
 		kunit_skip(test, "no CPU 1 with a shared page");
 	id = READ_ONCE(s->vcpu_id);
-	steal = READ_ONCE(s->steal_ns);
+	steal = pvx_refhv_steal(s);
 	KUNIT_ASSERT_EQ(test, remove_cpu(1), 0);
 	/* this CPU takes the page for a moment, then puts its own back */
 	local_irq_save(flags);
@@ -442,7 +450,7 @@ static void pvx_refhv_cpu_hotplug(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, add_cpu(1), 0);
 	KUNIT_EXPECT_PTR_EQ(test, refhv_shared_page(1), s);
 	KUNIT_EXPECT_EQ(test, READ_ONCE(s->vcpu_id), id);
-	KUNIT_EXPECT_GE(test, READ_ONCE(s->steal_ns), steal);
+	KUNIT_EXPECT_GE(test, pvx_refhv_steal(s), steal);
 }
 
 static void pvx_refhv_console_write(struct kunit *test)
@@ -529,7 +537,7 @@ static void pvx_refhv_set_timer(struct kunit *test)
 	local_irq_save(flags);
 	s = refhv_shared_page(smp_processor_id());
 	if (s && refhv_timer) {
-		now = pvclock_clocksource_read_nowd(refhv_time_info(s));
+		now = refhv_clock_now();
 		KUNIT_EXPECT_EQ(test, HC(set_timer, now + NSEC_PER_MSEC,
 					 HYPERVISOR_CALLBACK_VECTOR), 0);
 	}
@@ -735,18 +743,76 @@ static void pvx_refhv_answer_feature_too_new(struct kunit *test)
 }
 
 /*
+ * set_time_record (STABLE_TIME): a misaligned record or one beyond RAM is
+ * refused; a record moved to a buffer is filled there at once (an even
+ * version, the scale of the record it left) and stops being written at
+ * the old place; moved back, the old place is written again.
+ */
+static void pvx_refhv_set_time_record(struct kunit *test)
+{
+	struct pvclock_vcpu_time_info *now, *moved;
+	unsigned long flags;
+	long ret, back;
+	u32 v;
+
+	if (pvx_refhv_unusable(PVX_ABI_VERSION(1, 2), PVX_FEATURE(STABLE_TIME)))
+		kunit_skip(test, "set_time_record was not negotiated");
+	moved = kunit_kzalloc(test, PVX_TIME_RECORD_ALIGN, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, moved);
+	KUNIT_ASSERT_TRUE(test, IS_ALIGNED((unsigned long)moved, PVX_TIME_RECORD_ALIGN));
+	local_irq_save(flags);
+	if (!cpumask_test_cpu(smp_processor_id(), &refhv_registered)) {
+		local_irq_restore(flags);
+		kunit_skip(test, "this CPU has no shared page");
+	}
+	now = this_cpu_read(refhv_time_rec);
+	KUNIT_EXPECT_EQ(test, HC(set_time_record, __pa(moved) + 8, 0), -PVX_EINVAL);
+	KUNIT_EXPECT_EQ(test, HC(set_time_record, BIT_ULL(52), 0), -PVX_EFAULT);
+	ret = HC(set_time_record, __pa(moved), 0);
+	v = READ_ONCE(moved->version);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(moved->tsc_to_system_mul),
+			READ_ONCE(now->tsc_to_system_mul));
+	back = now == refhv_page_time(this_cpu_read(refhv_shared)) ?
+	       HC(set_time_record, PVX_GPA_NONE, 0) : HC(set_time_record, __pa(now), 0);
+	local_irq_restore(flags);
+	KUNIT_EXPECT_EQ(test, ret, 0);
+	KUNIT_EXPECT_EQ(test, back, 0);
+	KUNIT_EXPECT_NE(test, v, 0);
+	KUNIT_EXPECT_EQ(test, v & 1, 0);
+}
+
+/* The wall clock refhv reads agrees with the one timekeeping keeps. */
+static void pvx_refhv_wall_clock(struct kunit *test)
+{
+	struct timespec64 pv, tk;
+
+	if (x86_platform.get_wallclock != refhv_get_wallclock)
+		kunit_skip(test, "the wall clock is not refhv's");
+	KUNIT_ASSERT_TRUE(test, refhv_read_wallclock(&pv));
+	ktime_get_real_ts64(&tk);
+	KUNIT_EXPECT_LT(test, abs(pv.tv_sec - tk.tv_sec), 2);
+}
+
+/*
  * Every op the host granted is in its mainline hook, by refhv's own
  * function, and no other: what the pvx report reads back.
  */
 static void pvx_refhv_ops_follow_grant(struct kunit *test)
 {
+	bool record = refhv_steal() && refhv_has(REFHV_STEAL_RECORD);
+
 	KUNIT_EXPECT_EQ(test, static_call_query(pv_sched_clock) == refhv_sched_clock_read,
 			refhv_time);
 	KUNIT_EXPECT_EQ(test, x86_platform.calibrate_tsc == refhv_tsc_khz, refhv_time);
 	KUNIT_EXPECT_EQ(test, static_call_query(pv_steal_clock) == refhv_steal_clock,
-			refhv_has(REFHV_STEAL));
+			refhv_steal());
+	KUNIT_EXPECT_EQ(test, pv_ops.mmu.flush_tlb_multi == refhv_flush_tlb_multi_record, record);
 	KUNIT_EXPECT_EQ(test, pv_ops.mmu.flush_tlb_multi == refhv_flush_tlb_multi,
-			refhv_has(REFHV_FLUSH));
+			refhv_has(REFHV_FLUSH) && !record);
+	KUNIT_EXPECT_EQ(test, pvx_op_is_pv(PVX_OP_eoi),
+			refhv_has(REFHV_EOI) && cpumask_test_cpu(0, &refhv_registered));
+	KUNIT_EXPECT_EQ(test, x86_platform.get_wallclock == refhv_get_wallclock,
+			refhv_time && refhv_has(REFHV_WALL) && refhv_native_wallclock);
 	/* init data by now: as the report read them at late_initcall */
 	KUNIT_EXPECT_EQ(test, pvx_op_is_pv(PVX_OP_send_ipi_mask), refhv_has(REFHV_IPI));
 	KUNIT_EXPECT_EQ(test, pvx_op_is_pv(PVX_OP_send_ipi_allbutself), refhv_has(REFHV_IPI));
@@ -757,12 +823,12 @@ static void pvx_refhv_ops_follow_grant(struct kunit *test)
 				refhv_has(REFHV_CONSOLE));
 #ifdef CONFIG_SMP
 	KUNIT_EXPECT_EQ(test, smp_ops.send_call_func_ipi == refhv_send_call_func_ipi,
-			refhv_has(REFHV_YIELD));
+			refhv_steal() && refhv_has(REFHV_IPI | REFHV_YIELD));
 #endif
 #ifdef CONFIG_PARAVIRT_SPINLOCKS
 	KUNIT_EXPECT_EQ(test, pv_ops.lock.wait == refhv_wait,
 			refhv_time && !nopvspin && num_possible_cpus() > 1);
-	KUNIT_EXPECT_EQ(test, !pv_is_native_vcpu_is_preempted(), refhv_has(REFHV_STEAL));
+	KUNIT_EXPECT_EQ(test, !pv_is_native_vcpu_is_preempted(), refhv_steal());
 #endif
 	KUNIT_EXPECT_EQ(test, pvx_negotiated.features, refhv_features);
 }
@@ -793,6 +859,8 @@ static struct kunit_case pvx_refhv_cases[] = {
 	KUNIT_CASE(pvx_refhv_answer_other_major),
 	KUNIT_CASE(pvx_refhv_answer_feature_not_offered),
 	KUNIT_CASE(pvx_refhv_answer_feature_too_new),
+	KUNIT_CASE(pvx_refhv_set_time_record),
+	KUNIT_CASE(pvx_refhv_wall_clock),
 	KUNIT_CASE(pvx_refhv_ops_follow_grant),
 	{}
 };
