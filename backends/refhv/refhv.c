@@ -18,14 +18,18 @@
  * message.
  *
  * Ops: sched_clock, a clocksource and the TSC frequency from the time
- * record; the steal clock and vcpu_is_preempted from the shared page; a
- * per-CPU clockevent on set_timer; remote TLB flushes on flush_tlb, which
- * leave a preempted vCPU's flush to the host; multi-target IPIs on
- * send_ipi (ABI 1.1); a call-function IPI to a busy but preempted vCPU
- * batched with a sched_yield in one multicall; pv spinlocks on block and
- * kick_vcpu; the pvx console on console_write; shutdown, reboot and
- * crash.  HLT stays native: under pvx-hv it is handled inside KVM, where
- * a PVX hypercall exits to userspace.
+ * record (with ABI 1.2's STABLE_TIME, the boot CPU's record in a page the
+ * vDSO maps); the steal clock and vcpu_is_preempted from the shared page;
+ * a per-CPU clockevent on set_timer; remote TLB flushes that leave a
+ * preempted vCPU's flush to the host (1.2: a flag in its steal record,
+ * as kvm.c; before, the flush_tlb hypercall); PV EOI and the wall clock
+ * from their 1.2 records; multi-target IPIs on send_ipi (ABI 1.1); a
+ * call-function IPI to a busy but preempted vCPU batched with a
+ * sched_yield in one multicall; pv spinlocks on block and kick_vcpu; the
+ * pvx console on console_write; shutdown, reboot and crash.  A kexec'd
+ * kernel negotiates again after a soft_reset.  HLT stays native: under
+ * pvx-hv it is handled inside KVM, where a PVX hypercall exits to
+ * userspace.
  */
 #define pr_fmt(fmt) "pvx: refhv: " fmt
 
@@ -81,13 +85,13 @@
 #define REFHV_FLUSH	(PVX_FEATURE(SHARED_PAGE) | PVX_FEATURE(FLUSH_TLB))
 #define REFHV_YIELD	(PVX_FEATURE(PV_IPI) | PVX_FEATURE(MULTICALL))
 #define REFHV_STABLE	(PVX_FEATURE(SHARED_PAGE) | PVX_FEATURE(STABLE_TIME))
-#define REFHV_STEAL_RECORD (PVX_FEATURE(SHARED_PAGE) | PVX_FEATURE(STEAL_RECORD))
+#define REFHV_STEAL_REC	(PVX_FEATURE(SHARED_PAGE) | PVX_FEATURE(STEAL_RECORD))
 #define REFHV_EOI	(PVX_FEATURE(SHARED_PAGE) | PVX_FEATURE(PV_EOI))
 #define REFHV_WALL	(PVX_FEATURE(SHARED_PAGE) | PVX_FEATURE(WALL_CLOCK))
 /* What a CPU's page holds, which a refused page takes back. */
-#define REFHV_RECORDS	(REFHV_STEAL | REFHV_STEAL_RECORD | REFHV_STABLE | REFHV_EOI | REFHV_WALL)
+#define REFHV_RECORDS	(REFHV_STEAL | REFHV_STEAL_REC | REFHV_STABLE | REFHV_EOI | REFHV_WALL)
 #define REFHV_WANTED	(REFHV_STEAL | REFHV_CONSOLE | REFHV_IPI | REFHV_TIMER | \
-			 REFHV_FLUSH | REFHV_YIELD | REFHV_STABLE | REFHV_STEAL_RECORD | \
+			 REFHV_FLUSH | REFHV_YIELD | REFHV_STABLE | REFHV_STEAL_REC | \
 			 REFHV_EOI | REFHV_WALL | PVX_FEATURE(SOFT_RESET))
 /* The wall clock refhv believes: 2000-01-01 up to 2100-01-01 (UTC). */
 #define REFHV_WALL_MIN	946684800LL
@@ -329,7 +333,8 @@ static DEFINE_PER_CPU(struct pvx_vcpu_shared *, refhv_shared) = &refhv_boot_page
  * hv_clock_boot, which the vDSO maps for user mode to read.
  */
 static struct pvclock_vsyscall_time_info
-	refhv_vdso_time[PAGE_SIZE / sizeof(struct pvclock_vsyscall_time_info)] __page_aligned_bss;
+	refhv_vdso_time[PAGE_SIZE / sizeof(struct pvclock_vsyscall_time_info)]
+	__bss_decrypted __aligned(PAGE_SIZE);
 static DEFINE_PER_CPU(struct pvclock_vcpu_time_info *, refhv_time_rec) =
 	(struct pvclock_vcpu_time_info *)&refhv_boot_page.time;
 /*
@@ -427,7 +432,7 @@ static void __init refhv_boot_page_init(void)
 
 	if (!refhv_has(REFHV_PAGES))
 		return;
-	if (refhv_has(REFHV_STEAL_RECORD))
+	if (refhv_has(REFHV_STEAL_REC))
 		refhv_steal_flag = PVX_VCPU_STEAL_RECORD;
 	else if (refhv_has(REFHV_STEAL))
 		refhv_steal_flag = PVX_VCPU_STEAL_VALID;
@@ -477,9 +482,17 @@ static u64 refhv_clock_read(struct clocksource *cs)
 	return ret;
 }
 
+/* As kvm_cs_enable(): the vDSO may map the boot CPU's record from now on. */
+static int refhv_cs_enable(struct clocksource *cs)
+{
+	vclocks_set_used(VDSO_CLOCKMODE_PVCLOCK);
+	return 0;
+}
+
 static struct clocksource refhv_clocksource = {
 	.name	= "pvx",
 	.read	= refhv_clock_read,
+	.enable	= refhv_cs_enable,
 	.rating	= 400,
 	.mask	= CLOCKSOURCE_MASK(64),
 	.flags	= CLOCK_SOURCE_IS_CONTINUOUS,
@@ -507,12 +520,11 @@ static unsigned long refhv_tsc_khz(void)
 static void __init refhv_clock_init(void)
 {
 	struct pvclock_vcpu_time_info *time = this_cpu_read(refhv_time_rec);
-	bool stable = refhv_has(REFHV_STABLE) &&
-		      (pvclock_read_flags(time) & PVCLOCK_TSC_STABLE_BIT);
 
+	/* pvclock_read_flags() sees only the flags pvclock was told to trust */
 	if (refhv_has(REFHV_STABLE))
 		pvclock_set_flags(PVCLOCK_TSC_STABLE_BIT);
-	if (stable) {
+	if (pvclock_read_flags(time) & PVCLOCK_TSC_STABLE_BIT) {
 		pvclock_set_pvti_cpu0_va(refhv_vdso_time);
 		refhv_clocksource.vdso_clock_mode = VDSO_CLOCKMODE_PVCLOCK;
 	} else {
@@ -531,9 +543,9 @@ static void __init refhv_clock_init(void)
 
 /*
  * The wall clock (WALL_CLOCK): the time when the boot CPU's time record
- * read 0, plus that clock now, as pvclock_read_wallclock() computes it
- * but with bounded retries.  false for a record mid-update or a time
- * outside REFHV_WALL_MIN..REFHV_WALL_MAX.
+ * read 0, plus that record now, as pvclock_read_wallclock() computes it
+ * but with bounded retries.  false for a page no longer registered, a
+ * record mid-update or a time outside REFHV_WALL_MIN..REFHV_WALL_MAX.
  */
 static bool refhv_read_wallclock(struct timespec64 *now)
 {
@@ -551,9 +563,11 @@ static bool refhv_read_wallclock(struct timespec64 *now)
 		if (!(v & 1) && v == READ_ONCE(w->version))
 			break;
 	}
-	if (i == REFHV_RETRIES || nsec >= NSEC_PER_SEC)
+	if (i == REFHV_RETRIES || nsec >= NSEC_PER_SEC || !cpumask_test_cpu(0, &refhv_registered))
 		return false;
-	ns = refhv_clock_now();
+	preempt_disable_notrace();
+	ns = pvclock_clocksource_read_nowd(per_cpu(refhv_time_rec, 0));
+	preempt_enable_notrace();
 	set_normalized_timespec64(now, (s64)sec + div_u64_rem(ns, NSEC_PER_SEC, &rem),
 				  (s64)nsec + rem);
 	return now->tv_sec >= REFHV_WALL_MIN && now->tv_sec < REFHV_WALL_MAX;
@@ -569,6 +583,12 @@ static void refhv_get_wallclock(struct timespec64 *now)
 	refhv_native_wallclock(now);
 }
 
+/* The host keeps the wall clock: nothing to write back, as kvm_set_wallclock(). */
+static int refhv_set_wallclock(const struct timespec64 *now)
+{
+	return -ENODEV;
+}
+
 /* From init_platform: a wall clock refhv believes, or none (one message). */
 static void __init refhv_wallclock_init(void)
 {
@@ -580,6 +600,7 @@ static void __init refhv_wallclock_init(void)
 	}
 	refhv_native_wallclock = x86_platform.get_wallclock;
 	x86_platform.get_wallclock = refhv_get_wallclock;
+	x86_platform.set_wallclock = refhv_set_wallclock;
 }
 
 /* The steal time last returned for each CPU: it never goes back. */
@@ -848,28 +869,30 @@ static void refhv_send_ipi_allbutself(int vector)
 /*
  * PV EOI (PV_EOI), as kvm_guest_apic_eoi_write(): the host set
  * PVX_EOI_SKIP in this CPU's word when the EOI it is about to get may
- * be skipped; clearing the bit stands for the EOI.  Only this CPU
- * writes the word while it runs (the host writes it while the vCPU is
- * out of guest mode), so no atomic is needed.  Any other bit is a broken
- * record: this CPU stops reading it, with one message.  NULL until the
- * CPU registered its own page, and once it went offline.
+ * be skipped; clearing the bit stands for the EOI.  Test and clear are
+ * one instruction: the host may clear the bit itself at any exit, and
+ * then wants the real EOI.  Any other bit is a broken record: this CPU
+ * stops reading it, with one message.  NULL until the CPU registered its
+ * own page, and once it went offline.
  */
 static DEFINE_PER_CPU(u32 *, refhv_eoi_word);
 
-static void refhv_apic_eoi(void)
+static notrace void refhv_apic_eoi(void)
 {
 	u32 *word = this_cpu_read(refhv_eoi_word);
 	u32 v;
 
 	if (word) {
 		v = READ_ONCE(*word);
-		if (v == PVX_EOI_SKIP) {
-			WRITE_ONCE(*word, 0);
-			return;
-		}
-		if (unlikely(v)) {
+		if (likely(!(v & ~PVX_EOI_SKIP))) {
+			/* the word and the pad behind it: 8 bytes, 8-aligned */
+			if (__test_and_clear_bit(0, (unsigned long *)word))
+				return;
+		} else {
 			this_cpu_write(refhv_eoi_word, NULL);
+			apic_native_eoi();
 			pr_warn_once("PV EOI word %#x has reserved bits; EOIs go to the APIC\n", v);
+			return;
 		}
 	}
 	apic_native_eoi();
@@ -882,21 +905,11 @@ static void refhv_eoi_enable(struct pvx_vcpu_shared *s)
 		this_cpu_write(refhv_eoi_word, &s->eoi);
 }
 
-/*
- * x86_platform.apic_post_init: once the APIC driver is chosen, as
- * kvm_apic_init(), and after setup_per_cpu_areas(), so the boot CPU's EOI
- * word is its alone.
- */
+/* x86_platform.apic_post_init: once the APIC driver is chosen, as kvm_apic_init(). */
 static void __init refhv_apic_init(void)
 {
-	if (refhv_has(REFHV_IPI)) {
-		apic_update_callback(send_IPI_mask, refhv_send_ipi_mask);
-		apic_update_callback(send_IPI_allbutself, refhv_send_ipi_allbutself);
-	}
-	if (refhv_has(REFHV_EOI) && cpumask_test_cpu(smp_processor_id(), &refhv_registered)) {
-		refhv_eoi_enable(this_cpu_read(refhv_shared));
-		apic_update_callback(eoi, refhv_apic_eoi);
-	}
+	apic_update_callback(send_IPI_mask, refhv_send_ipi_mask);
+	apic_update_callback(send_IPI_allbutself, refhv_send_ipi_allbutself);
 }
 
 #ifdef CONFIG_SMP
@@ -975,40 +988,50 @@ native:
 }
 
 /*
- * Exactly kvm_flush_tlb_multi() (STEAL_RECORD): a target whose record
- * says preempted gets PVX_STEAL_FLUSH_TLB, set with a compare-and-exchange
- * against the preempted value the host wrote, never a plain write (the
+ * As kvm_flush_tlb_multi() (STEAL_RECORD): a target whose record says
+ * preempted gets PVX_STEAL_FLUSH_TLB, set with a compare-and-exchange
+ * from PVX_STEAL_PREEMPTED, the one write the ABI lets a guest make (the
  * host exchanges the byte for 0 as the vCPU comes back, and flushes if
- * the bit is there); the host then flushes before the vCPU runs, and
- * nobody waits for it.  Every other target gets the native IPI, this CPU
- * included (it is never preempted).  No hypercall.  A flush request
- * without preempted is the host's doing: that target gets the IPI.
+ * the bit is there); nobody waits for it.  One whose flush is requested
+ * already needs nothing more.  Every other target gets the native IPI,
+ * this CPU its own flush (whatever its record says: a vCPU flushing is
+ * running).  Anything else in the byte is the host's doing: the IPI, and
+ * one message.  No hypercall.  The mask is allocated at arch_initcall
+ * (refhv_late_init()), as kvm.c's; until then every target gets the IPI.
  */
-static DEFINE_PER_CPU(struct cpumask, refhv_flush_mask);
+static DEFINE_PER_CPU(cpumask_var_t, refhv_flush_mask);
 
 static void refhv_flush_tlb_multi_record(const struct cpumask *cpus,
 					 const struct flush_tlb_info *info)
 {
-	struct cpumask *mask = this_cpu_ptr(&refhv_flush_mask);
+	struct cpumask *mask = this_cpu_cpumask_var_ptr(refhv_flush_mask);
+	int cpu, self = smp_processor_id();
 	struct pvx_vcpu_shared *s;
 	u8 state;
-	int cpu;
 
+	if (!mask) {
+		native_flush_tlb_multi(cpus, info);
+		return;
+	}
 	cpumask_copy(mask, cpus);
 	for_each_cpu(cpu, mask) {
-		state = refhv_preempted(cpu);
-		if (!(state & PVX_STEAL_PREEMPTED)) {
-			if (unlikely(state))
-				pr_warn_once("CPU %d's steal record: preempted %#x; flushing it through IPIs\n",
-					     cpu, state);
+		if (cpu == self)
 			continue;
-		}
-		s = refhv_shared_page(cpu);
-		if (try_cmpxchg(&s->steal.preempted, &state, state | PVX_STEAL_FLUSH_TLB))
+		state = refhv_preempted(cpu);
+		if (state == (PVX_STEAL_PREEMPTED | PVX_STEAL_FLUSH_TLB)) {
 			__cpumask_clear_cpu(cpu, mask);
+		} else if (state == PVX_STEAL_PREEMPTED) {
+			s = refhv_shared_page(cpu);
+			if (try_cmpxchg(&s->steal.preempted, &state, state | PVX_STEAL_FLUSH_TLB))
+				__cpumask_clear_cpu(cpu, mask);
+		} else if (state) {
+			pr_warn_once("CPU %d's steal record: preempted %#x; flushing it through IPIs\n",
+				     cpu, state);
+		}
 	}
 	native_flush_tlb_multi(mask, info);
 }
+
 
 #ifdef CONFIG_PARAVIRT_SPINLOCKS
 /*
@@ -1241,20 +1264,27 @@ static struct notifier_block refhv_panic_nb = {
 static int refhv_cpu_online(unsigned int cpu)
 {
 	struct pvx_vcpu_shared *s = refhv_shared_page(cpu);
+	unsigned long flags;
 	bool fresh = !s;
+	int ret;
 
 	if (fresh) {
 		s = (void *)get_zeroed_page(GFP_KERNEL);
 		if (!s)
 			return -ENOMEM;
 	}
-	if (refhv_register(s, refhv_page_time(s))) {
+	/* the host may skip EOIs from the registration on: honour it at once */
+	local_irq_save(flags);
+	ret = refhv_register(s, refhv_page_time(s));
+	if (!ret)
+		refhv_eoi_enable(s);
+	local_irq_restore(flags);
+	if (ret) {
 		pr_warn_once("CPU %u: shared page refused\n", cpu);
 		if (fresh)
 			free_page((unsigned long)s);
 		return 0;
 	}
-	refhv_eoi_enable(s);
 	if (refhv_timer)
 		refhv_timer_register();
 	return 0;
@@ -1278,6 +1308,8 @@ static int refhv_cpu_down_prepare(unsigned int cpu)
 
 	local_irq_save(flags);
 	refhv_cpu_offline();
+	/* until its page is back, it reads the boot CPU's record, as at boot */
+	this_cpu_write(refhv_time_rec, per_cpu(refhv_time_rec, 0));
 	local_irq_restore(flags);
 	return 0;
 }
@@ -1351,10 +1383,15 @@ static void refhv_crash_shutdown(struct pt_regs *regs)
 #endif
 
 #ifdef CONFIG_SMP
-/* As kvm_smp_prepare_boot_cpu(). */
+/*
+ * As kvm_smp_prepare_boot_cpu(): after setup_per_cpu_areas(), so the
+ * boot CPU's EOI word is its alone; interrupts are still off.
+ */
 static void __init refhv_smp_prepare_boot_cpu(void)
 {
 	native_smp_prepare_boot_cpu();
+	if (cpumask_test_cpu(smp_processor_id(), &refhv_registered))
+		refhv_eoi_enable(this_cpu_read(refhv_shared));
 	refhv_spinlock_init();
 }
 #endif
@@ -1393,7 +1430,7 @@ static void __init refhv_init_platform(void)
 		pv_ops.mmu.flush_tlb_multi = refhv_flush_tlb_multi;
 		pv_ops.mmu.tlb_remove_table = tlb_remove_table;
 	}
-	if (refhv_has(REFHV_IPI) || refhv_has(REFHV_EOI))
+	if (refhv_has(REFHV_IPI))
 		x86_platform.apic_post_init = refhv_apic_init;
 #ifdef CONFIG_SMP
 	if (refhv_steal() && refhv_has(REFHV_IPI | REFHV_YIELD))
@@ -1408,6 +1445,8 @@ static void __init refhv_guest_init(void)
 {
 	if (!refhv_has(REFHV_PAGES))
 		return;
+	if (refhv_has(REFHV_EOI))
+		apic_update_callback(eoi, refhv_apic_eoi);
 	if (cpuhp_setup_state_nocalls(CPUHP_AP_ONLINE_DYN, "x86/pvx:online",
 				      refhv_cpu_online, refhv_cpu_down_prepare) < 0)
 		pr_err("failed to install cpu hotplug callbacks\n");
@@ -1434,8 +1473,15 @@ early_param("no-steal-acc", refhv_parse_no_stealacc);
  */
 static int __init refhv_late_init(void)
 {
+	int cpu;
+
 	if (x86_hyper_type != X86_HYPER_PVX || !pvx_negotiated.abi)
 		return 0;
+	if (pv_ops.mmu.flush_tlb_multi == refhv_flush_tlb_multi_record) {
+		for_each_possible_cpu(cpu)
+			zalloc_cpumask_var_node(per_cpu_ptr(&refhv_flush_mask, cpu), GFP_KERNEL,
+						cpu_to_node(cpu));
+	}
 	if (refhv_steal()) {
 		static_key_slow_inc(&paravirt_steal_enabled);
 		if (refhv_steal_acc)
