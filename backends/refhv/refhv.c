@@ -1032,7 +1032,6 @@ static void refhv_flush_tlb_multi_record(const struct cpumask *cpus,
 	native_flush_tlb_multi(mask, info);
 }
 
-
 #ifdef CONFIG_PARAVIRT_SPINLOCKS
 /*
  * block with interrupts enabled on the way in, as native_safe_halt()'s
