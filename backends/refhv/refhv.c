@@ -344,6 +344,8 @@ static DEFINE_PER_CPU(struct pvclock_vcpu_time_info *, refhv_time_rec) =
  */
 static struct cpumask refhv_registered;
 static DEFINE_PER_CPU(u32, refhv_vcpu_id);
+/* The bytes of a page refhv reads: 1.0's record, or 1.2's. */
+static u32 refhv_page_size __ro_after_init = offsetofend(struct pvx_vcpu_shared, steal_ns);
 /* What every CPU's page must hold: the time, steal time if granted... */
 static u32 refhv_page_flags __ro_after_init = PVX_VCPU_TIME_VALID;
 /* ...in the 1.2 record (PVX_VCPU_STEAL_RECORD) or 1.0's fields (STEAL_VALID). */
@@ -392,7 +394,7 @@ static int refhv_register(struct pvx_vcpu_shared *s, struct pvclock_vcpu_time_in
 		cpu_relax();
 	}
 	id = READ_ONCE(s->vcpu_id);
-	if (i == REFHV_RETRIES || READ_ONCE(s->size) < sizeof(*s) || id >= refhv_nr_vcpus ||
+	if (i == REFHV_RETRIES || READ_ONCE(s->size) < refhv_page_size || id >= refhv_nr_vcpus ||
 	    (READ_ONCE(s->flags) & need) != need || (refhv_time && !refhv_time_scale_ok(time)))
 		goto refused;
 	this_cpu_write(refhv_shared, s);
@@ -432,6 +434,8 @@ static void __init refhv_boot_page_init(void)
 
 	if (!refhv_has(REFHV_PAGES))
 		return;
+	if (pvx_negotiated.abi >= PVX_ABI_VERSION(1, 2))
+		refhv_page_size = sizeof(struct pvx_vcpu_shared);
 	if (refhv_has(REFHV_STEAL_REC))
 		refhv_steal_flag = PVX_VCPU_STEAL_RECORD;
 	else if (refhv_has(REFHV_STEAL))
