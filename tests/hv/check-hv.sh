@@ -228,8 +228,10 @@ bent_modes=(cpuid-leaves-short cpuid-version-garbage cpuid-nr-vcpus0 cpuid-featu
 	console-no-progress console-error
 	steal-record-odd flush-no-preempted eoi-garbage wall-clock-1970 wall-clock-2106)
 # The modes that bend 1.0's steal fields, which a 1.2 guest leaves for the
-# steal record: served at 1.1, where the guest reads them.
-bent_at_11='steal-backwards steal-odd preempted-garbage record-retired'
+# steal record, and the page's time record, which a 1.2 guest's boot CPU
+# moves to its vDSO page (set_time_record): served at 1.1, where the
+# guest reads them.
+bent_at_11='steal-backwards steal-odd preempted-garbage record-retired time-shift127 time-backwards'
 # 1.2's features, each withheld on its own from a 1.2 host (2 vCPUs: the
 # stale-TLB check runs) and what the guest must do without it.
 withheld=(stable_time steal_record pv_eoi wall_clock soft_reset)
@@ -544,13 +546,16 @@ if [ "$kernel" != - ]; then
 	# kexec: the second kernel negotiated again through soft_reset and
 	# runs refhv at 1.2 with its KUnit suites green; with soft_reset
 	# refused, it runs native and says so once.
+	# each kernel's part of the log: NAME.k1.log, NAME.k2.log
 	check_kexec() {
 		local name=$1 want=$2 log=$out/$1.log k n
+		awk -v f="$out/$name.k" '/Linux version/ { n++ } n { print > (f n ".log") }' "$log"
 		check "$name" exit "$([ "$(rc_of "$name")" = 0 ] && echo yes)" "pvx-hv exited $(rc_of "$name")"
 		n=$(grep -c 'PVX-RESULT: status=0' "$log")
 		check "$name" results "$([ "$n" = 2 ] && grep -q 'PVX-INIT: kexec into' "$log" && echo yes)" \
 			"$n kernels ended with PVX-RESULT 0 (2 wanted, a kexec between)"
-		k=$(grep -o 'pvx: backend=.*' "$log" | sed -n 2p | tr -d '\r')
+		k=$(grep -m1 -aE '^\[ *[0-9.]+\] pvx: backend=' "$out/$name.k2.log" 2>/dev/null |
+		    grep -o 'pvx: backend=.*' | tr -d '\r')
 		check "$name" second_line "$(grep -qE "$want" <<<"$k" && echo yes)" "want '$want': ${k:-no second pvx line}"
 		r=$("$top/scripts/kernel-reports.sh" "$log") || r="cannot read $log"
 		check "$name" no_splat "$([ -z "$r" ] && echo yes)" "${r:+$(head -1 <<<"$r")}${r:-no splat}"
@@ -559,7 +564,6 @@ if [ "$kernel" != - ]; then
 	n=$(grep -c 'pvx: refhv: negotiated before: soft reset' "$out/pvx-kexec.log")
 	check pvx-kexec soft_reset "$([ "$n" = 1 ] && echo yes)" "$n soft resets said"
 	# each kernel's KUnit run, parsed on its own
-	awk -v d="$out" '/Linux version/ { n++ } { print > (d "/pvx-kexec.k" n ".log") }' "$out/pvx-kexec.log"
 	for k in 1 2; do
 		"$top/scripts/ktap-lines.sh" < "$out/pvx-kexec.k$k.log" > "$out/pvx-kexec.k$k.ktap"
 		kunit=$(python3 "$ksrc/tools/testing/kunit/kunit.py" parse "$out/pvx-kexec.k$k.ktap" 2>&1)
@@ -597,9 +601,10 @@ fi
 minor() { echo $(( ${1#*.} < ${2#*.} ? ${1#*.} : ${2#*.} )); }
 # (1 vCPU: no pv spinlocks, as kvm.c)
 refhv_pv() {
-	local ipi=send_ipi_mask,send_ipi_allbutself, yield=send_call_func_ipi,
+	local ipi=send_ipi_mask,send_ipi_allbutself, yield=send_call_func_ipi, rec=eoi,wallclock,
 	[ "$1" -ge 1 ] || ipi= yield=
-	echo "pv=sched_clock,clocksource,tsc_khz,steal_clock,flush_tlb_multi,${ipi}console_write,shutdown,${yield}vcpu_is_preempted "
+	[ "$1" -ge 2 ] || rec=
+	echo "pv=sched_clock,clocksource,tsc_khz,steal_clock,flush_tlb_multi,${ipi}console_write,shutdown,${rec}${yield}vcpu_is_preempted "
 }
 if [ "$kernel" != - ]; then
 	printf '\n  version skew   %s\n' "$(printf '%-14s' "${skew_hosts[@]/#/host }")"
