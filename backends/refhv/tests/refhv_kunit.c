@@ -402,6 +402,7 @@ static void pvx_refhv_multicall(struct kunit *test)
 static void pvx_refhv_register_shared_page(struct kunit *test)
 {
 	struct pvx_vcpu_shared *s, *other = NULL;
+	struct pvclock_vcpu_time_info *time;
 	unsigned int cpu, o;
 	unsigned long flags;
 	long ret;
@@ -426,9 +427,10 @@ static void pvx_refhv_register_shared_page(struct kunit *test)
 	WRITE_ONCE(s->flags, 0);
 	ret = HC(register_shared_page, __pa(s), 0);
 	KUNIT_EXPECT_EQ(test, ret, 0);
+	time = this_cpu_read(refhv_time_rec);
 	KUNIT_EXPECT_EQ(test, !!(READ_ONCE(s->flags) & PVX_VCPU_TIME_VALID),
-			this_cpu_read(refhv_time_rec) == refhv_page_time(s));
-	KUNIT_EXPECT_EQ(test, READ_ONCE(this_cpu_read(refhv_time_rec)->version) & 1, 0);
+			time == refhv_page_time(s));
+	KUNIT_EXPECT_EQ(test, READ_ONCE(time->version) & 1, 0);
 	local_irq_restore(flags);
 }
 
